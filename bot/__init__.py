@@ -1,0 +1,50 @@
+"""Hazard-reporting backend for Shanxi's 冶金工贸 safety regulators.
+
+``create_app`` builds the Flask app from config (DESIGN.md §6); each subsystem registers
+itself through an ``init_app``-style call so that the factory reads as a table of contents.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from bot import cli, db, wiring
+from bot.config import load_config
+
+
+def create_app(config_override: dict[str, dict[str, Any]] | None = None, *, config_path: str | None = None) -> Flask:
+    """Build the app.
+
+    :param config_override: sections and keys applied over file and environment (tests).
+    :param config_path: a TOML file; defaults to ``$HAZARDBOT_CONFIG``.
+    """
+    config = load_config(config_path, overrides=config_override)
+    app = Flask(__name__, static_folder="../static", static_url_path="/static")
+    app.config["HAZARDBOT"] = config
+    app.config["SECRET_KEY"] = config["app"]["secret_key"]
+    app.config["MAX_CONTENT_LENGTH"] = 12 * 1024 * 1024  # the largest upload: one photo
+    logging.basicConfig(
+        level=config["app"]["log_level"],
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+    db.init_app(app)
+    wiring.init_app(app)
+    cli.init_app(app)
+
+    from bot.wechat.views import bp as wechat_bp
+
+    app.register_blueprint(wechat_bp)
+    if config["app"]["dev_mode"]:
+        from bot.dev.views import bp as dev_bp
+
+        app.register_blueprint(dev_bp)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,140 @@
+"""Configuration: defaults, a TOML file, then environment variables.
+
+The order matters for operators: the TOML file (named by ``HAZARDBOT_CONFIG``) documents a
+deployment, and ``HAZARDBOT_<SECTION>_<KEY>`` variables let a container or CI override one
+value without writing a file (secrets stay out of files that way).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+# The dev token, appid and AES key are public on purpose: they let the simulator and any
+# independent WeChat peer talk to `make run` in safe mode. Production must set its own.
+DEV_TOKEN = "hazardbot-dev-token"
+DEV_APPID = "wx0000000000dev000"
+DEV_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "app": {
+        "secret_key": "dev-only-secret-change-me",
+        "dev_mode": True,
+        "timezone": "Asia/Shanghai",
+        "instance_dir": "instance",
+        "log_level": "INFO",
+    },
+    "database": {
+        "url": "",  # empty: SQLite file in the instance dir
+        "echo": False,
+    },
+    "wechat": {
+        "token": DEV_TOKEN,
+        "appid": DEV_APPID,
+        "secret": "",
+        "encoding_aes_key": DEV_AES_KEY,
+        "api_base_url": "https://api.weixin.qq.com/cgi-bin/",
+        "timeout": 5.0,
+        "max_body_bytes": 64 * 1024,
+        "timestamp_tolerance_seconds": 300,
+    },
+    "dialogue": {
+        "idle_minutes": 30,
+        "max_photos": 9,
+        "max_description_chars": 1000,
+    },
+    "media": {
+        "dir": "",  # empty: <instance_dir>/media
+        "max_bytes": 10 * 1024 * 1024,
+        "max_pixels": 40_000_000,
+    },
+    "jobs": {
+        "in_process": True,
+        "poll_seconds": 1.0,
+        "max_attempts": 6,
+        "backoff_seconds": 5.0,
+    },
+}
+
+
+class ConfigError(ValueError):
+    """A config file or variable that cannot be used; the message names it."""
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Build the effective configuration.
+
+    :param path: TOML file; defaults to ``$HAZARDBOT_CONFIG`` when set.
+    :param environ: the environment to read overrides from (tests pass their own).
+    :param overrides: applied last, section by section (tests and the CLI use it).
+    """
+    env = os.environ if environ is None else environ
+    config = copy.deepcopy(DEFAULTS)
+    path = path or env.get("HAZARDBOT_CONFIG")
+    if path:
+        try:
+            with open(path, "rb") as fh:
+                _merge(config, tomllib.load(fh), origin=str(path))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    _apply_environ(config, env)
+    if overrides:
+        _merge(config, overrides, origin="overrides")
+    _fill_derived(config)
+    return config
+
+
+def _merge(config: dict[str, dict[str, Any]], data: dict[str, Any], *, origin: str) -> None:
+    for section, values in data.items():
+        if section not in config or not isinstance(values, dict):
+            raise ConfigError(f"{origin}: unknown section [{section}]")
+        for key, value in values.items():
+            if key not in config[section]:
+                raise ConfigError(f"{origin}: unknown key {section}.{key}")
+            config[section][key] = value
+
+
+def _apply_environ(config: dict[str, dict[str, Any]], env: dict[str, str] | os._Environ[str]) -> None:
+    for section, values in config.items():
+        for key, default in values.items():
+            name = f"HAZARDBOT_{section}_{key}".upper()
+            if name in env:
+                values[key] = _coerce(env[name], default, name)
+
+
+def _coerce(raw: str, default: Any, name: str) -> Any:
+    """Give an environment string the type of the key's default."""
+    if isinstance(default, bool):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name} must be true or false, not {raw!r}")
+    try:
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from exc
+    return raw
+
+
+def _fill_derived(config: dict[str, dict[str, Any]]) -> None:
+    instance = Path(config["app"]["instance_dir"]).resolve()
+    config["app"]["instance_dir"] = str(instance)
+    if not config["database"]["url"]:
+        config["database"]["url"] = f"sqlite:///{instance / 'hazardbot.sqlite3'}"
+    if not config["media"]["dir"]:
+        config["media"]["dir"] = str(instance / "media")
+    base = config["wechat"]["api_base_url"]
+    if not base.endswith("/"):
+        config["wechat"]["api_base_url"] = base + "/"

@@ -1,0 +1,57 @@
+"""Engine and session factory, the same for SQLite and PostgreSQL.
+
+SQLite allows one writer at a time. Without WAL, a busy timeout and ``BEGIN IMMEDIATE`` two
+concurrent requests fail with "database is locked" instead of waiting their turn, so every
+SQLite connection gets all three here (DESIGN.md §7).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """Create an engine tuned for the backend the URL names."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}
+        )
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when a transaction begins.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Take the write lock up front: a read that later upgrades to a write would
+        # otherwise fail with "database is locked" instead of waiting.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def init_app(app: Flask) -> None:
+    """Attach an engine and a session factory to the app."""
+    cfg = app.config["HAZARDBOT"]["database"]
+    engine = make_engine(cfg["url"], echo=cfg["echo"])
+    app.extensions["engine"] = engine
+    app.extensions["session_factory"] = sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def session_factory(app: Flask | None = None) -> sessionmaker[Session]:
+    """The app's session factory (one per app, shared by requests and workers)."""
+    return (app or current_app).extensions["session_factory"]  # type: ignore[no-any-return]

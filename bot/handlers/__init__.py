@@ -1,0 +1,1 @@
+"""Chat dialogues: what to ask next. Business rules live in ``bot/services``."""

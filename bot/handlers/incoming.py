@@ -1,0 +1,98 @@
+"""What arrived from the phone, and what the person meant by it."""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A message or event, independent of the wire format it came in."""
+
+    openid: str
+    kind: str  # text | image | location | event | other
+    create_time: int
+    msg_id: str | None = None
+    text: str = ""
+    media_id: str = ""
+    pic_url: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    label: str = ""
+    event: str = ""
+    event_key: str = ""
+
+
+class Intent(enum.Enum):
+    START_REPORT = "start_report"
+    CANCEL = "cancel"
+    HELP = "help"
+    QUERY = "query"
+    CONFIRM = "confirm"
+    DONE = "done"
+    SKIP = "skip"
+    NUMBER = "number"
+    TEXT = "text"
+    IMAGE = "image"
+    LOCATION = "location"
+    SUBSCRIBE = "subscribe"
+    SILENT_EVENT = "silent_event"
+    UNSUPPORTED = "unsupported"
+
+
+# Keywords count only as the whole message: "车间有隐患" is a description, not a command.
+_KEYWORDS = {
+    Intent.START_REPORT: {"举报", "报告", "隐患", "我要举报", "报告隐患", "举报隐患"},
+    Intent.CANCEL: {"取消", "退出", "算了"},
+    Intent.HELP: {"帮助", "help", "?", "？"},
+    Intent.CONFIRM: {"确认", "确定", "提交", "确认提交"},
+    Intent.DONE: {"好了", "完成", "发完了", "没有了"},
+    Intent.SKIP: {"跳过", "无", "没有", "不需要"},
+}
+MENU_REPORT_KEY = "REPORT"
+_QUERY = re.compile(r"^查询\s*(?P<number>[A-Za-z]{2}\d+)?(?:\s+(?P<code>\w+))?\s*$")
+
+
+def fold(text: str) -> str:
+    """Normalize full-width characters and strip punctuation around a command."""
+    return unicodedata.normalize("NFKC", text).strip().strip("。.!！~～ ")
+
+
+def classify(msg: Incoming) -> Intent:
+    if msg.kind == "image":
+        return Intent.IMAGE
+    if msg.kind == "location":
+        return Intent.LOCATION
+    if msg.kind == "event":
+        return _classify_event(msg)
+    if msg.kind != "text":
+        return Intent.UNSUPPORTED
+    text = fold(msg.text)
+    if text.startswith("查询"):
+        return Intent.QUERY
+    if text.isdigit() and len(text) <= 2:
+        return Intent.NUMBER
+    for intent, words in _KEYWORDS.items():
+        if text.lower() in words:
+            return intent
+    return Intent.TEXT
+
+
+def _classify_event(msg: Incoming) -> Intent:
+    event = msg.event.lower()
+    if event == "click" and msg.event_key == MENU_REPORT_KEY:
+        return Intent.START_REPORT
+    if event == "subscribe":
+        return Intent.SUBSCRIBE
+    return Intent.SILENT_EVENT
+
+
+def parse_query(text: str) -> tuple[str, str | None] | None:
+    """"查询 YH202611240001 ABCD2345" → (number, code); None when no number was given."""
+    match = _QUERY.match(fold(text))
+    if match is None or not match.group("number"):
+        return None
+    return match.group("number").upper(), match.group("code")

@@ -1,0 +1,36 @@
+"""People who talk to the bot, identified by their WeChat openid."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.models.base import Base
+
+ROLES = (
+    "public",
+    "worker",
+    "enterprise_manager",
+    "county_officer",
+    "city_officer",
+    "province_officer",
+    "admin",
+)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32), default="public")
+    name: Mapped[str | None] = mapped_column(String(64), default=None)
+    phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    # A worker is bound to his employer; his reports are 内部报告 (worker_report).
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), default=None)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), default=None)
+    created_at: Mapped[datetime]
+    # WeChat allows customer-service messages only within 48 h of the user's last message.
+    last_inbound_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,0 +1,133 @@
+"""The chat channel's application service: one inbound message, one transaction.
+
+Deduplication, the user, the dialogue state, the report and its photos and the reply log are
+all written in the same transaction, so a retried message either finds the first one's reply
+or does the work itself — never both, never half.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.handlers import dialogue as dialogues
+from bot.handlers import texts
+from bot.handlers.dialogue import Choice
+from bot.handlers.incoming import Incoming
+from bot.models import User
+from bot.services import conversations, enterprises, inbound, media, reports
+from bot.services.clock import format_local
+from bot.services.users import get_or_create_user
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    idle: timedelta = timedelta(minutes=30)
+    max_photos: int = 9
+    max_description_chars: int = 1000
+
+
+class ChatServices:
+    """What dialogue steps may do, bound to one transaction and one user (a ``ChatPort``)."""
+
+    def __init__(self, session: Session, user: User, settings: ChatSettings, now: datetime) -> None:
+        self.session = session
+        self.user = user
+        self.now = now
+        self.max_photos = settings.max_photos
+        self.max_description_chars = settings.max_description_chars
+
+    def find_enterprises(self, text: str) -> list[Choice]:
+        found = enterprises.search_enterprises(self.session, text)
+        return [Choice(str(m.id), f"{m.name}（{m.region_name}）") for m in found]
+
+    def find_counties(self, text: str) -> list[Choice]:
+        return [
+            Choice(r.code, f"{r.name}（{enterprises.region_name(self.session, r.parent_code or '')}）")
+            for r in enterprises.search_counties(self.session, text)
+        ]
+
+    def enterprise_label(self, enterprise_id: int) -> str:
+        ent = enterprises.get_enterprise(self.session, enterprise_id)
+        if ent is None:
+            return "（企业已不在登记库中）"
+        return f"{ent.name}（{enterprises.region_name(self.session, ent.region_code)}）"
+
+    def county_label(self, code: str) -> str:
+        return enterprises.region_name(self.session, code)
+
+    def add_photo(self, media_id: str, pic_url: str, seq: int) -> int:
+        attachment = media.add_photo(
+            self.session, uploader=self.user, media_id=media_id, pic_url=pic_url, seq=seq,
+            now=self.now,
+        )
+        return attachment.id
+
+    def discard_photos(self, ids: list[int]) -> None:
+        media.discard_unsubmitted(self.session, uploader=self.user, attachment_ids=ids)
+
+    def submit(self, draft: reports.ReportDraft) -> tuple[str, str | None]:
+        hazard, code = reports.submit_report(self.session, draft, reporter=self.user, now=self.now)
+        log.info("hazard %s submitted (%s)", hazard.number, hazard.source)
+        return hazard.number, code
+
+    def status_text(self, number: str, code: str | None) -> str:
+        hazard = reports.lookup_status(self.session, number, asker=self.user, query_code=code)
+        if hazard is None:
+            return texts.QUERY_NOT_FOUND
+        return texts.QUERY_RESULT.format(
+            number=hazard.number, enterprise=hazard.enterprise_name,
+            state=reports.STATE_LABELS.get(hazard.state, hazard.state),
+            reported_at=format_local(hazard.reported_at),
+        )
+
+
+def process_message(
+    session_factory: sessionmaker[Session], msg: Incoming, *, now: datetime, settings: ChatSettings
+) -> str:
+    """Answer one WeChat message exactly once; returns the reply text ('' for none).
+
+    Two deliveries of one message, or two messages of one new user, can race: the loser's
+    flush or commit fails on a unique key, and it starts over, finding the winner's rows.
+    """
+    key = inbound.dedupe_key(msg_id=msg.msg_id, openid=msg.openid, create_time=msg.create_time)
+    for attempt in range(3):
+        with session_factory() as session:
+            try:
+                earlier = inbound.previous_reply(session, key)
+                if earlier is not None:
+                    log.info("duplicate delivery %s answered from the log", key)
+                    return earlier
+                reply = _answer(session, msg, now=now, settings=settings)
+                inbound.record(
+                    session, key=key, openid=msg.openid, msg_type=msg.kind, reply=reply, now=now
+                )
+                session.commit()
+                return reply
+            except (IntegrityError, OperationalError) as exc:
+                session.rollback()
+                if attempt == 2:
+                    raise
+                log.info("message %s raced another transaction (%s); retrying", key, type(exc).__name__)
+    raise AssertionError("unreachable")
+
+
+def _answer(session: Session, msg: Incoming, *, now: datetime, settings: ChatSettings) -> str:
+    user = get_or_create_user(session, msg.openid, now=now)
+    port = ChatServices(session, user, settings, now)
+    dialogue, updated_at = conversations.load(session, user)
+    notice = ""
+    if conversations.is_expired(dialogue, updated_at, now=now, idle=settings.idle):
+        dialogues.reset(dialogue, port)
+        notice = texts.EXPIRED.format(minutes=int(settings.idle.total_seconds() // 60))
+    reply = dialogues.handle(dialogue, msg, port)
+    conversations.save(session, user, dialogue, now=now)
+    if notice:
+        return notice + "\n\n" + (reply or texts.GUIDE)
+    return reply

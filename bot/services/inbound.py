@@ -1,0 +1,52 @@
+"""The inbound log: WeChat retries a message up to three times; it must act only once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.models import InboundMessage
+
+# WeChat retries within ~15 s; keep replies a while longer, then forget them (they may
+# hold an anonymous reporter's query code, which is otherwise stored only as a hash).
+REPLY_RETENTION = timedelta(minutes=10)
+
+
+def dedupe_key(*, msg_id: str | None, openid: str, create_time: int) -> str:
+    """MsgId for messages; sender + CreateTime for events, which carry no MsgId."""
+    return f"msg:{msg_id}" if msg_id else f"evt:{openid}:{create_time}"
+
+
+def previous_reply(session: Session, key: str) -> str | None:
+    """The reply already given to this message, or None if it is new.
+
+    An empty string means "seen, but the reply is gone or was empty": answer nothing.
+    """
+    row = session.scalars(select(InboundMessage).where(InboundMessage.dedupe_key == key)).first()
+    if row is None:
+        return None
+    return row.reply or ""
+
+
+def record(
+    session: Session, *, key: str, openid: str, msg_type: str, reply: str, now: datetime
+) -> None:
+    """Log the message with its reply, in the transaction of its effects."""
+    session.add(
+        InboundMessage(
+            dedupe_key=key, openid=openid, msg_type=msg_type, received_at=now, reply=reply
+        )
+    )
+
+
+def purge_old_replies(session: Session, *, now: datetime) -> int:
+    """Forget replies older than the retry window; returns how many were cleared."""
+    result = session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.received_at < now - REPLY_RETENTION)
+        .where(InboundMessage.reply.is_not(None))
+        .values(reply=None)
+    )
+    return result.rowcount or 0

@@ -1,0 +1,134 @@
+"""A small persisted job queue for work that must not run inside WeChat's 5-second window.
+
+Jobs are rows: enqueued in the same transaction as their cause, claimed with a lease by a
+conditional UPDATE (so two workers in two processes never run one job at once), retried with
+backoff, and marked failed loudly after too many attempts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.models import Job
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """What a handler knows of this run: on the last attempt it should settle, not raise."""
+
+    now: datetime
+    attempt: int
+    is_last: bool
+
+
+JobHandler = Callable[[Session, dict[str, Any], JobRun], None]
+
+
+class RetryLater(Exception):
+    """A job that failed for a passing reason (network, WeChat busy): try again later."""
+
+
+def enqueue(session: Session, *, kind: str, key: str, payload: dict[str, Any], now: datetime) -> Job:
+    """Add a job; the unique key makes enqueueing the same work twice a no-op at commit."""
+    job = Job(kind=kind, key=key, payload=payload, status="pending", run_after=now, created_at=now)
+    session.add(job)
+    return job
+
+
+def _claim(session_factory: sessionmaker[Session], now: datetime) -> Job | None:
+    """Take one due job under a lease, or None."""
+    with session_factory() as session:
+        candidate = session.scalars(
+            select(Job.id)
+            .where(
+                or_(
+                    (Job.status == "pending") & (Job.run_after <= now),
+                    (Job.status == "running") & (Job.locked_until < now),  # a crashed worker's
+                )
+            )
+            .order_by(Job.run_after, Job.id)
+            .limit(1)
+        ).first()
+        if candidate is None:
+            session.rollback()
+            return None
+        claimed = session.execute(
+            update(Job)
+            .where(Job.id == candidate)
+            .where(Job.status.in_(("pending", "running")))
+            .where(or_(Job.locked_until.is_(None), Job.locked_until < now))
+            .values(status="running", locked_until=now + LEASE, attempts=Job.attempts + 1)
+        ).rowcount
+        session.commit()
+        return session.get(Job, candidate) if claimed else None
+
+
+def run_due_jobs(
+    session_factory: sessionmaker[Session],
+    handlers: dict[str, JobHandler],
+    *,
+    now: datetime,
+    max_attempts: int,
+    backoff_seconds: float,
+    limit: int = 50,
+) -> int:
+    """Run due jobs one transaction each; returns how many ran."""
+    ran = 0
+    while ran < limit:
+        job = _claim(session_factory, now)
+        if job is None:
+            break
+        ran += 1
+        _run_one(session_factory, job, handlers, now, max_attempts, backoff_seconds)
+    return ran
+
+
+def _run_one(
+    session_factory: sessionmaker[Session],
+    job: Job,
+    handlers: dict[str, JobHandler],
+    now: datetime,
+    max_attempts: int,
+    backoff_seconds: float,
+) -> None:
+    handler = handlers.get(job.kind)
+    error: str | None = None
+    with session_factory() as session:
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            run = JobRun(now=now, attempt=job.attempts, is_last=job.attempts >= max_attempts)
+            handler(session, dict(job.payload), run)
+            session.execute(
+                update(Job).where(Job.id == job.id).values(status="done", locked_until=None)
+            )
+            session.commit()
+            return
+        except Exception as exc:  # noqa: BLE001 - a job must never kill the worker
+            session.rollback()
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            expected = isinstance(exc, RetryLater)
+            (log.warning if expected else log.exception)("job %s %s failed: %s", job.id, job.kind, error)
+    with session_factory() as session:
+        if job.attempts >= max_attempts:
+            log.error("job %s %s gave up after %s attempts: %s", job.id, job.kind, job.attempts, error)
+            values: dict[str, Any] = {"status": "failed", "locked_until": None, "last_error": error}
+        else:
+            delay = timedelta(seconds=backoff_seconds * 2 ** (job.attempts - 1))
+            values = {"status": "pending", "locked_until": None, "last_error": error,
+                      "run_after": now + delay}
+        session.execute(update(Job).where(Job.id == job.id).values(**values))
+        session.commit()
+

@@ -1,0 +1,34 @@
+"""Ports to the outside world; adapters live in ``bot/wechat`` (live) and ``bot/dev`` (dev mode)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class DeliveryError(Exception):
+    """The channel refused or failed; the outbox will retry later."""
+
+
+@dataclass(frozen=True)
+class FetchedMedia:
+    data: bytes
+    content_type: str
+
+
+class MediaFetchError(Exception):
+    """The media could not be fetched (unknown id, expired after 3 days, network)."""
+
+
+class Messenger(Protocol):
+    """Sends a text message to one WeChat user."""
+
+    channel: str
+
+    def send_text(self, openid: str, text: str) -> None: ...
+
+
+class MediaFetcher(Protocol):
+    """Downloads a picture the user sent, by its WeChat media id."""
+
+    def fetch(self, media_id: str, *, pic_url: str | None = None) -> FetchedMedia: ...

@@ -1,0 +1,1 @@
+"""WeChat: the inbound endpoint (``views``), the wire protocol, and the outbound adapters."""

@@ -1,0 +1,45 @@
+"""Live adapters for the ports in ``bot/services/ports.py``, over our wechatpy client."""
+
+from __future__ import annotations
+
+import requests
+from wechatpy.exceptions import WeChatClientException
+
+from bot.services.ports import DeliveryError, FetchedMedia, MediaFetchError
+from bot.wechat.client import HazardWeChatClient
+
+
+class WeChatMessenger:
+    """Customer-service text messages (allowed within 48 h of the user's last message)."""
+
+    channel = "wechat"
+
+    def __init__(self, client: HazardWeChatClient) -> None:
+        self.client = client
+
+    def send_text(self, openid: str, text: str) -> None:
+        try:
+            self.client.message.send_text(openid, text)
+        except (WeChatClientException, requests.RequestException) as exc:
+            raise DeliveryError(f"WeChat refused or failed: {exc}") from exc
+
+
+class WeChatMediaFetcher:
+    """Downloads temporary media by id (WeChat keeps it for 3 days)."""
+
+    def __init__(self, client: HazardWeChatClient, *, max_bytes: int) -> None:
+        self.client = client
+        self.max_bytes = max_bytes
+
+    def fetch(self, media_id: str, *, pic_url: str | None = None) -> FetchedMedia:
+        try:
+            # ``client.media.download`` goes through a deprecated wechatpy path; same call.
+            res = self.client.get("media/get", params={"media_id": media_id})
+        except (WeChatClientException, requests.RequestException) as exc:
+            raise MediaFetchError(f"media {media_id}: {exc}") from exc
+        if not isinstance(res, requests.Response):
+            raise MediaFetchError(f"media {media_id}: unexpected answer {res!r:.200}")
+        if len(res.content) > self.max_bytes:
+            # Still hand it over: the photo check refuses it with a message for the user.
+            return FetchedMedia(res.content[: self.max_bytes + 1], res.headers.get("Content-Type", ""))
+        return FetchedMedia(res.content, res.headers.get("Content-Type", ""))

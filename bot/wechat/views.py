@@ -1,0 +1,72 @@
+"""The ``/wechat`` endpoint: thin on purpose — verify, open, parse, hand over, reply."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from bot.db import session_factory
+from bot.services.chat import ChatSettings, process_message
+from bot.services.clock import utcnow
+from bot.wechat.protocol import ProtocolError, WireSettings, check_signature, open_body, parse, render_reply
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("wechat", __name__)
+
+
+@bp.get("/wechat")
+def verify() -> Response:
+    """WeChat's server-address check: answer the echostr if the signature is ours."""
+    try:
+        check_signature(_wire(), request.args.to_dict())
+    except ProtocolError as exc:
+        return _refuse(exc)
+    return Response(request.args.get("echostr", ""), mimetype="text/plain")
+
+
+@bp.post("/wechat")
+def receive() -> Response:
+    settings = _wire()
+    args = request.args.to_dict()
+    try:
+        check_signature(settings, args)
+        xml, encrypted = open_body(settings, args, _body())
+        msg = parse(xml)
+    except ProtocolError as exc:
+        return _refuse(exc)
+    reply = process_message(session_factory(), msg, now=utcnow(), settings=_chat_settings())
+    current_app.extensions["job_runner"].wake()
+    body = render_reply(settings, xml, reply, encrypted=encrypted, nonce=args.get("nonce", ""))
+    return Response(body, mimetype="application/xml" if reply else "text/plain")
+
+
+def _body() -> bytes:
+    """The request body, refused past the limit before it is read into memory."""
+    request.max_content_length = current_app.config["HAZARDBOT"]["wechat"]["max_body_bytes"]
+    try:
+        return request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raise ProtocolError(413, "body over the size limit") from None
+
+
+def _refuse(exc: ProtocolError) -> Response:
+    log.warning("refused WeChat request from %s: %s", request.remote_addr, exc.reason)
+    return Response(_REFUSALS.get(exc.status, "请求无效"), status=exc.status, mimetype="text/plain")
+
+
+_REFUSALS = {403: "签名校验失败或请求已过期", 400: "消息格式无效", 413: "消息过大"}
+
+
+def _wire() -> WireSettings:
+    cfg = current_app.config["HAZARDBOT"]["wechat"]
+    return WireSettings(
+        token=cfg["token"], appid=cfg["appid"], encoding_aes_key=cfg["encoding_aes_key"],
+        timestamp_tolerance=int(cfg["timestamp_tolerance_seconds"]),
+    )
+
+
+def _chat_settings() -> ChatSettings:
+    return current_app.extensions["chat_settings"]  # type: ignore[no-any-return]

@@ -1,0 +1,71 @@
+"""Choose the adapters for this deployment: live WeChat, or the dev ones (warehouse-style).
+
+``dev_mode`` decides: in dev, messages go to the dev inbox and pictures come from the
+simulator; otherwise both go through the WeChat API at ``wechat.api_base_url``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+from bot.db import session_factory
+from bot.services.chat import ChatSettings
+from bot.services.media import FETCH_PHOTO, PhotoLimits, make_fetch_photo_handler
+from bot.services.ports import MediaFetcher, Messenger
+from scheduler.worker import Worker
+
+
+def init_app(app: Flask) -> None:
+    cfg = app.config["HAZARDBOT"]
+    factory = session_factory(app)
+    messenger: Messenger
+    fetcher: MediaFetcher
+    if cfg["app"]["dev_mode"]:
+        from bot.dev.adapters import DevInboxMessenger, DevMediaFetcher
+
+        messenger = DevInboxMessenger()
+        fetcher = DevMediaFetcher(factory, max_bytes=cfg["media"]["max_bytes"])
+    else:
+        from bot.wechat.adapters import WeChatMediaFetcher, WeChatMessenger
+        from bot.wechat.client import HazardWeChatClient
+
+        client = HazardWeChatClient(
+            cfg["wechat"]["appid"], cfg["wechat"]["secret"],
+            api_base_url=cfg["wechat"]["api_base_url"], timeout=float(cfg["wechat"]["timeout"]),
+        )
+        app.extensions["wechat_client"] = client
+        messenger = WeChatMessenger(client)
+        fetcher = WeChatMediaFetcher(client, max_bytes=cfg["media"]["max_bytes"])
+
+    limits = PhotoLimits(
+        media_dir=Path(cfg["media"]["dir"]), max_bytes=cfg["media"]["max_bytes"],
+        max_pixels=cfg["media"]["max_pixels"],
+    )
+    app.extensions["chat_settings"] = ChatSettings(
+        idle=timedelta(minutes=cfg["dialogue"]["idle_minutes"]),
+        max_photos=cfg["dialogue"]["max_photos"],
+        max_description_chars=cfg["dialogue"]["max_description_chars"],
+    )
+    worker = Worker(
+        factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits)}, messenger,
+        poll_seconds=cfg["jobs"]["poll_seconds"], max_attempts=cfg["jobs"]["max_attempts"],
+        backoff_seconds=cfg["jobs"]["backoff_seconds"],
+    )
+    app.extensions["worker"] = worker
+    app.extensions["job_runner"] = _Runner(worker, in_process=cfg["jobs"]["in_process"])
+
+
+class _Runner:
+    """Starts the in-process worker on first use (not at import: CLI commands need none)."""
+
+    def __init__(self, worker: Worker, *, in_process: bool) -> None:
+        self.worker = worker
+        self.in_process = in_process
+
+    def wake(self) -> None:
+        if self.in_process:
+            self.worker.start_background()
+            self.worker.wake()

@@ -1,0 +1,90 @@
+"""The worker that runs persisted jobs and delivers the outbox.
+
+In dev and in tests it runs as a thread inside the web process and is woken right after a
+reply, so a photo is fetched a moment after WeChat got its answer; in production it can run
+as its own process (``flask worker run``). Several workers may run at once: jobs and outbox
+rows are claimed by conditional updates, so none is done twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.services import inbound, jobs, outbox
+from bot.services.clock import utcnow
+from bot.services.ports import Messenger
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        handlers: dict[str, jobs.JobHandler],
+        messenger: Messenger,
+        *,
+        poll_seconds: float,
+        max_attempts: int,
+        backoff_seconds: float,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.session_factory = session_factory
+        self.handlers = handlers
+        self.messenger = messenger
+        self.poll_seconds = poll_seconds
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self.clock = clock
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def run_once(self) -> int:
+        """One pass: due jobs, then due messages, then forget old retry replies."""
+        now = self.clock()
+        done = jobs.run_due_jobs(
+            self.session_factory, self.handlers, now=now,
+            max_attempts=self.max_attempts, backoff_seconds=self.backoff_seconds,
+        )
+        done += outbox.deliver_pending(
+            self.session_factory, self.messenger, now=now,
+            max_attempts=self.max_attempts, backoff_seconds=self.backoff_seconds,
+        )
+        with self.session_factory() as session:
+            inbound.purge_old_replies(session, now=now)
+            session.commit()
+        return done
+
+    def run_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+                log.exception("worker pass failed; trying again shortly")
+                busy = 0
+            if not busy:
+                self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+
+    def start_background(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._stop.clear()
+                self._thread = threading.Thread(target=self.run_forever, name="hazardbot-worker", daemon=True)
+                self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

@@ -1,0 +1,115 @@
+"""Shared fixtures: a migrated database (SQLite or PostgreSQL), the app, the fake WeChat API.
+
+The backend comes from ``HAZARDBOT_TEST_DB`` (``sqlite``, the default, or ``postgresql``);
+``make test`` runs the whole suite once for each. Every test gets empty tables plus the
+reference data (regions) and the demo enterprises.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, text
+
+from bot import create_app
+from bot.db import make_engine
+from bot.demo import load_demo
+from bot.migrate import upgrade
+from bot.models import Base
+from bot.services.clock import utcnow
+from bot.services.regions import load_regions
+from tests.fakes.wechat_api import FakeWeChatServer
+
+PG_ADMIN_URL = os.environ.get(
+    "HAZARDBOT_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BACKEND = os.environ.get("HAZARDBOT_TEST_DB", "sqlite")
+TEST_APPID = "wxtest0000000001"
+TEST_SECRET = "test-secret"
+TEST_TOKEN = "test-token"
+TEST_AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aQ"
+
+
+def pytest_report_header() -> str:
+    return f"hazardbot test database: {BACKEND}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A brand-new database for this test run."""
+    if BACKEND == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    if BACKEND != "postgresql":
+        raise pytest.UsageError(f"HAZARDBOT_TEST_DB must be sqlite or postgresql, not {BACKEND}")
+    name = f"hazardbot_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """The test database, migrated to head by Alembic (as production is)."""
+    eng = make_engine(database_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def clean_db(engine: Engine) -> Engine:
+    """Empty every table, then load regions and the demo enterprises."""
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session:
+        load_regions(session)
+        load_demo(session, now=utcnow())
+        session.commit()
+    return engine
+
+
+@pytest.fixture
+def fake_wechat() -> Iterator[FakeWeChatServer]:
+    with FakeWeChatServer(appid=TEST_APPID, secret=TEST_SECRET) as server:
+        yield server
+
+
+def app_config(database_url: str, instance: Path, **sections: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Config for a test app: the test database, a temp instance dir, test WeChat secrets."""
+    config: dict[str, dict[str, Any]] = {
+        "app": {"dev_mode": False, "instance_dir": str(instance), "log_level": "INFO"},
+        "database": {"url": database_url},
+        "wechat": {
+            "token": TEST_TOKEN, "appid": TEST_APPID, "secret": TEST_SECRET,
+            "encoding_aes_key": TEST_AES_KEY,
+        },
+        "jobs": {"in_process": False, "backoff_seconds": 0.01},
+    }
+    for section, values in sections.items():
+        config.setdefault(section, {}).update(values)
+    return config
+
+
+@pytest.fixture
+def app(clean_db: Engine, database_url: str, tmp_path: Path, fake_wechat: FakeWeChatServer) -> Flask:
+    """The app in live mode, talking to the fake WeChat API."""
+    return create_app(
+        app_config(database_url, tmp_path / "instance",
+                   wechat={"api_base_url": fake_wechat.base_url})
+    )

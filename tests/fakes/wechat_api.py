@@ -1,0 +1,256 @@
+"""A fake WeChat API server: a real HTTP server on 127.0.0.1 for the outbound client's tests.
+
+Real HTTP (not a mocked ``requests``) so that timeouts, status codes, headers and the
+client's URL building are exercised as in production. It keeps WeChat's token rule that
+matters most to us: each /token call issues a new token and only the latest one is valid,
+which is what happens when another process refreshes it (real WeChat keeps the old token
+alive for ~5 minutes; being stricter here makes the refresh path easy to hit).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+import socket
+import threading
+from typing import Any, NamedTuple
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+ERRMSGS = {
+    -1: "system error",
+    40001: "invalid credential, access_token is invalid or not latest",
+    40007: "invalid media_id",
+    40125: "invalid appsecret",
+    41001: "access_token missing",
+    45015: "response out of time limit",
+    47001: "data format error",
+}
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "audio/amr": "amr"}
+
+
+def free_port() -> int:
+    """A port free right now (the server itself binds port 0, which has no race)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Call(NamedTuple):
+    """One request the fake received; unpacks as (method, path, query, json)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass  # one access-log line per call would drown the test output
+
+
+def _json(payload: dict[str, Any], status: int = 200) -> Response:
+    body = json.dumps(payload, ensure_ascii=False)
+    return Response(body, status=status, content_type="application/json; charset=utf-8")
+
+
+def _error(errcode: int, status: int = 200) -> Response:
+    return _json({"errcode": errcode, "errmsg": ERRMSGS.get(errcode, "error")}, status)
+
+
+class FakeWeChatServer:
+    """Serves /cgi-bin/token, media/get, message/custom/send and message/template/send."""
+
+    def __init__(self, appid: str = "wxtest", secret: str = "s3cret", *, port: int = 0) -> None:
+        self.appid = appid
+        self.secret = secret
+        self._port = port
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._token: str | None = None
+        self._token_seq = itertools.count(1)
+        self._msgids = itertools.count(200228332)
+        self._media: dict[str, tuple[bytes, str]] = {}
+        self._calls: list[Call] = []
+        self._sent: list[dict[str, Any]] = []
+        self._fail: tuple[int, int, int] = (0, 200, -1)  # (remaining, status, errcode)
+        self._down = False
+        self._delay = 0.0
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._server is not None:
+            return
+        self._stopping.clear()
+        self._server = make_server(
+            "127.0.0.1", self._port, self._wsgi, threaded=True, request_handler=_QuietHandler
+        )
+        # A short poll interval keeps stop() (and so each test's teardown) fast.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="fake-wechat-api", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._stopping.set()  # wakes handlers sleeping in set_delay
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> FakeWeChatServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeWeChatServer is not started")
+        return int(self._server.server_port)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/cgi-bin/"
+
+    # -- test controls ---------------------------------------------------------------------
+
+    @property
+    def access_token(self) -> str | None:
+        """The one token the fake currently accepts."""
+        with self._lock:
+            return self._token
+
+    def add_media(self, media_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
+        with self._lock:
+            self._media[media_id] = (data, content_type)
+
+    def fail_next(self, n: int, *, status: int = 200, errcode: int = -1) -> None:
+        """The next ``n`` API calls (not /token) fail: HTTP ``status``, or 200 + ``errcode``."""
+        with self._lock:
+            self._fail = (n, status, errcode)
+
+    def set_down(self, down: bool = True) -> None:
+        """While down, every call (token included) answers HTTP 503."""
+        with self._lock:
+            self._down = down
+
+    def set_delay(self, seconds: float) -> None:
+        """Every call waits ``seconds`` before answering (to test client timeouts)."""
+        with self._lock:
+            self._delay = seconds
+
+    def expire_token(self) -> None:
+        """Invalidate the current token, as when another process refreshed it."""
+        with self._lock:
+            self._token = None
+
+    @property
+    def calls(self) -> list[Call]:
+        """A snapshot of every request received, in order."""
+        with self._lock:
+            return list(self._calls)
+
+    def sent_messages(self, touser: str | None = None) -> list[dict[str, Any]]:
+        """Accepted custom-service and template payloads, in order."""
+        with self._lock:
+            return [m for m in self._sent if touser is None or m.get("touser") == touser]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+            self._sent.clear()
+
+    # -- the app ---------------------------------------------------------------------------
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self._dispatch(Request(environ))(environ, start_response)
+
+    def _dispatch(self, request: Request) -> Response:
+        body: Any = None
+        if request.method == "POST":
+            try:
+                body = json.loads(request.get_data() or b"null")
+            except ValueError:
+                body = None
+        query = request.args.to_dict()
+        with self._lock:
+            self._calls.append(Call(request.method, request.path, query, body))
+            down, delay = self._down, self._delay
+        if delay:
+            self._stopping.wait(delay)
+        if down:
+            return Response("service unavailable", status=503)
+        if request.path == "/cgi-bin/token" and request.method == "GET":
+            return self._issue_token(query)
+        with self._lock:
+            remaining, status, errcode = self._fail
+            if remaining > 0:
+                self._fail = (remaining - 1, status, errcode)
+        if remaining > 0:
+            return Response("injected failure", status=status) if status != 200 else _error(errcode)
+        if not query.get("access_token"):
+            return _error(41001)
+        if query["access_token"] != self.access_token:
+            return _error(40001)
+        route = {
+            ("GET", "/cgi-bin/media/get"): self._media_get,
+            ("POST", "/cgi-bin/message/custom/send"): self._custom_send,
+            ("POST", "/cgi-bin/message/template/send"): self._template_send,
+        }.get((request.method, request.path))
+        if route is None:
+            return Response("not found", status=404)
+        return route(query, body)
+
+    def _issue_token(self, query: dict[str, str]) -> Response:
+        if query.get("grant_type") != "client_credential":
+            return _json({"errcode": 40002, "errmsg": "invalid grant_type"})
+        if query.get("appid") != self.appid or query.get("secret") != self.secret:
+            return _error(40125)
+        token = f"fake-token-{next(self._token_seq)}-{secrets.token_hex(8)}"
+        with self._lock:
+            self._token = token
+        return _json({"access_token": token, "expires_in": 7200})
+
+    def _media_get(self, query: dict[str, str], body: Any) -> Response:
+        media_id = query.get("media_id", "")
+        with self._lock:
+            found = self._media.get(media_id)
+        if found is None:
+            return _error(40007)
+        data, content_type = found
+        ext = _EXTENSIONS.get(content_type, "bin")
+        headers = {"Content-disposition": f'attachment; filename="{media_id}.{ext}"'}
+        return Response(data, content_type=content_type, headers=headers)
+
+    def _record(self, body: Any) -> Response | None:
+        if not isinstance(body, dict):
+            return _error(47001)
+        if not body.get("touser"):
+            return _json({"errcode": 40003, "errmsg": "invalid openid"})
+        with self._lock:
+            self._sent.append(body)
+        return None
+
+    def _custom_send(self, query: dict[str, str], body: Any) -> Response:
+        if isinstance(body, dict) and not body.get("msgtype"):
+            return _error(47001)
+        return self._record(body) or _json({"errcode": 0, "errmsg": "ok"})
+
+    def _template_send(self, query: dict[str, str], body: Any) -> Response:
+        if isinstance(body, dict) and not body.get("template_id"):
+            return _json({"errcode": 40037, "errmsg": "invalid template_id"})
+        return self._record(body) or _json(
+            {"errcode": 0, "errmsg": "ok", "msgid": next(self._msgids)}
+        )
