@@ -15,7 +15,9 @@ from bot import cli, db, wiring
 from bot.config import load_config
 
 
-def create_app(config_override: dict[str, dict[str, Any]] | None = None, *, config_path: str | None = None) -> Flask:
+def create_app(
+    config_override: dict[str, dict[str, Any]] | None = None, *, config_path: str | None = None
+) -> Flask:
     """Build the app.
 
     :param config_override: sections and keys applied over file and environment (tests).

@@ -1,4 +1,4 @@
-"""Flask CLI commands: ``flask db upgrade``, ``flask regions load``, ``flask demo load``, ``flask worker run``."""
+"""Flask CLI commands: ``flask db upgrade|downgrade``, ``regions load``, ``demo load``, ``worker run``."""
 
 from __future__ import annotations
 

@@ -179,15 +179,8 @@ class WeChatPeer:
     """Sends messages to a WeChat endpoint exactly as the WeChat server would."""
 
     def __init__(
-        self,
-        url: str,
-        *,
-        token: str,
-        appid: str,
-        encoding_aes_key: str | None = None,
-        mode: str = "safe",
-        to_user: str = "gh_hazardbot",
-        http: requests.Session | None = None,
+        self, url: str, *, token: str, appid: str, encoding_aes_key: str | None = None,
+        mode: str = "safe", to_user: str = "gh_hazardbot", http: requests.Session | None = None,
         timeout: float = 10,
     ) -> None:
         if mode not in MODES:

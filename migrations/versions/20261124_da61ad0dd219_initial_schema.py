@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: da61ad0dd219
-Revises: 
+Revises:
 Create Date: 2026-11-24 04:10:39.031140+00:00
 """
 
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-
 
 revision = 'da61ad0dd219'
 down_revision = None

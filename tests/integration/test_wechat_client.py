@@ -35,7 +35,7 @@ def _paths(fake: FakeWeChatServer) -> list[str]:
 def test_token_comes_from_the_configured_base(fake: FakeWeChatServer) -> None:
     client = HazardWeChatClient(APPID, SECRET, api_base_url=fake.base_url.rstrip("/"))
     assert client.API_BASE_URL == fake.base_url and client.timeout == 5.0
-    assert HazardWeChatClient.API_BASE_URL == "https://api.weixin.qq.com/cgi-bin/"  # class untouched
+    assert HazardWeChatClient.API_BASE_URL == "https://api.weixin.qq.com/cgi-bin/"  # per instance
     assert client.access_token == fake.access_token
     method, path, query, body = fake.calls[0]
     assert (method, path, body) == ("GET", "/cgi-bin/token", None)
@@ -49,7 +49,9 @@ def test_wrong_secret_is_a_client_exception(fake: FakeWeChatServer) -> None:
     assert info.value.errcode == 40125
 
 
-def test_media_download_returns_registered_bytes(fake: FakeWeChatServer, client: HazardWeChatClient) -> None:
+def test_media_download_returns_registered_bytes(
+    fake: FakeWeChatServer, client: HazardWeChatClient
+) -> None:
     fake.add_media("m-1", b"\xff\xd8\xffJPEGDATA", "image/jpeg")
     res = client.media.download("m-1")
     assert isinstance(res, requests.Response)
@@ -62,14 +64,18 @@ def test_media_download_returns_registered_bytes(fake: FakeWeChatServer, client:
     assert info.value.errcode == 40007
 
 
-def test_media_get_url_points_at_the_base(fake: FakeWeChatServer, client: HazardWeChatClient) -> None:
+def test_media_get_url_points_at_the_base(
+    fake: FakeWeChatServer, client: HazardWeChatClient
+) -> None:
     fake.add_media("m-2", b"png", "image/png")
     url = client.media.get_url("m-2")
     assert url.startswith(fake.base_url + "media/get?access_token=")
     assert requests.get(url, timeout=2).content == b"png"
 
 
-def test_send_text_and_template_are_recorded(fake: FakeWeChatServer, client: HazardWeChatClient) -> None:
+def test_send_text_and_template_are_recorded(
+    fake: FakeWeChatServer, client: HazardWeChatClient
+) -> None:
     assert client.message.send_text(OPENID, "已收到您的隐患报告") == {"errcode": 0, "errmsg": "ok"}
     result = client.message.send_template(OPENID, "tpl-1", {"first": {"value": "整改通知"}})
     assert result["errcode"] == 0 and isinstance(result["msgid"], int)

@@ -36,6 +36,7 @@ TOKEN = "peer-test-token"
 APPID = "wx1234567890abcdef"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 OPENID = "oUser_peer_test"
+WECHAT_QUERY = ["signature", "timestamp", "nonce", "openid"]  # WeChat's order
 
 
 def _sha1(*parts: str) -> str:
@@ -140,7 +141,8 @@ def test_build_message_xml_parses_with_wechatpy() -> None:
     )
     loc = parse_message(
         build_message_xml(
-            "location", msg_id=6, Location_X=37.87, Location_Y=112.55, Scale=15, Label="太原", **common
+            "location", msg_id=6, Location_X=37.87, Location_Y=112.55, Scale=15, Label="太原",
+            **common,
         )
     )
     # wechatpy keeps Location_X/Y and Scale as strings.
@@ -212,7 +214,9 @@ def endpoint() -> Iterator[EchoEndpoint]:
 
 
 def _peer(endpoint: EchoEndpoint, mode: str, **kw: Any) -> WeChatPeer:
-    return WeChatPeer(endpoint.url, token=TOKEN, appid=APPID, encoding_aes_key=AES_KEY, mode=mode, **kw)
+    return WeChatPeer(
+        endpoint.url, token=TOKEN, appid=APPID, encoding_aes_key=AES_KEY, mode=mode, **kw
+    )
 
 
 @pytest.mark.parametrize("mode", ["plaintext", "compatible", "safe"])
@@ -225,10 +229,10 @@ def test_send_text_each_mode(endpoint: EchoEndpoint, mode: str) -> None:
     keys = [kv.split("=")[0] for kv in seen["query"].split("&")]
     root = ET.fromstring(seen["body"])
     if mode == "plaintext":
-        assert keys == ["signature", "timestamp", "nonce", "openid"]
+        assert keys == WECHAT_QUERY
         assert root.find("Encrypt") is None and reply.xml == reply.body
     else:
-        assert keys == ["signature", "timestamp", "nonce", "openid", "encrypt_type", "msg_signature"]
+        assert keys == WECHAT_QUERY + ["encrypt_type", "msg_signature"]
         assert "<Encrypt>" in reply.body and reply.xml and "echo:" in reply.xml
         tags = [child.tag for child in root]
         if mode == "safe":

@@ -1,0 +1,53 @@
+# Two commands: `make run` (dev server with demo data) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app bot
+
+.PHONY: run test test-sqlite test-postgresql setup lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+## make run: migrate the SQLite database under instance/, load demo data, serve on 127.0.0.1:$(PORT)
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) regions load
+	$(FLASK) demo load
+	@echo ""
+	@echo "  模拟器 (phone simulator): http://127.0.0.1:$(PORT)/dev/simulator"
+	@echo "  WeChat endpoint:          http://127.0.0.1:$(PORT)/wechat"
+	@echo ""
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+## make test: the whole suite on SQLite, then on PostgreSQL when it is reachable
+test: setup
+	bash scripts/ensure-chromium.sh
+	$(MAKE) test-sqlite
+	@if $(BIN)/python scripts/pg_available.py; then \
+		$(MAKE) test-postgresql; \
+	elif [ -n "$$REQUIRE_POSTGRESQL" ]; then \
+		echo "PostgreSQL is required (REQUIRE_POSTGRESQL) but not reachable at 127.0.0.1:5432"; exit 1; \
+	else \
+		echo "*** PostgreSQL not reachable at 127.0.0.1:5432: the PostgreSQL run was SKIPPED ***"; \
+	fi
+
+test-sqlite: setup
+	HAZARDBOT_TEST_DB=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgresql: setup
+	HAZARDBOT_TEST_DB=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check bot scheduler tests
+
+clean:
+	rm -rf $(VENV) instance test-artifacts
