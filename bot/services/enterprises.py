@@ -68,23 +68,29 @@ def search_enterprises(session: Session, text: str, *, limit: int = 5) -> list[E
 
 
 def search_counties(session: Session, text: str, *, limit: int = 5) -> list[Region]:
-    """County-level divisions whose name contains what was typed ("小店" finds 小店区)."""
-    query = normalize(text).removeprefix("山西省")
+    """County-level divisions whose name contains what was typed ("小店" finds 小店区).
+
+    Exact names come first, then names starting with the text: "城区" lists both 城区 (阳泉,
+    晋城) before 平城区 or 潞城区, and never loses them to the limit.
+    """
+    typed = normalize(text).removeprefix("山西省")
+    query = typed
     for suffix in ("县", "区", "市"):
         if len(query) > 2 and query.endswith(suffix):
             query = query[:-1]
             break
     if not query:
         return []
-    return list(
-        session.scalars(
-            select(Region)
-            .where(Region.level.not_in(("province", "prefecture_city")))
-            .where(Region.name.contains(query, autoescape=True))
-            .order_by(Region.code)
-            .limit(limit)
-        )
+    found = session.scalars(
+        select(Region)
+        .where(Region.level.not_in(("province", "prefecture_city")))
+        .where(Region.name.contains(query, autoescape=True))
+        .order_by(Region.code)
+    ).all()  # a province has about a hundred counties: ranking them here is cheap
+    ranked = sorted(
+        found, key=lambda r: (r.name not in (typed, query), not r.name.startswith(query), r.code)
     )
+    return ranked[:limit]
 
 
 def get_enterprise(session: Session, enterprise_id: int) -> Enterprise | None:

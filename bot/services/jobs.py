@@ -33,7 +33,9 @@ class JobRun:
     is_last: bool
 
 
-JobHandler = Callable[[Session, dict[str, Any], JobRun], None]
+# Handlers get the session factory, not an open session: they must keep network calls
+# outside transactions (an SQLite write lock held during a download stalls every request).
+JobHandler = Callable[[sessionmaker[Session], dict[str, Any], JobRun], None]
 
 
 class RetryLater(Exception):
@@ -104,31 +106,28 @@ def _run_one(
     backoff_seconds: float,
 ) -> None:
     handler = handlers.get(job.kind)
-    error: str | None = None
+    try:
+        if handler is None:
+            raise LookupError(f"no handler for job kind {job.kind!r}")
+        run = JobRun(now=now, attempt=job.attempts, is_last=job.attempts >= max_attempts)
+        handler(session_factory, dict(job.payload), run)
+    except Exception as exc:  # noqa: BLE001 - a job must never kill the worker
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        expected = isinstance(exc, RetryLater)
+        (log.warning if expected else log.exception)("job %s %s failed: %s", job.id, job.kind, error)
+        values = _after_failure(job, error, now, max_attempts, backoff_seconds)
+    else:
+        values = {"status": "done", "locked_until": None}
     with session_factory() as session:
-        try:
-            if handler is None:
-                raise LookupError(f"no handler for job kind {job.kind!r}")
-            run = JobRun(now=now, attempt=job.attempts, is_last=job.attempts >= max_attempts)
-            handler(session, dict(job.payload), run)
-            session.execute(
-                update(Job).where(Job.id == job.id).values(status="done", locked_until=None)
-            )
-            session.commit()
-            return
-        except Exception as exc:  # noqa: BLE001 - a job must never kill the worker
-            session.rollback()
-            error = f"{type(exc).__name__}: {exc}"[:500]
-            expected = isinstance(exc, RetryLater)
-            (log.warning if expected else log.exception)("job %s %s failed: %s", job.id, job.kind, error)
-    with session_factory() as session:
-        if job.attempts >= max_attempts:
-            log.error("job %s %s gave up after %s attempts: %s", job.id, job.kind, job.attempts, error)
-            values: dict[str, Any] = {"status": "failed", "locked_until": None, "last_error": error}
-        else:
-            delay = timedelta(seconds=backoff_seconds * 2 ** (job.attempts - 1))
-            values = {"status": "pending", "locked_until": None, "last_error": error,
-                      "run_after": now + delay}
         session.execute(update(Job).where(Job.id == job.id).values(**values))
         session.commit()
 
+
+def _after_failure(
+    job: Job, error: str, now: datetime, max_attempts: int, backoff_seconds: float
+) -> dict[str, Any]:
+    if job.attempts >= max_attempts:
+        log.error("job %s %s gave up after %s attempts: %s", job.id, job.kind, job.attempts, error)
+        return {"status": "failed", "locked_until": None, "last_error": error}
+    delay = timedelta(seconds=backoff_seconds * 2 ** (job.attempts - 1))
+    return {"status": "pending", "locked_until": None, "last_error": error, "run_after": now + delay}

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Attachment, User
 from bot.services import jobs, outbox
 from bot.services.jobs import JobRun, RetryLater
-from bot.services.photos import PhotoRejected, store_photo
+from bot.services.photos import PhotoRejected, StoredPhoto, store_photo
 from bot.services.ports import MediaFetcher, MediaFetchError
 
 log = logging.getLogger(__name__)
@@ -60,33 +60,48 @@ def discard_unsubmitted(session: Session, *, uploader: User, attachment_ids: lis
 def make_fetch_photo_handler(fetcher: MediaFetcher, limits: PhotoLimits) -> jobs.JobHandler:
     """The job that downloads, checks and stores one photo."""
 
-    def handler(session: Session, payload: dict[str, Any], run: JobRun) -> None:
-        attachment = session.get(Attachment, payload["attachment_id"])
-        if attachment is None or attachment.status != "pending":
-            return  # discarded with its draft, or already done
+    def handler(session_factory: sessionmaker[Session], payload: dict[str, Any], run: JobRun) -> None:
+        with session_factory() as session:
+            attachment = session.get(Attachment, payload["attachment_id"])
+            if attachment is None or attachment.status != "pending":
+                return  # discarded with its draft, or already done
+            media_id, pic_url = attachment.media_id, attachment.pic_url or None
+        # The download and the image work happen outside any transaction.
         try:
-            fetched = fetcher.fetch(attachment.media_id, pic_url=attachment.pic_url or None)
-            stored = store_photo(
+            fetched = fetcher.fetch(media_id, pic_url=pic_url)
+            stored: StoredPhoto | None = store_photo(
                 fetched.data, limits.media_dir, max_bytes=limits.max_bytes,
                 max_pixels=limits.max_pixels,
             )
+            reason = None
         except MediaFetchError as exc:
             if not run.is_last:
                 raise RetryLater(str(exc)) from exc
-            _reject(session, attachment, "照片下载失败（可能已过期）", run.now)
+            stored, reason = None, "照片下载失败（可能已过期）"
         except PhotoRejected as exc:
-            _reject(session, attachment, exc.message, run.now)
-        else:
-            attachment.status = "stored"
-            attachment.sha256 = stored.sha256
-            attachment.original_sha256 = stored.original_sha256
-            attachment.relpath = stored.relpath
-            attachment.content_type = stored.content_type
-            attachment.width = stored.width
-            attachment.height = stored.height
-            attachment.size_bytes = stored.size_bytes
+            stored, reason = None, exc.message
+        with session_factory() as session:
+            attachment = session.get(Attachment, payload["attachment_id"])
+            if attachment is None or attachment.status != "pending":
+                return  # the draft was cancelled while we were downloading
+            if stored is not None:
+                _keep(attachment, stored)
+            else:
+                _reject(session, attachment, reason or "照片无法使用", run.now)
+            session.commit()
 
     return handler
+
+
+def _keep(attachment: Attachment, stored: StoredPhoto) -> None:
+    attachment.status = "stored"
+    attachment.sha256 = stored.sha256
+    attachment.original_sha256 = stored.original_sha256
+    attachment.relpath = stored.relpath
+    attachment.content_type = stored.content_type
+    attachment.width = stored.width
+    attachment.height = stored.height
+    attachment.size_bytes = stored.size_bytes
 
 
 def _reject(session: Session, attachment: Attachment, reason: str, now: datetime) -> None:

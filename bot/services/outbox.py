@@ -82,22 +82,25 @@ def _deliver_one(
             .where(OutboxMessage.next_attempt_at <= now)
             .values(next_attempt_at=now + timedelta(minutes=2), attempts=OutboxMessage.attempts + 1)
         ).rowcount
-        session.commit()
-        if not claimed:
-            return False
         message = session.get(OutboxMessage, message_id)
-        assert message is not None
-        try:
-            messenger.send_text(message.openid, message.text)
-        except DeliveryError as exc:
-            _after_failure(session, message, str(exc), now, max_attempts, backoff_seconds)
-            return False
-        message.status = "sent"
-        message.channel = messenger.channel
-        message.sent_at = now
-        message.last_error = None
         session.commit()
-        return True
+    if not claimed or message is None:
+        return False
+    # Sent outside any transaction: a slow WeChat must not hold the database.
+    try:
+        messenger.send_text(message.openid, message.text)
+    except DeliveryError as exc:
+        with session_factory() as session:
+            _after_failure(session, message, str(exc), now, max_attempts, backoff_seconds)
+        return False
+    with session_factory() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(status="sent", channel=messenger.channel, sent_at=now, last_error=None)
+        )
+        session.commit()
+    return True
 
 
 def _after_failure(
@@ -108,12 +111,13 @@ def _after_failure(
     max_attempts: int,
     backoff_seconds: float,
 ) -> None:
-    message.last_error = error[:500]
+    values: dict[str, object] = {"last_error": error[:500]}
     if message.attempts >= max_attempts:
-        message.status = "failed"
+        values["status"] = "failed"
         log.error("outbox %s to %s failed for good after %s tries: %s",
                   message.key, message.openid, message.attempts, error)
     else:
-        message.next_attempt_at = now + timedelta(seconds=backoff_seconds * 2 ** (message.attempts - 1))
+        values["next_attempt_at"] = now + timedelta(seconds=backoff_seconds * 2 ** (message.attempts - 1))
         log.warning("outbox %s try %s failed: %s", message.key, message.attempts, error)
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values))
     session.commit()
