@@ -82,7 +82,7 @@ def load_config(
     if path:
         try:
             with open(path, "rb") as fh:
-                _merge(config, tomllib.load(fh), origin=str(path))
+                _merge(config, tomllib.load(fh), origin=str(path), typed=True)
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read config file {path}: {exc}") from exc
     _apply_environ(config, env)
@@ -92,14 +92,34 @@ def load_config(
     return config
 
 
-def _merge(config: dict[str, dict[str, Any]], data: dict[str, Any], *, origin: str) -> None:
+def _merge(
+    config: dict[str, dict[str, Any]], data: dict[str, Any], *, origin: str, typed: bool = False
+) -> None:
+    """Apply ``data`` over ``config``; with ``typed``, a value must have its default's type."""
     for section, values in data.items():
         if section not in config or not isinstance(values, dict):
             raise ConfigError(f"{origin}: unknown section [{section}]")
         for key, value in values.items():
             if key not in config[section]:
                 raise ConfigError(f"{origin}: unknown key {section}.{key}")
+            if typed:
+                value = _check_type(value, DEFAULTS[section][key], f"{origin}: {section}.{key}")
             config[section][key] = value
+
+
+def _check_type(value: Any, default: Any, name: str) -> Any:
+    """A TOML value of the default's type: ``dev_mode = "false"`` must not mean true."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be true or false (no quotes), not {value!r}")
+        return value
+    if isinstance(default, float) and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(default, int) and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(default, str) and isinstance(value, str):
+        return value
+    raise ConfigError(f"{name} must be a {type(default).__name__}, not {value!r}")
 
 
 def _apply_environ(config: dict[str, dict[str, Any]], env: dict[str, str] | os._Environ[str]) -> None:

@@ -44,15 +44,16 @@ def init_app(app: Flask) -> None:
         media_dir=Path(cfg["media"]["dir"]), max_bytes=cfg["media"]["max_bytes"],
         max_pixels=cfg["media"]["max_pixels"],
     )
+    idle = timedelta(minutes=cfg["dialogue"]["idle_minutes"])
     app.extensions["chat_settings"] = ChatSettings(
-        idle=timedelta(minutes=cfg["dialogue"]["idle_minutes"]),
+        idle=idle,
         max_photos=cfg["dialogue"]["max_photos"],
         max_description_chars=cfg["dialogue"]["max_description_chars"],
     )
     worker = Worker(
         factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits)}, messenger,
         poll_seconds=cfg["jobs"]["poll_seconds"], max_attempts=cfg["jobs"]["max_attempts"],
-        backoff_seconds=cfg["jobs"]["backoff_seconds"],
+        backoff_seconds=cfg["jobs"]["backoff_seconds"], dialogue_idle=idle,
     )
     app.extensions["worker"] = worker
     app.extensions["job_runner"] = _Runner(worker, in_process=cfg["jobs"]["in_process"])

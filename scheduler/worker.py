@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import inbound, jobs, outbox
+from bot.services import conversations, inbound, jobs, outbox
 from bot.services.clock import utcnow
 from bot.services.ports import Messenger
 
@@ -32,6 +32,7 @@ class Worker:
         poll_seconds: float,
         max_attempts: int,
         backoff_seconds: float,
+        dialogue_idle: timedelta,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.session_factory = session_factory
@@ -40,6 +41,7 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
+        self.dialogue_idle = dialogue_idle
         self.clock = clock
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -47,8 +49,11 @@ class Worker:
         self._lock = threading.Lock()
 
     def run_once(self) -> int:
-        """One pass: due jobs, then due messages, then forget old retry replies."""
+        """One pass: end idle dialogues, run due jobs, deliver due messages, forget old replies."""
         now = self.clock()
+        with self.session_factory() as session:
+            conversations.expire_idle(session, now=now, idle=self.dialogue_idle)
+            session.commit()
         done = jobs.run_due_jobs(
             self.session_factory, self.handlers, now=now,
             max_attempts=self.max_attempts, backoff_seconds=self.backoff_seconds,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,14 @@ def pytest_report_header() -> str:
     return f"hazardbot test database: {BACKEND}"
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A brand-new database for this test run."""
+@contextmanager
+def fresh_database(tmp_dir: Path) -> Iterator[str]:
+    """A brand-new, empty database on the configured backend; dropped afterwards on PostgreSQL.
+
+    :param tmp_dir: where a SQLite file goes (ignored on PostgreSQL).
+    """
     if BACKEND == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        yield f"sqlite:///{tmp_dir / f'test_{uuid.uuid4().hex[:8]}.sqlite3'}"
         return
     if BACKEND != "postgresql":
         raise pytest.UsageError(f"HAZARDBOT_TEST_DB must be sqlite or postgresql, not {BACKEND}")
@@ -58,6 +62,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A brand-new database for this test run."""
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -107,9 +118,18 @@ def app_config(database_url: str, instance: Path, **sections: dict[str, Any]) ->
 
 
 @pytest.fixture
-def app(clean_db: Engine, database_url: str, tmp_path: Path, fake_wechat: FakeWeChatServer) -> Flask:
-    """The app in live mode, talking to the fake WeChat API."""
-    return create_app(
+def app(
+    clean_db: Engine, database_url: str, tmp_path: Path, fake_wechat: FakeWeChatServer
+) -> Iterator[Flask]:
+    """The app in live mode, talking to the fake WeChat API.
+
+    Its engine is disposed afterwards: a pooled psycopg connection left to the garbage
+    collector raises a ResourceWarning, which ``filterwarnings = error`` turns into a failure.
+    """
+    app = create_app(
         app_config(database_url, tmp_path / "instance",
                    wechat={"api_base_url": fake_wechat.base_url})
     )
+    yield app
+    app.extensions["worker"].stop()
+    app.extensions["engine"].dispose()

@@ -136,13 +136,14 @@ def _reprompt(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
 
 def prompt(d: Dialogue, port: ChatPort) -> str:
     """The question for the current state, repeated when the answer did not fit."""
+    if d.state is State.DESCRIPTION:  # the only question that needs the port: ask it only here
+        return texts.ASK_DESCRIPTION.format(enterprise=_enterprise_label(d, port))
     return {
         State.IDLE: texts.GUIDE,
         State.ENTERPRISE: texts.ASK_ENTERPRISE,
         State.ENTERPRISE_CHOICE: texts.CHOOSE_NUMBER.format(low=0, high=len(d.choices)),
         State.COUNTY: texts.ASK_COUNTY,
         State.COUNTY_CHOICE: texts.CHOOSE_NUMBER.format(low=1, high=len(d.choices)),
-        State.DESCRIPTION: texts.ASK_DESCRIPTION.format(enterprise=_enterprise_label(d, port)),
         State.PHOTOS: texts.PHOTOS_EXPECTED,
         State.LOCATION: texts.LOCATION_EXPECTED,
         State.IDENTITY: texts.IDENTITY_EXPECTED,

@@ -53,7 +53,9 @@ _KEYWORDS = {
     Intent.SKIP: {"跳过", "无", "没有", "不需要"},
 }
 MENU_REPORT_KEY = "REPORT"
-_QUERY = re.compile(r"^查询\s*(?P<number>[A-Za-z]{2}\d+)?(?:\s+(?P<code>\w+))?\s*$")
+_QUERY = re.compile(r"^查询[\s:]*(?P<number>[A-Za-z]{2}\d+)?(?:\s+(?P<code>\w+))?\s*$")
+# "查询" alone or followed by a number is the command; "查询了一下，除尘器…" is a sentence.
+_QUERY_COMMAND = re.compile(r"^查询(?:$|[\s:A-Za-z0-9])")
 
 
 def fold(text: str) -> str:
@@ -71,7 +73,7 @@ def classify(msg: Incoming) -> Intent:
     if msg.kind != "text":
         return Intent.UNSUPPORTED
     text = fold(msg.text)
-    if text.startswith("查询"):
+    if _QUERY_COMMAND.match(text):
         return Intent.QUERY
     if text.isdigit() and len(text) <= 2:
         return Intent.NUMBER
@@ -85,7 +87,8 @@ def _classify_event(msg: Incoming) -> Intent:
     event = msg.event.lower()
     if event == "click" and msg.event_key == MENU_REPORT_KEY:
         return Intent.START_REPORT
-    if event == "subscribe":
+    # A non-follower's QR scan is a subscribe too; wechatpy renames it "subscribe_scan".
+    if event in ("subscribe", "subscribe_scan"):
         return Intent.SUBSCRIBE
     return Intent.SILENT_EVENT
 

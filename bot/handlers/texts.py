@@ -80,3 +80,4 @@ QUERY_NOT_FOUND = "没有找到该编号，或查询码不正确。匿名报告�
 QUERY_RESULT = "编号：{number}\n企业：{enterprise}\n状态：{state}\n提交时间：{reported_at}"
 UNSUPPORTED = "暂不支持这种消息。请发送文字、图片或位置。"
 NOT_REPORTING_MEDIA = "如需报告隐患，请先回复“举报”。"
+BUSY = "系统繁忙，您的消息没有处理成功，请稍后再发一次。"

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.handlers import texts
 from bot.handlers.dialogue import Dialogue, State
 from bot.models import Conversation, User
+from bot.services import media, outbox
 from bot.services.reports import ReportDraft
 
 
@@ -57,3 +59,35 @@ def _from_json(state: str, data: dict[str, Any]) -> Dialogue:
     except (ValueError, TypeError):
         # A state from an older release: start afresh rather than fail the user.
         return Dialogue()
+
+
+def expire_idle(session: Session, *, now: datetime, idle: timedelta, limit: int = 100) -> int:
+    """End dialogues idle for longer than ``idle``: drop their drafts and tell the person.
+
+    The notice goes through the outbox (the person wrote within the last 48 hours, so a
+    customer-service message is allowed); its key makes a second sweep a no-op.
+    """
+    rows = session.scalars(
+        select(Conversation)
+        .where(Conversation.state != State.IDLE.value)
+        .where(Conversation.updated_at < now - idle)
+        .order_by(Conversation.updated_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        user = session.get(User, row.user_id)
+        if user is None:
+            continue
+        dialogue = _from_json(row.state, row.data)
+        media.discard_unsubmitted(session, uploader=user, attachment_ids=dialogue.draft.photo_ids)
+        outbox.queue_message(
+            session, key=f"dialogue_expired:{row.id}:{row.updated_at.isoformat()}",
+            openid=user.openid, kind="dialogue_expired", now=now,
+            text=texts.EXPIRED.format(minutes=int(idle.total_seconds() // 60))
+            + "需要时回复“举报”重新开始。",
+        )
+        row.state = State.IDLE.value
+        row.data = _to_json(Dialogue())
+        row.updated_at = now
+    return len(rows)

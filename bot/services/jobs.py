@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Job
@@ -43,9 +44,13 @@ class RetryLater(Exception):
 
 
 def enqueue(session: Session, *, kind: str, key: str, payload: dict[str, Any], now: datetime) -> Job:
-    """Add a job; the unique key makes enqueueing the same work twice a no-op at commit."""
+    """Add a job; enqueueing the same key twice is a no-op that returns the existing job."""
     job = Job(kind=kind, key=key, payload=payload, status="pending", run_after=now, created_at=now)
-    session.add(job)
+    try:
+        with session.begin_nested():
+            session.add(job)
+    except IntegrityError:
+        return session.scalars(select(Job).where(Job.key == key)).one()
     return job
 
 

@@ -83,6 +83,8 @@ def _deliver_one(
             .values(next_attempt_at=now + timedelta(minutes=2), attempts=OutboxMessage.attempts + 1)
         ).rowcount
         message = session.get(OutboxMessage, message_id)
+        if message is not None:
+            session.expunge(message)  # read after the session ends, whatever expire_on_commit
         session.commit()
     if not claimed or message is None:
         return False

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.db import session_factory
+from bot.handlers import texts
 from bot.services.chat import ChatSettings, process_message
 from bot.services.clock import utcnow
 from bot.wechat.protocol import ProtocolError, WireSettings, check_signature, open_body, parse, render_reply
@@ -37,7 +38,12 @@ def receive() -> Response:
         msg = parse(xml)
     except ProtocolError as exc:
         return _refuse(exc)
-    reply = process_message(session_factory(), msg, now=utcnow(), settings=_chat_settings())
+    try:
+        reply = process_message(session_factory(), msg, now=utcnow(), settings=_chat_settings())
+    except Exception:  # noqa: BLE001 - the person gets an apology, never a silent failure
+        # Nothing was recorded, so WeChat's retry (or the person's resend) will try again.
+        log.exception("could not process message from %s", msg.openid)
+        reply = texts.BUSY
     current_app.extensions["job_runner"].wake()
     body = render_reply(settings, xml, reply, encrypted=encrypted, nonce=args.get("nonce", ""))
     return Response(body, mimetype="application/xml" if reply else "text/plain")
