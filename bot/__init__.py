@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 
 from bot import cli, db, wiring
+from bot.services import clock
 from bot.config import load_config
 
 
@@ -33,6 +34,7 @@ def create_app(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
+    clock.configure(config["app"]["timezone"])
     db.init_app(app)
     wiring.init_app(app)
     cli.init_app(app)

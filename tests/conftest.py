@@ -104,7 +104,10 @@ def fake_wechat() -> Iterator[FakeWeChatServer]:
 def app_config(database_url: str, instance: Path, **sections: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Config for a test app: the test database, a temp instance dir, test WeChat secrets."""
     config: dict[str, dict[str, Any]] = {
-        "app": {"dev_mode": False, "instance_dir": str(instance), "log_level": "INFO"},
+        "app": {
+            "dev_mode": False, "instance_dir": str(instance), "log_level": "INFO",
+            "secret_key": "test-secret-key",
+        },
         "database": {"url": database_url},
         "wechat": {
             "token": TEST_TOKEN, "appid": TEST_APPID, "secret": TEST_SECRET,

@@ -55,9 +55,13 @@ def enqueue(session: Session, *, kind: str, key: str, payload: dict[str, Any], n
 
 
 def _claim(session_factory: sessionmaker[Session], now: datetime) -> Job | None:
-    """Take one due job under a lease, or None."""
+    """Take one due job under a lease, or None when none is due.
+
+    Several due jobs are looked at, so losing a race for the first to another worker does
+    not end this worker's pass.
+    """
     with session_factory() as session:
-        candidate = session.scalars(
+        candidates = session.scalars(
             select(Job.id)
             .where(
                 or_(
@@ -66,20 +70,21 @@ def _claim(session_factory: sessionmaker[Session], now: datetime) -> Job | None:
                 )
             )
             .order_by(Job.run_after, Job.id)
-            .limit(1)
-        ).first()
-        if candidate is None:
-            session.rollback()
-            return None
-        claimed = session.execute(
-            update(Job)
-            .where(Job.id == candidate)
-            .where(Job.status.in_(("pending", "running")))
-            .where(or_(Job.locked_until.is_(None), Job.locked_until < now))
-            .values(status="running", locked_until=now + LEASE, attempts=Job.attempts + 1)
-        ).rowcount
-        session.commit()
-        return session.get(Job, candidate) if claimed else None
+            .limit(5)
+        ).all()
+        for candidate in candidates:
+            claimed = session.execute(
+                update(Job)
+                .where(Job.id == candidate)
+                .where(Job.status.in_(("pending", "running")))
+                .where(or_(Job.locked_until.is_(None), Job.locked_until < now))
+                .values(status="running", locked_until=now + LEASE, attempts=Job.attempts + 1)
+            ).rowcount
+            if claimed:
+                session.commit()
+                return session.get(Job, candidate)
+        session.rollback()
+        return None
 
 
 def run_due_jobs(

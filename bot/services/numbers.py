@@ -1,4 +1,4 @@
-"""Readable hazard numbers: YH + Shanghai date + 4-digit sequence, e.g. YH202611240001."""
+"""Readable hazard numbers: YH + local (Asia/Shanghai) date + 4-digit sequence, e.g. YH202611240001."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.models import HazardCounter
-from bot.services.clock import LOCAL_TZ
+from bot.services.clock import local
 
 
 def next_hazard_number(session: Session, now: datetime) -> str:
@@ -19,7 +19,7 @@ def next_hazard_number(session: Session, now: datetime) -> str:
     The counter row is incremented with UPDATE … RETURNING inside the caller's transaction, so
     concurrent reports serialise on that row and a rolled-back report gives its number back.
     """
-    day = now.astimezone(LOCAL_TZ).strftime("%Y%m%d")
+    day = local(now).strftime("%Y%m%d")
     if session.get(HazardCounter, day) is None:
         try:
             with session.begin_nested():

@@ -91,7 +91,9 @@ def _deliver_one(
     # Sent outside any transaction: a slow WeChat must not hold the database.
     try:
         messenger.send_text(message.openid, message.text)
-    except DeliveryError as exc:
+    except Exception as exc:  # noqa: BLE001 - DeliveryError, or an adapter's bug: retry, then fail loudly
+        if not isinstance(exc, DeliveryError):
+            log.exception("messenger %s raised unexpectedly", messenger.channel)
         with session_factory() as session:
             _after_failure(session, message, str(exc), now, max_attempts, backoff_seconds)
         return False

@@ -127,3 +127,18 @@ def test_concurrent_reports_get_distinct_consecutive_numbers(
     assert sorted(numbers) == [f"YH20261124{n:04d}" for n in range(start, start + workers)]
     with factory() as session:
         assert session.get(HazardCounter, "20261124").last == start + workers - 1  # type: ignore[union-attr]
+
+
+def test_configured_time_zone_decides_the_day(factory: sessionmaker[Session]) -> None:
+    from bot.services import clock
+
+    at = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # 01:00 next day in Shanghai
+    clock.configure("UTC")
+    try:
+        with factory() as session:
+            assert next_hazard_number(session, at) == "YH202611230001"
+            session.rollback()
+    finally:
+        clock.configure("Asia/Shanghai")
+    with pytest.raises(ValueError, match="app.timezone"):
+        clock.configure("Mars/Olympus")

@@ -86,7 +86,7 @@ def test_peer_ciphertext_decrypts_with_wechatpy() -> None:
     assert crypto.decrypt_message(req.body, q["msg_signature"], q["timestamp"], q["nonce"]) == xml
     assert parse_message(xml).content == "隐患 ]]> 测试"
 
-    tampered = req.body.replace("<Encrypt><![CDATA[", "<Encrypt><![CDATA[A", 1)
+    tampered = req.body.replace("<Encrypt><![CDATA[", "<Encrypt><![CDATA[AB", 1)
     with pytest.raises(InvalidSignatureException):
         crypto.decrypt_message(tampered, q["msg_signature"], q["timestamp"], q["nonce"])
     with pytest.raises(InvalidAppIdException):
@@ -105,7 +105,7 @@ def test_wechatpy_reply_decrypts_and_verifies_in_peer() -> None:
     root = ET.fromstring(encrypted)
     enc = root.findtext("Encrypt") or ""
     with pytest.raises(PeerProtocolError, match="MsgSignature"):
-        peer.read_reply(200, encrypted.replace(enc, "A" + enc[1:]).encode())
+        peer.read_reply(200, encrypted.replace(enc, ("B" if enc[0] == "A" else "A") + enc[1:]).encode())
     other = WeChatCrypto(TOKEN, AES_KEY, "wxother").encrypt_message(reply_xml, "99", "1700000000")
     with pytest.raises(ValueError, match="appid"):
         peer.read_reply(200, other.encode())
