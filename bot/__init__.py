@@ -12,8 +12,8 @@ from typing import Any
 from flask import Flask
 
 from bot import cli, db, wiring
-from bot.services import clock
 from bot.config import load_config
+from bot.services import clock
 
 
 def create_app(

@@ -69,6 +69,7 @@ class Worker:
 
     def run_forever(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()  # before the pass: a wake-up during it triggers the next one
             try:
                 busy = self.run_once()
             except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
@@ -76,7 +77,6 @@ class Worker:
                 busy = 0
             if not busy:
                 self._wake.wait(self.poll_seconds)
-            self._wake.clear()
 
     def start_background(self) -> None:
         with self._lock:

@@ -21,7 +21,9 @@ from bot.models import Job
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+# Longer than any job may take (a photo download times out in seconds), short enough that a
+# job of a killed worker is picked up again soon.
+LEASE = timedelta(seconds=90)
 
 
 

@@ -138,7 +138,8 @@ def submit_report(
             .where(Attachment.id.in_(draft.photo_ids))
             .where(Attachment.uploader_id == reporter.id)
             .where(Attachment.hazard_id.is_(None))
-            .values(hazard_id=hazard.id)
+            # An anonymous report's photos keep no link to the person who sent them either.
+            .values(hazard_id=hazard.id, uploader_id=None if draft.anonymous else reporter.id)
         )
     return hazard, query_code
 
