@@ -1,7 +1,7 @@
 """All models, imported here so that ``Base.metadata`` knows every table (Alembic needs it)."""
 
 from bot.models.base import Base, UTCDateTime
-from bot.models.enterprise import Enterprise
+from bot.models.enterprise import Enterprise, EnterpriseChange, EnterpriseQRCode, EnterpriseVisit
 from bot.models.hazard import Attachment, Hazard, HazardCounter, HazardEvent
 from bot.models.messaging import Conversation, DevMedia, InboundMessage, Job, OutboxMessage
 from bot.models.region import Region
@@ -13,6 +13,9 @@ __all__ = [
     "Conversation",
     "DevMedia",
     "Enterprise",
+    "EnterpriseChange",
+    "EnterpriseQRCode",
+    "EnterpriseVisit",
     "Hazard",
     "HazardCounter",
     "HazardEvent",
