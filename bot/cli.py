@@ -1,8 +1,11 @@
-"""Flask CLI commands: ``flask db upgrade|downgrade``, ``regions load``, ``demo load``, ``worker run``."""
+"""Flask CLI commands: ``flask db upgrade|downgrade``, ``regions load``, ``demo load``, ``worker run``,
+``enterprises import|export``, ``qr export|poster|revoke``."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -16,10 +19,12 @@ db_cli = AppGroup("db", help="Database schema (Alembic).")
 regions_cli = AppGroup("regions", help="Shanxi's administrative divisions.")
 demo_cli = AppGroup("demo", help="Demo data for dev mode.")
 worker_cli = AppGroup("worker", help="The job and outbox worker.")
+enterprises_cli = AppGroup("enterprises", help="The enterprise supervision ledger (监管台账).")
+qr_cli = AppGroup("qr", help="Enterprise QR codes and their posters.")
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, regions_cli, demo_cli, worker_cli):
+    for group in (db_cli, regions_cli, demo_cli, worker_cli, enterprises_cli, qr_cli):
         app.cli.add_command(group)
 
 
@@ -67,6 +72,110 @@ def worker_run() -> None:
     """Run jobs and deliver the outbox until interrupted (production: its own process)."""
     click.echo("worker running; Ctrl-C to stop")
     current_app.extensions["worker"].run_forever()
+
+
+@enterprises_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+def enterprises_import(file: Path, dry_run: bool) -> None:
+    """Import or re-import the ledger from FILE (.xlsx or .csv); all rows or none."""
+    from bot.services.ledger import import_ledger
+
+    with session_factory()() as session:
+        result = import_ledger(session, file.read_bytes(), filename=file.name, now=utcnow(), dry_run=dry_run)
+        if result.ok and not dry_run:
+            session.commit()
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    click.echo(result.summary(), err=not result.ok)
+    if not result.ok:
+        raise SystemExit(1)
+
+
+@enterprises_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--region", "region_code", default=None, help="Only enterprises within this division code.")
+def enterprises_export(file: Path, region_code: str | None) -> None:
+    """Write the ledger to FILE (.xlsx or .csv, by extension)."""
+    from bot.models import Region
+    from bot.services.ledger import export_ledger
+    from bot.services.ledger_io import LedgerFileError
+
+    with session_factory()() as session:
+        if region_code is not None and session.get(Region, region_code) is None:
+            raise click.ClickException(f"没有行政区划代码“{region_code}”")
+        try:
+            count = export_ledger(session, file, region_code=region_code)
+        except LedgerFileError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"已导出{count}家企业到 {file}")
+
+
+@qr_cli.command("export")
+@click.option("--region", "region_code", required=True, help="Division code; every division under it too.")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def qr_export(region_code: str, out: Path) -> None:
+    """Write one poster page per enterprise within the region to OUT (.pdf)."""
+    from bot.services.ports import QRCodeIssueError
+    from bot.services.posters import PosterError, export_region_pdf
+
+    if out.suffix.lower() != ".pdf":
+        raise click.ClickException("输出文件须为 .pdf")
+    issuer = current_app.extensions["qr_issuer"]
+    with session_factory()() as session, ExitStack() as stack:
+        bars: list[Any] = []  # the bar starts with the first page, once the total is known
+
+        def progress(done: int, total: int) -> None:
+            if not bars:
+                bars.append(stack.enter_context(click.progressbar(length=total, label="海报")))
+            bars[0].update(done - bars[0].pos)
+
+        try:
+            pages = export_region_pdf(session, region_code, out, issuer, now=utcnow(), progress=progress)
+        except (PosterError, QRCodeIssueError) as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"已导出{pages}张海报到 {out}")
+
+
+@qr_cli.command("poster")
+@click.option("--enterprise", "enterprise_id", type=int, required=True, help="The enterprise's id.")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def qr_poster(enterprise_id: int, out: Path) -> None:
+    """Write the enterprise's poster to OUT (.png or .pdf, by extension)."""
+    from bot.models import Enterprise
+    from bot.services.ports import QRCodeIssueError
+    from bot.services.posters import poster_data, render_poster_pdf, render_poster_png
+
+    render = {".png": render_poster_png, ".pdf": render_poster_pdf}.get(out.suffix.lower())
+    if render is None:
+        raise click.ClickException("输出文件须为 .png 或 .pdf")
+    with session_factory()() as session:
+        enterprise = session.get(Enterprise, enterprise_id)
+        if enterprise is None:
+            raise click.ClickException(f"没有编号为 {enterprise_id} 的企业")
+        try:
+            data = poster_data(session, enterprise, current_app.extensions["qr_issuer"], utcnow())
+        except QRCodeIssueError as exc:
+            raise click.ClickException(str(exc)) from None
+    out.write_bytes(render(data))
+    click.echo(f"{data.enterprise_name}：码号 {data.short_id}，海报已写入 {out}")
+
+
+@qr_cli.command("revoke")
+@click.option("--enterprise", "enterprise_id", type=int, required=True, help="The enterprise's id.")
+def qr_revoke(enterprise_id: int) -> None:
+    """Revoke the enterprise's code (its posters stop working) and issue a new one."""
+    from bot.models import Enterprise
+    from bot.services.qrcodes import revoke_and_reissue, short_id
+
+    with session_factory()() as session:
+        enterprise = session.get(Enterprise, enterprise_id)
+        if enterprise is None:
+            raise click.ClickException(f"没有编号为 {enterprise_id} 的企业")
+        code = revoke_and_reissue(session, enterprise, utcnow())
+        new_id, name = short_id(code), enterprise.name
+        session.commit()
+    click.echo(f"{name}：旧二维码已作废，新码号 {new_id}（请重新打印海报）")
 
 
 def _ensure_sqlite_dir() -> None:

@@ -26,6 +26,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "timezone": "Asia/Shanghai",
         "instance_dir": "instance",
         "log_level": "INFO",
+        "public_base_url": "http://127.0.0.1:5000",
     },
     "database": {
         "url": "",  # empty: SQLite file in the instance dir

@@ -1,17 +1,19 @@
 """Demo data for ``make run``: enterprises across the sectors the campaigns target.
 
-The names are invented; the counties are real. Credit codes are left empty until the
-registry issue validates them.
+The names are invented; the counties are real. Credit codes are invented too, but valid
+(GB 32100 check characters), so the demo ledger exports and re-imports like a real one.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Enterprise
+from bot.services.credit_code import make_credit_code
 
 DEMO_ENTERPRISES: list[tuple[str, str, str, str]] = [
     # (name, county code, industry, sub-sector)
@@ -39,16 +41,46 @@ DEMO_ENTERPRISES: list[tuple[str, str, str, str]] = [
 ]
 
 
+# Enterprises whose premises are let to other firms (厂中厂), and those using hazardous chemicals.
+_LEASED = {"太原重型装备配套有限公司"}
+_HAZCHEM = {"清徐宏达焦化钢铁有限公司", "长治冷链物流有限公司"}
+
+
+def demo_values(index: int) -> dict[str, Any]:
+    """The ledger fields of the ``index``-th demo enterprise: code and flags follow its sector."""
+    name, region_code, industry, sub_sector = DEMO_ENTERPRISES[index]
+    dusty = "涉爆粉尘" in sub_sector
+    return {
+        "name": name,
+        "credit_code": make_credit_code(region_code, index + 1),
+        "region_code": region_code,
+        "industry": industry,
+        "sub_sector": sub_sector,
+        "scale": "规模以上" if industry in ("冶金", "有色") else "规模以下",
+        "metal_smelting": sub_sector in ("钢铁", "镁冶炼"),
+        "dust_explosion": dusty,
+        "dust_workers": 10 + 3 * index if dusty else None,
+        "confined_space": "有限空间" in sub_sector,
+        "ammonia_refrigeration": "涉氨制冷" in sub_sector,
+        "hazchem": name in _HAZCHEM,
+        "leased_premises": name in _LEASED,
+    }
+
+
 def load_demo(session: Session, *, now: datetime) -> int:
-    """Add the demo enterprises that are not there yet; returns how many were added."""
-    existing = set(session.scalars(select(Enterprise.name)))
+    """Add the demo enterprises that are not there yet; returns how many were added.
+
+    Demo enterprises from before credit codes existed get their code and flags filled in.
+    """
+    existing = {e.name: e for e in session.scalars(select(Enterprise))}
     added = 0
-    for name, region_code, industry, sub_sector in DEMO_ENTERPRISES:
-        if name in existing:
-            continue
-        session.add(
-            Enterprise(name=name, region_code=region_code, industry=industry,
-                       sub_sector=sub_sector, created_at=now)
-        )
-        added += 1
+    for index in range(len(DEMO_ENTERPRISES)):
+        values = demo_values(index)
+        enterprise = existing.get(values["name"])
+        if enterprise is None:
+            session.add(Enterprise(created_at=now, **values))
+            added += 1
+        elif enterprise.credit_code is None:
+            for field, value in values.items():
+                setattr(enterprise, field, value)
     return added

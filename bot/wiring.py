@@ -14,7 +14,7 @@ from flask import Flask
 from bot.db import session_factory
 from bot.services.chat import ChatSettings
 from bot.services.media import FETCH_PHOTO, PhotoLimits, make_fetch_photo_handler
-from bot.services.ports import MediaFetcher, Messenger
+from bot.services.ports import MediaFetcher, Messenger, QRCodeIssuer
 from scheduler.worker import Worker
 
 
@@ -23,13 +23,15 @@ def init_app(app: Flask) -> None:
     factory = session_factory(app)
     messenger: Messenger
     fetcher: MediaFetcher
+    qr_issuer: QRCodeIssuer
     if cfg["app"]["dev_mode"]:
-        from bot.dev.adapters import DevInboxMessenger, DevMediaFetcher
+        from bot.dev.adapters import DevInboxMessenger, DevMediaFetcher, DevQRCodeIssuer
 
         messenger = DevInboxMessenger()
         fetcher = DevMediaFetcher(factory, max_bytes=cfg["media"]["max_bytes"])
+        qr_issuer = DevQRCodeIssuer(cfg["app"]["public_base_url"])
     else:
-        from bot.wechat.adapters import WeChatMediaFetcher, WeChatMessenger
+        from bot.wechat.adapters import WeChatMediaFetcher, WeChatMessenger, WeChatQRCodeIssuer
         from bot.wechat.client import HazardWeChatClient
 
         client = HazardWeChatClient(
@@ -39,6 +41,8 @@ def init_app(app: Flask) -> None:
         app.extensions["wechat_client"] = client
         messenger = WeChatMessenger(client)
         fetcher = WeChatMediaFetcher(client, max_bytes=cfg["media"]["max_bytes"])
+        qr_issuer = WeChatQRCodeIssuer(client)
+    app.extensions["qr_issuer"] = qr_issuer
 
     limits = PhotoLimits(
         media_dir=Path(cfg["media"]["dir"]), max_bytes=cfg["media"]["max_bytes"],

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The browser tests drive Debian's Chromium (never a downloaded browser build).
+# The browser tests drive Debian's Chromium (never a downloaded browser build); posters and
+# screenshots need a Chinese font. Installs whichever is missing (needs root, as on CI).
 set -euo pipefail
-if [ -x /usr/bin/chromium ]; then
-  exit 0
-fi
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+[ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
-  echo "Chromium is missing: run 'sudo apt-get install chromium fonts-noto-cjk' and try again." >&2
+  echo "Missing Debian packages: ${missing[*]}. Run 'sudo apt-get install ${missing[*]}' and try again." >&2
   exit 1
 fi
-echo "Installing Debian's chromium for the browser tests…"
+echo "Installing Debian packages for the browser tests and posters: ${missing[*]}"
 apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -13,7 +13,7 @@ import requests
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import DevMedia
-from bot.services.ports import FetchedMedia, MediaFetchError
+from bot.services.ports import FetchedMedia, IssuedQRCode, MediaFetchError
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +48,15 @@ class DevMediaFetcher:
                 return FetchedMedia(data, res.headers.get("Content-Type", ""))
         except requests.RequestException as exc:
             raise MediaFetchError(f"cannot fetch {url}: {exc}") from exc
+
+
+class DevQRCodeIssuer:
+    """Without a WeChat account a code opens our H5 page ``/q/<token>`` instead."""
+
+    channel = "h5"
+
+    def __init__(self, public_base_url: str) -> None:
+        self.public_base_url = public_base_url.rstrip("/")
+
+    def issue(self, *, token: str, scene: str) -> IssuedQRCode:
+        return IssuedQRCode(url=f"{self.public_base_url}/q/{token}")

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.handlers import texts
-from bot.handlers.incoming import Incoming, Intent, classify, fold, parse_query
+from bot.handlers.incoming import (
+    Incoming,
+    Intent,
+    classify,
+    fold,
+    is_new_follower,
+    parse_query,
+    scene_of,
+)
 from bot.services.reports import ReportDraft, ReportError, clean_description, parse_contact
 
 
@@ -45,6 +53,20 @@ class Choice:
     label: str
 
 
+@dataclass(frozen=True)
+class ScanOutcome:
+    """What scanning an enterprise's code means for this person.
+
+    ``kind``: ``report`` (start a report about it), ``visit`` (an officer's arrival was
+    recorded), ``revoked`` (an old poster) or ``unknown``.
+    """
+
+    kind: str
+    enterprise_id: int | None = None
+    label: str = ""
+    at: str = ""
+
+
 class ChatPort(Protocol):
     """The services a dialogue step may use (implemented in ``bot/services/chat.py``)."""
 
@@ -59,6 +81,7 @@ class ChatPort(Protocol):
     def discard_photos(self, ids: list[int]) -> None: ...
     def submit(self, draft: ReportDraft) -> tuple[str, str | None]: ...
     def status_text(self, number: str, code: str | None) -> str: ...
+    def scan(self, scene: str) -> ScanOutcome: ...
 
 
 Step = Callable[[Dialogue, Incoming, ChatPort], str]
@@ -122,6 +145,21 @@ def _guide(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
 
 def _welcome(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     return texts.WELCOME + "\n" + texts.GUIDE
+
+
+def _scan(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
+    """An enterprise's poster was scanned: report about it, or record an officer's visit."""
+    outcome = port.scan(scene_of(msg))
+    greeting = texts.WELCOME + "\n\n" if is_new_follower(msg) else ""
+    if outcome.kind == "visit":
+        return greeting + texts.OFFICER_VISIT.format(enterprise=outcome.label, at=outcome.at)
+    if outcome.kind != "report" or outcome.enterprise_id is None:
+        return greeting + (texts.SCAN_REVOKED if outcome.kind == "revoked" else texts.SCAN_UNKNOWN)
+    dropped = texts.DRAFT_REPLACED if d.state is not State.IDLE else ""
+    reset(d, port)
+    d.draft.enterprise_id = outcome.enterprise_id
+    d.state = State.DESCRIPTION
+    return greeting + dropped + texts.SCAN_REPORT + prompt(d, port)
 
 
 def _silent(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
@@ -333,6 +371,7 @@ GLOBAL: dict[Intent, Step] = {
     Intent.HELP: _help,
     Intent.QUERY: _query,
     Intent.SUBSCRIBE: _welcome,
+    Intent.SCAN: _scan,
     Intent.SILENT_EVENT: _silent,
 }
 

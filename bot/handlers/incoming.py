@@ -39,6 +39,7 @@ class Intent(enum.Enum):
     IMAGE = "image"
     LOCATION = "location"
     SUBSCRIBE = "subscribe"
+    SCAN = "scan"
     SILENT_EVENT = "silent_event"
     UNSUPPORTED = "unsupported"
 
@@ -87,10 +88,22 @@ def _classify_event(msg: Incoming) -> Intent:
     event = msg.event.lower()
     if event == "click" and msg.event_key == MENU_REPORT_KEY:
         return Intent.START_REPORT
-    # A non-follower's QR scan is a subscribe too; wechatpy renames it "subscribe_scan".
-    if event in ("subscribe", "subscribe_scan"):
+    # A follower's scan arrives as SCAN; a new follower's as subscribe with qrscene_<scene>,
+    # which wechatpy turns into subscribe_scan with the bare scene.
+    if event in ("scan", "subscribe_scan") or (event == "subscribe" and msg.event_key):
+        return Intent.SCAN
+    if event == "subscribe":
         return Intent.SUBSCRIBE
     return Intent.SILENT_EVENT
+
+
+def scene_of(msg: Incoming) -> str:
+    """The QR scene of a scan event, whichever way WeChat delivered it."""
+    return msg.event_key.removeprefix("qrscene_")
+
+
+def is_new_follower(msg: Incoming) -> bool:
+    return msg.event.lower() in ("subscribe", "subscribe_scan")
 
 
 def parse_query(text: str) -> tuple[str, str | None] | None:

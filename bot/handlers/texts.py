@@ -81,3 +81,11 @@ QUERY_RESULT = "编号：{number}\n企业：{enterprise}\n状态：{state}\n提�
 UNSUPPORTED = "暂不支持这种消息。请发送文字、图片或位置。"
 NOT_REPORTING_MEDIA = "如需报告隐患，请先回复“举报”。"
 BUSY = "系统繁忙，您的消息没有处理成功，请稍后再发一次。"
+SCAN_REPORT = "扫码报告安全隐患，可以匿名。\n"
+DRAFT_REPLACED = "（之前未提交的报告已放弃。）\n"
+SCAN_REVOKED = "此二维码已作废，请扫描现场张贴的最新二维码，或回复“举报”手动选择企业。"
+SCAN_UNKNOWN = "无法识别这个二维码。报告隐患请回复“举报”。"
+OFFICER_VISIT = (
+    "已记录您到达 {enterprise}（{at}）。\n"
+    "检查清单功能即将上线；发现隐患可回复“举报”代为登记。"
+)

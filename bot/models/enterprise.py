@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base
@@ -65,6 +65,13 @@ class EnterpriseQRCode(Base):
     """The code on an enterprise's poster. Unguessable token; revoked codes stay for audit."""
 
     __tablename__ = "enterprise_qr_codes"
+    __table_args__ = (
+        # At most one active code per enterprise, whatever the application does.
+        Index(
+            "uq_enterprise_qr_codes_active", "enterprise_id", unique=True,
+            postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)

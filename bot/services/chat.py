@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.handlers import dialogue as dialogues
 from bot.handlers import texts
-from bot.handlers.dialogue import Choice
+from bot.handlers.dialogue import Choice, ScanOutcome
 from bot.handlers.incoming import Incoming
 from bot.models import User
-from bot.services import conversations, enterprises, inbound, media, reports
+from bot.services import conversations, enterprises, inbound, media, qrcodes, reports, visits
 from bot.services.clock import format_local
 from bot.services.users import get_or_create_user
 
@@ -88,6 +88,22 @@ class ChatServices:
         )
 
 
+    def scan(self, scene: str) -> ScanOutcome:
+        target = qrcodes.resolve_scene(self.session, scene)
+        if target is None:
+            return ScanOutcome("unknown")
+        if target.revoked:
+            return ScanOutcome("revoked")
+        label = self.enterprise_label(target.enterprise_id)
+        if visits.is_officer(self.user):
+            visits.record_visit(
+                self.session, officer=self.user, enterprise_id=target.enterprise_id,
+                qr_code_id=target.code_id, now=self.now,
+            )
+            return ScanOutcome("visit", target.enterprise_id, label, format_local(self.now))
+        return ScanOutcome("report", target.enterprise_id, label)
+
+
 def process_message(
     session_factory: sessionmaker[Session], msg: Incoming, *, now: datetime, settings: ChatSettings
 ) -> str:
@@ -96,7 +112,10 @@ def process_message(
     Two deliveries of one message, or two messages of one new user, can race: the loser's
     flush or commit fails on a unique key, and it starts over, finding the winner's rows.
     """
-    key = inbound.dedupe_key(msg_id=msg.msg_id, openid=msg.openid, create_time=msg.create_time)
+    key = inbound.dedupe_key(
+        msg_id=msg.msg_id, openid=msg.openid, create_time=msg.create_time,
+        event=msg.event, event_key=msg.event_key,
+    )
     for attempt in range(3):
         with session_factory() as session:
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -14,9 +15,18 @@ from bot.models import InboundMessage
 REPLY_RETENTION = timedelta(minutes=10)
 
 
-def dedupe_key(*, msg_id: str | None, openid: str, create_time: int) -> str:
-    """MsgId for messages; sender + CreateTime for events, which carry no MsgId."""
-    return f"msg:{msg_id}" if msg_id else f"evt:{openid}:{create_time}"
+def dedupe_key(
+    *, msg_id: str | None, openid: str, create_time: int, event: str = "", event_key: str = ""
+) -> str:
+    """MsgId for messages; for events (no MsgId), sender + CreateTime + the event itself.
+
+    WeChat's retry of an event repeats all of these; two different events of one person
+    within the same second (two quick scans) differ in event or key and both count.
+    """
+    if msg_id:
+        return f"msg:{msg_id}"
+    what = hashlib.sha1(f"{event}|{event_key}".encode()).hexdigest()[:16]
+    return f"evt:{openid}:{create_time}:{what}"
 
 
 def previous_reply(session: Session, key: str) -> str | None:

@@ -32,3 +32,27 @@ class MediaFetcher(Protocol):
     """Downloads a picture the user sent, by its WeChat media id."""
 
     def fetch(self, media_id: str, *, pic_url: str | None = None) -> FetchedMedia: ...
+
+
+@dataclass(frozen=True)
+class IssuedQRCode:
+    """What a printed enterprise code encodes: ``url``, plus WeChat's ticket in live mode."""
+
+    url: str
+    ticket: str | None = None
+
+
+class QRCodeIssueError(Exception):
+    """WeChat refused or failed to create the permanent code; nothing was cached."""
+
+
+class QRCodeIssuer(Protocol):
+    """Turns an enterprise code into the text its printed QR image encodes.
+
+    ``channel`` is ``wechat`` (a permanent parametric code: the answer may be cached on the
+    code, so WeChat is asked once per code) or ``h5`` (our own page: derived, never cached).
+    """
+
+    channel: str
+
+    def issue(self, *, token: str, scene: str) -> IssuedQRCode: ...

@@ -5,7 +5,13 @@ from __future__ import annotations
 import requests
 from wechatpy.exceptions import WeChatClientException
 
-from bot.services.ports import DeliveryError, FetchedMedia, MediaFetchError
+from bot.services.ports import (
+    DeliveryError,
+    FetchedMedia,
+    IssuedQRCode,
+    MediaFetchError,
+    QRCodeIssueError,
+)
 from bot.wechat.client import HazardWeChatClient
 
 
@@ -43,3 +49,28 @@ class WeChatMediaFetcher:
             # Still hand it over: the photo check refuses it with a message for the user.
             return FetchedMedia(res.content[: self.max_bytes + 1], res.headers.get("Content-Type", ""))
         return FetchedMedia(res.content, res.headers.get("Content-Type", ""))
+
+
+class WeChatQRCodeIssuer:
+    """Permanent parametric codes (QR_LIMIT_STR_SCENE): a scan opens our official account.
+
+    The answer's ``url`` is what WeChat's own QR image encodes; we draw it ourselves, so the
+    hard-coded ``showqrcode`` host (mp.weixin.qq.com) is never called. Permanent codes are
+    limited (100,000 per account), hence the caching on the code row by the caller.
+    """
+
+    channel = "wechat"
+
+    def __init__(self, client: HazardWeChatClient) -> None:
+        self.client = client
+
+    def issue(self, *, token: str, scene: str) -> IssuedQRCode:
+        data = {"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": scene}}}
+        try:
+            res = self.client.qrcode.create(data)
+        except (WeChatClientException, requests.RequestException) as exc:
+            raise QRCodeIssueError(f"qrcode/create for {scene}: {exc}") from exc
+        url, ticket = (res.get("url"), res.get("ticket")) if isinstance(res, dict) else (None, None)
+        if not isinstance(url, str) or not url or not isinstance(ticket, str) or not ticket:
+            raise QRCodeIssueError(f"qrcode/create for {scene}: unexpected answer {res!r:.200}")
+        return IssuedQRCode(url=url, ticket=ticket)

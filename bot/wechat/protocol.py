@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
@@ -86,31 +88,62 @@ def open_body(settings: WireSettings, args: dict[str, str], body: bytes) -> tupl
 
 
 def parse(xml: str) -> Incoming:
-    """Parse the plaintext XML into an ``Incoming``; malformed XML is a 400."""
+    """Parse the plaintext XML into an ``Incoming``; malformed XML is a 400.
+
+    Every field is checked for the shape WeChat sends (a single string, a number where a
+    number belongs): a nested or repeated element, a non-numeric MsgId or a coordinate that is
+    not a finite number is a 400 here rather than a 500 (or a stored NaN) further on.
+    """
     try:
-        msg = parse_message(xml)
-        openid, create_time = msg.source, int(msg.time)
+        return _incoming(parse_message(xml))
+    except ProtocolError:
+        raise
     except Exception as exc:  # noqa: BLE001 - xmltodict/wechatpy raise many kinds
         raise ProtocolError(400, f"malformed message XML: {type(exc).__name__}") from None
-    if not openid:
-        raise ProtocolError(400, "message without FromUserName")
-    common = {"openid": str(openid)[:64], "create_time": create_time}
-    msg_id = str(msg.id) if getattr(msg, "id", 0) else None
+
+
+def _incoming(msg: Any) -> Incoming:
+    data = msg._data
+    openid = _field(data, "FromUserName")
+    if not openid or len(openid) > 64:
+        raise ProtocolError(400, "message without a valid FromUserName")
+    create_time = int(_field(data, "CreateTime"))
+    if not 0 <= create_time < 2**32:
+        raise ProtocolError(400, "CreateTime out of range")
+    msg_id = _field(data, "MsgId") or None
+    if msg_id is not None and not (msg_id.isascii() and msg_id.isdigit() and len(msg_id) <= 20):
+        raise ProtocolError(400, "MsgId is not a 64-bit number")
+    common: dict[str, Any] = {"openid": openid, "create_time": create_time}
     match msg.type:
         case "text":
-            return Incoming(kind="text", msg_id=msg_id, text=(msg.content or "")[:2000], **common)
+            return Incoming(kind="text", msg_id=msg_id, text=_field(data, "Content")[:2000], **common)
         case "image":
-            return Incoming(kind="image", msg_id=msg_id, media_id=msg.media_id or "",
-                            pic_url=msg.image or "", **common)
+            media_id = _field(data, "MediaId")
+            if not media_id or len(media_id) > 128:
+                raise ProtocolError(400, "image without a valid MediaId")
+            return Incoming(kind="image", msg_id=msg_id, media_id=media_id,
+                            pic_url=_field(data, "PicUrl")[:500], **common)
         case "location":
-            return Incoming(kind="location", msg_id=msg_id, lat=float(msg.location_x),
-                            lng=float(msg.location_y), label=msg.label or "", **common)
+            lat, lng = float(_field(data, "Location_X")), float(_field(data, "Location_Y"))
+            if not (math.isfinite(lat) and math.isfinite(lng) and abs(lat) <= 90 and abs(lng) <= 180):
+                raise ProtocolError(400, "location out of range")
+            return Incoming(kind="location", msg_id=msg_id, lat=lat, lng=lng,
+                            label=_field(data, "Label")[:300], **common)
         case "event":
-            event = msg._data.get("Event", "")
-            return Incoming(kind="event", event=str(event), event_key=str(msg._data.get("EventKey") or ""),
-                            **common)
+            return Incoming(kind="event", event=_field(data, "Event"),
+                            event_key=_field(data, "EventKey")[:200], **common)
         case _:
             return Incoming(kind="other", msg_id=msg_id, **common)
+
+
+def _field(data: dict[str, Any], name: str) -> str:
+    """One element's text; '' when absent. A nested or repeated element is malformed."""
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ProtocolError(400, f"{name} is not a single text element")
+    return value.strip() if name != "Content" else value
 
 
 def render_reply(settings: WireSettings, xml_in: str, text: str, *, encrypted: bool, nonce: str) -> str:

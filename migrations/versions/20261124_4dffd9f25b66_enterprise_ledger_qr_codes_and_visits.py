@@ -10,8 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
-
 revision = '4dffd9f25b66'
 down_revision = 'da61ad0dd219'
 branch_labels = None
@@ -47,6 +45,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('enterprise_qr_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enterprise_qr_codes_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index('uq_enterprise_qr_codes_active', ['enterprise_id'], unique=True,
+                              postgresql_where=sa.text("status = 'active'"),
+                              sqlite_where=sa.text("status = 'active'"))
 
     op.create_table('enterprise_visits',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -104,6 +105,7 @@ def downgrade() -> None:
 
     op.drop_table('enterprise_visits')
     with op.batch_alter_table('enterprise_qr_codes', schema=None) as batch_op:
+        batch_op.drop_index('uq_enterprise_qr_codes_active')
         batch_op.drop_index(batch_op.f('ix_enterprise_qr_codes_enterprise_id'))
 
     op.drop_table('enterprise_qr_codes')

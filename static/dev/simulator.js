@@ -374,8 +374,17 @@
     }
   }
 
+  // Opened from an enterprise's poster page (/q/<token>): play the scan WeChat would deliver.
+  function scanFromLink() {
+    const scene = new URLSearchParams(window.location.search).get("scene");
+    if (scene) {
+      exchange(() => systemLine("你扫描了企业二维码"), "event", { event: "SCAN", event_key: scene });
+    }
+  }
+
   initSettings();
   initComposer();
+  scanFromLink();
   refreshInbox();
   setInterval(refreshInbox, INBOX_EVERY_MS);
 })();

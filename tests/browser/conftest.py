@@ -8,7 +8,6 @@ browser test reads as green while the simulator goes untested.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +15,10 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
-from werkzeug.serving import make_server
 
 from bot import create_app
 from tests.conftest import app_config
+from tests.servers import serving
 
 CHROMIUM = os.environ.get("HAZARDBOT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,15 +44,8 @@ def dev_app(clean_db: Engine, database_url: str, tmp_path: Path) -> Iterator[Fla
 @pytest.fixture
 def dev_url(dev_app: Flask) -> Iterator[str]:
     """The dev app on a free port, threaded: the simulator posts to its own /wechat."""
-    server = make_server("127.0.0.1", 0, dev_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(dev_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

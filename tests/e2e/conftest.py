@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from bot.dev.peer import WeChatPeer
 from tests.conftest import TEST_AES_KEY, TEST_APPID, TEST_TOKEN
+from tests.servers import serving
 
 
 @dataclass
@@ -26,14 +25,8 @@ class LiveServer:
 
 @pytest.fixture
 def live(app: Flask) -> Iterator[LiveServer]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(app) as url:
+        yield LiveServer(app, url)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ answer, and ``/dev/simulator/send`` really signs (and encrypts) what it posts to
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,25 +16,27 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
-from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from bot import create_app
 from bot.services import outbox
 from bot.services.clock import utcnow
 from tests.conftest import app_config
+from tests.servers import serving
 
 MAX_BYTES = 1024
 OPENID = "o_sim_routes01"
 
 
 @pytest.fixture
-def dev_app(clean_db: Engine, database_url: str, tmp_path: Path) -> Flask:
+def dev_app(clean_db: Engine, database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """Dev mode with a tiny picture limit; no worker thread (nothing here needs one)."""
-    return create_app(
+    app = create_app(
         app_config(database_url, tmp_path / "instance", app={"dev_mode": True},
                    media={"max_bytes": MAX_BYTES})
     )
+    yield app
+    app.extensions["engine"].dispose()  # a pooled psycopg connection must not reach the GC
 
 
 @pytest.fixture
@@ -46,15 +47,8 @@ def dev_client(dev_app: Flask) -> FlaskClient:
 @pytest.fixture
 def dev_url(dev_app: Flask) -> Iterator[str]:
     """Over real HTTP and threaded: /dev/simulator/send posts to this server's own /wechat."""
-    server = make_server("127.0.0.1", 0, dev_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(dev_app) as url:
+        yield url
 
 
 @pytest.mark.parametrize(

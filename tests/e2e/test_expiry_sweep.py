@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session
 
 from bot.dev.peer import WeChatPeer
 from bot.models import Attachment, Conversation, OutboxMessage
-from tests.e2e.chat import say, send_photo
+from tests.e2e.chat import jpeg_with_gps, say, send_photo
 from tests.e2e.conftest import LiveServer
-from tests.e2e.test_report_dialogue import jpeg_with_gps
 from tests.fakes.wechat_api import FakeWeChatServer
 
 WALKER = "o_walked_away"

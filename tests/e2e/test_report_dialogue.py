@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import io
-
-from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.dev.peer import WeChatPeer
 from bot.models import Attachment, Hazard, HazardEvent
+from tests.e2e.chat import jpeg_with_gps
 from tests.e2e.conftest import LiveServer
 from tests.fakes.wechat_api import FakeWeChatServer
 
 WORKER = "o_worker_0001"
-
-
-def jpeg_with_gps() -> bytes:
-    image = Image.new("RGB", (64, 48), (200, 30, 30))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"
-    gps = exif.get_ifd(0x8825)
-    gps[1], gps[2] = "N", (37.0, 52.0, 10.0)
-    buf = io.BytesIO()
-    image.save(buf, "JPEG", exif=exif)
-    return buf.getvalue()
 
 
 def test_named_report_with_photo_and_location(

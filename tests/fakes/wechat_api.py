@@ -9,6 +9,7 @@ alive for ~5 minutes; being stricter here makes the refresh path easy to hit).
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import secrets
@@ -16,6 +17,7 @@ import socket
 import threading
 from typing import Any, NamedTuple
 
+import qrcode
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
@@ -23,6 +25,7 @@ ERRMSGS = {
     -1: "system error",
     40001: "invalid credential, access_token is invalid or not latest",
     40007: "invalid media_id",
+    40097: "invalid args",
     40125: "invalid appsecret",
     41001: "access_token missing",
     45015: "response out of time limit",
@@ -62,7 +65,9 @@ def _error(errcode: int, status: int = 200) -> Response:
 
 
 class FakeWeChatServer:
-    """Serves /cgi-bin/token, media/get, message/custom/send and message/template/send."""
+    """Serves /cgi-bin/token, media/get, message/custom/send, message/template/send,
+    qrcode/create and showqrcode (the image of a created code, as mp.weixin.qq.com serves it).
+    """
 
     def __init__(self, appid: str = "wxtest", secret: str = "s3cret", *, port: int = 0) -> None:
         self.appid = appid
@@ -78,6 +83,7 @@ class FakeWeChatServer:
         self._media: dict[str, tuple[bytes, str]] = {}
         self._calls: list[Call] = []
         self._sent: list[dict[str, Any]] = []
+        self._qrcodes: dict[str, dict[str, Any]] = {}  # ticket → {scene, url, action_name}
         self._fail: tuple[int, int, int] = (0, 200, -1)  # (remaining, status, errcode)
         self._down = False
         self._delay = 0.0
@@ -167,6 +173,11 @@ class FakeWeChatServer:
         with self._lock:
             return [m for m in self._sent if touser is None or m.get("touser") == touser]
 
+    def qrcodes(self) -> dict[str, dict[str, Any]]:
+        """Codes created so far: ticket → {"scene", "url", "action_name"}."""
+        with self._lock:
+            return {ticket: dict(code) for ticket, code in self._qrcodes.items()}
+
     def clear(self) -> None:
         with self._lock:
             self._calls.clear()
@@ -194,6 +205,8 @@ class FakeWeChatServer:
             return Response("service unavailable", status=503)
         if request.path == "/cgi-bin/token" and request.method == "GET":
             return self._issue_token(query)
+        if request.path == "/cgi-bin/showqrcode" and request.method == "GET":
+            return self._show_qrcode(query)  # needs no access token, as on WeChat
         with self._lock:
             remaining, status, errcode = self._fail
             if remaining > 0:
@@ -208,6 +221,7 @@ class FakeWeChatServer:
             ("GET", "/cgi-bin/media/get"): self._media_get,
             ("POST", "/cgi-bin/message/custom/send"): self._custom_send,
             ("POST", "/cgi-bin/message/template/send"): self._template_send,
+            ("POST", "/cgi-bin/qrcode/create"): self._qrcode_create,
         }.get((request.method, request.path))
         if route is None:
             return Response("not found", status=404)
@@ -254,3 +268,43 @@ class FakeWeChatServer:
         return self._record(body) or _json(
             {"errcode": 0, "errmsg": "ok", "msgid": next(self._msgids)}
         )
+
+    def _qrcode_create(self, query: dict[str, str], body: Any) -> Response:
+        """Temporary and permanent parametric codes. A permanent code for a scene already
+        created comes back unchanged (same ticket and url), as WeChat does."""
+        if not isinstance(body, dict) or not isinstance(body.get("action_info"), dict):
+            return _error(47001)
+        action = body.get("action_name")
+        scene = body["action_info"].get("scene")
+        if action not in ("QR_SCENE", "QR_STR_SCENE", "QR_LIMIT_SCENE", "QR_LIMIT_STR_SCENE") or not (
+            isinstance(scene, dict)
+        ):
+            return _error(40097)
+        key = "scene_str" if action.endswith("STR_SCENE") else "scene_id"
+        value = scene.get(key)
+        if key == "scene_str" and not (isinstance(value, str) and 1 <= len(value) <= 64):
+            return _error(40097)
+        if key == "scene_id" and not (isinstance(value, int) and value > 0):
+            return _error(40097)
+        permanent = action.startswith("QR_LIMIT")
+        with self._lock:
+            if permanent:
+                for ticket, code in self._qrcodes.items():
+                    if code["scene"] == value and code["action_name"] == action:
+                        return _json({"ticket": ticket, "url": code["url"]})
+            ticket = "gQ" + secrets.token_urlsafe(40)
+            url = "http://weixin.qq.com/q/02" + secrets.token_urlsafe(16)
+            self._qrcodes[ticket] = {"scene": value, "url": url, "action_name": action}
+        answer: dict[str, Any] = {"ticket": ticket, "url": url}
+        if not permanent:
+            answer["expire_seconds"] = int(body.get("expire_seconds") or 60)
+        return _json(answer)
+
+    def _show_qrcode(self, query: dict[str, str]) -> Response:
+        with self._lock:
+            code = self._qrcodes.get(query.get("ticket", ""))
+        if code is None:
+            return Response("invalid ticket", status=404)
+        buf = io.BytesIO()
+        qrcode.make(code["url"]).save(buf, format="PNG")
+        return Response(buf.getvalue(), content_type="image/png")

@@ -12,7 +12,7 @@ from itertools import count
 import pytest
 
 from bot.handlers import texts
-from bot.handlers.dialogue import Choice, Dialogue, State, handle
+from bot.handlers.dialogue import Choice, Dialogue, ScanOutcome, State, handle
 from bot.handlers.incoming import Incoming, Intent, classify, parse_query
 from bot.services.reports import ReportDraft, ReportError
 
@@ -70,6 +70,16 @@ class FakeChat:
     def status_text(self, number: str, code: str | None) -> str:
         self.queries.append((number, code))
         return f"状态：{number}"
+
+    def scan(self, scene: str) -> ScanOutcome:
+        return SCENES.get(scene, ScanOutcome("unknown"))
+
+
+SCENES = {
+    "e:good": ScanOutcome("report", 7, ENTERPRISES["7"]),
+    "e:old": ScanOutcome("revoked"),
+    "e:officer": ScanOutcome("visit", 1, ENTERPRISES["1"], "2026-11-24 10:00"),
+}
 
 
 _time = count(1_700_000_000)
@@ -500,3 +510,37 @@ def test_a_query_mid_report_answers_and_keeps_the_report(chat: Chat) -> None:
     assert reply.endswith(texts.PHOTOS_EXPECTED)
     assert "报告尚未提交" in reply
     assert chat.state is State.PHOTOS
+
+
+def scan(event: str, key: str) -> Incoming:
+    return Incoming(openid="o-reporter", kind="event", create_time=next(_time), event=event, event_key=key)
+
+
+def test_scan_goes_straight_to_the_description(chat: Chat) -> None:
+    reply = chat.send(scan("SCAN", "e:good"))
+    assert chat.state is State.DESCRIPTION and chat.draft.enterprise_id == 7
+    assert "河津华圣铝业有限公司" in reply and "第 2 步" in reply
+    assert not reply.startswith("您好")
+
+
+def test_scan_by_a_new_follower_greets_first(chat: Chat) -> None:
+    reply = chat.send(scan("subscribe_scan", "e:good"))
+    assert reply.startswith("您好") and chat.state is State.DESCRIPTION
+
+
+def test_scan_mid_dialogue_drops_the_draft_and_its_photos(chat: Chat) -> None:
+    at_description(chat)
+    chat.say("转炉水冷元件漏水")
+    chat.send(image("m1"))
+    reply = chat.send(scan("SCAN", "e:good"))
+    assert "之前未提交的报告已放弃" in reply
+    assert chat.port.discarded == [101] and chat.draft.photo_ids == []
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [("e:old", "此二维码已作废"), ("e:nope", "无法识别这个二维码"), ("e:officer", "已记录您到达")],
+)
+def test_other_scans_leave_the_dialogue_alone(chat: Chat, key: str, expected: str) -> None:
+    assert expected in chat.send(scan("SCAN", key))
+    assert chat.state is State.IDLE

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from flask import Flask, Response, request
-from werkzeug.serving import make_server
 from wechatpy import create_reply, parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
+from werkzeug.serving import make_server
 
 from bot.dev.peer import (
     PeerProtocolError,
