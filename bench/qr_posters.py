@@ -53,9 +53,11 @@ def main() -> None:
             from tests.fakes.wechat_api import FakeWeChatServer
 
             fake = FakeWeChatServer(appid="wxbench", secret="bench").__enter__()
-            wechat = {"appid": "wxbench", "secret": "bench", "api_base_url": fake.base_url}
+            wechat = {"appid": "wxbench", "secret": "bench", "api_base_url": fake.base_url,
+                      "token": "bench-token", "encoding_aes_key": "b" * 43}
         app = create_app({
-            "app": {"dev_mode": not args.live, "instance_dir": tmp, "log_level": "WARNING"},
+            "app": {"dev_mode": not args.live, "instance_dir": tmp, "log_level": "WARNING",
+                    "secret_key": "bench-secret"},
             "database": {"url": f"sqlite:///{tmp}/bench.sqlite3"},
             "wechat": wechat,
             "jobs": {"in_process": False},

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 
 from bot import cli, db, wiring
-from bot.config import load_config
+from bot.config import check_production, load_config
 from bot.services import clock
 
 
@@ -25,6 +25,7 @@ def create_app(
     :param config_path: a TOML file; defaults to ``$HAZARDBOT_CONFIG``.
     """
     config = load_config(config_path, overrides=config_override)
+    check_production(config)
     app = Flask(__name__, static_folder="../static", static_url_path="/static")
     app.config["HAZARDBOT"] = config
     app.config["SECRET_KEY"] = config["app"]["secret_key"]

@@ -93,6 +93,30 @@ def load_config(
     return config
 
 
+def check_production(config: dict[str, dict[str, Any]]) -> None:
+    """Refuse to run outside dev mode with the public dev secrets.
+
+    The dev token and AES key are printed in the README; a live account configured with them
+    would accept forged WeChat traffic from anyone who read it.
+    """
+    if config["app"]["dev_mode"]:
+        return
+    public = {
+        "app.secret_key": config["app"]["secret_key"] == DEFAULTS["app"]["secret_key"],
+        "wechat.token": config["wechat"]["token"] == DEV_TOKEN,
+        "wechat.encoding_aes_key": config["wechat"]["encoding_aes_key"] == DEV_AES_KEY,
+        "wechat.appid": config["wechat"]["appid"] == DEV_APPID,
+    }
+    unset = [name for name, is_public in public.items() if is_public]
+    if not config["wechat"]["secret"]:
+        unset.append("wechat.secret")
+    if unset:
+        raise ConfigError(
+            "dev_mode is off but these still have their public dev values or are empty: "
+            + ", ".join(unset) + " (set them in the config file or HAZARDBOT_* variables)"
+        )
+
+
 def _merge(
     config: dict[str, dict[str, Any]], data: dict[str, Any], *, origin: str, typed: bool = False
 ) -> None:

@@ -151,3 +151,24 @@ def test_example_comments_every_key_in_both_languages() -> None:
         text = " ".join(comments)
         assert any("\u4e00" <= ch <= "\u9fff" for ch in text), f"{key}: no Chinese comment"
         assert any(ch.isascii() and ch.isalpha() for ch in text), f"{key}: no English comment"
+
+
+def test_live_mode_refuses_the_public_dev_secrets() -> None:
+    from bot import create_app
+
+    with pytest.raises(ConfigError) as refused:
+        create_app({"app": {"dev_mode": False}})
+    for name in ("app.secret_key", "wechat.token", "wechat.encoding_aes_key", "wechat.appid",
+                 "wechat.secret"):
+        assert name in str(refused.value)
+
+
+def test_live_mode_starts_with_its_own_secrets(tmp_path: Path) -> None:
+    from bot import create_app
+
+    app = create_app({
+        "app": {"dev_mode": False, "secret_key": "s", "instance_dir": str(tmp_path)},
+        "wechat": {"token": "t", "encoding_aes_key": "k" * 43, "appid": "wxreal", "secret": "x"},
+    })
+    assert "dev" not in app.blueprints
+    app.extensions["engine"].dispose()
