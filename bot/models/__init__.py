@@ -6,9 +6,11 @@ from bot.models.hazard import Attachment, Hazard, HazardCounter, HazardEvent
 from bot.models.messaging import Conversation, DevMedia, InboundMessage, Job, OutboxMessage
 from bot.models.region import Region
 from bot.models.user import User
+from bot.models.workflow import BindingCode, IdentityAccess, Penalty, RectificationPlan, RewardCase
 
 __all__ = [
     "Attachment",
+    "BindingCode",
     "Base",
     "Conversation",
     "DevMedia",
@@ -19,10 +21,14 @@ __all__ = [
     "Hazard",
     "HazardCounter",
     "HazardEvent",
+    "IdentityAccess",
     "InboundMessage",
     "Job",
     "OutboxMessage",
+    "Penalty",
+    "RectificationPlan",
     "Region",
+    "RewardCase",
     "User",
     "UTCDateTime",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base
@@ -79,6 +79,11 @@ class Hazard(Base):
     deadline: Mapped[date | None] = mapped_column(Date, default=None)
     remarks: Mapped[str | None] = mapped_column(Text, default=None)
 
+    # Workflow data (the scheduler's sweeps run over these, so they are indexed).
+    possibly_major: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ack_due_at: Mapped[datetime | None] = mapped_column(index=True, default=None)  # 受理时限
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+
     events: Mapped[list[HazardEvent]] = relationship(
         back_populates="hazard", order_by="HazardEvent.id"
     )
@@ -113,6 +118,8 @@ class Attachment(Base):
     hazard_id: Mapped[int | None] = mapped_column(
         ForeignKey("hazards.id"), index=True, default=None
     )
+    # Set for photos that belong to a step (rectification proof), not to the report itself.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("hazard_events.id"), default=None)
     uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     seq: Mapped[int] = mapped_column(Integer, default=1)
     media_id: Mapped[str] = mapped_column(String(128))

@@ -34,3 +34,7 @@ class User(Base):
     created_at: Mapped[datetime]
     # WeChat allows customer-service messages only within 48 h of the user's last message.
     last_inbound_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The hazard this officer or manager was last told about: a bare "受理" means that one.
+    last_notified_hazard_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hazards.id", use_alter=True), default=None
+    )
