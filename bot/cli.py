@@ -1,5 +1,5 @@
 """Flask CLI commands: ``flask db upgrade|downgrade``, ``regions load``, ``demo load``, ``worker run``,
-``enterprises import|export``, ``qr export|poster|revoke``."""
+``enterprises import|export``, ``qr export|poster|revoke``, ``users invite``."""
 
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ demo_cli = AppGroup("demo", help="Demo data for dev mode.")
 worker_cli = AppGroup("worker", help="The job and outbox worker.")
 enterprises_cli = AppGroup("enterprises", help="The enterprise supervision ledger (监管台账).")
 qr_cli = AppGroup("qr", help="Enterprise QR codes and their posters.")
+users_cli = AppGroup("users", help="Officers and enterprise managers: binding codes.")
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, regions_cli, demo_cli, worker_cli, enterprises_cli, qr_cli):
+    for group in (db_cli, regions_cli, demo_cli, worker_cli, enterprises_cli, qr_cli, users_cli):
         app.cli.add_command(group)
 
 
@@ -176,6 +177,39 @@ def qr_revoke(enterprise_id: int) -> None:
         new_id, name = short_id(code), enterprise.name
         session.commit()
     click.echo(f"{name}：旧二维码已作废，新码号 {new_id}（请重新打印海报）")
+
+
+@users_cli.command("invite")
+@click.option("--role", required=True,
+              help="county_officer, city_officer, province_officer or enterprise_manager.")
+@click.option("--region", "region_code", default=None, help="Officers: the division code of their region.")
+@click.option("--enterprise", "enterprise_ref", default=None,
+              help="Managers: the enterprise's id or credit code.")
+@click.option("--name", default=None, help="Whom the code is for (set as the person's name when bound).")
+@click.option("--days", type=int, default=7, show_default=True, help="Days before the code expires.")
+def users_invite(
+    role: str, region_code: str | None, enterprise_ref: str | None, name: str | None, days: int
+) -> None:
+    """Issue a one-time binding code; the person sends "绑定 <code>" in chat. Printed only once."""
+    from bot.services.bindings import BindingError, issue_code
+    from bot.services.enterprises import find_by_reference
+
+    with session_factory()() as session:
+        enterprise_id = None
+        if enterprise_ref is not None:
+            enterprise = find_by_reference(session, enterprise_ref)
+            if enterprise is None:
+                raise click.ClickException(f"没有编号或统一社会信用代码为“{enterprise_ref}”的企业")
+            enterprise_id = enterprise.id
+        try:
+            code = issue_code(
+                session, role=role, region_code=region_code, enterprise_id=enterprise_id, name=name,
+                days=days, created_by="cli", now=utcnow(),
+            )
+        except BindingError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"绑定码：{code}（{days} 天内有效，仅可使用一次；请当事人在公众号回复“绑定 {code}”）")
 
 
 def _ensure_sqlite_dir() -> None:

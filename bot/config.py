@@ -58,6 +58,14 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "max_attempts": 6,
         "backoff_seconds": 5.0,
     },
+    "workflow": {
+        "ack_hours": 24,
+    },
+    "rewards": {
+        "rate": 0.15,
+        "min_yuan": 3000,
+        "max_yuan": 300_000,
+    },
 }
 
 

@@ -13,6 +13,7 @@ from flask import Flask
 
 from bot.db import session_factory
 from bot.services.chat import ChatSettings
+from bot.services.lifecycle import WorkflowSettings
 from bot.services.media import FETCH_PHOTO, PhotoLimits, make_fetch_photo_handler
 from bot.services.ports import MediaFetcher, Messenger, QRCodeIssuer
 from scheduler.worker import Worker
@@ -43,6 +44,8 @@ def init_app(app: Flask) -> None:
         fetcher = WeChatMediaFetcher(client, max_bytes=cfg["media"]["max_bytes"])
         qr_issuer = WeChatQRCodeIssuer(client)
     app.extensions["qr_issuer"] = qr_issuer
+    # The workflow's numbers (受理时限, reward rule), checked at start-up, not at first use.
+    app.extensions["workflow_settings"] = WorkflowSettings.from_config(cfg)
 
     limits = PhotoLimits(
         media_dir=Path(cfg["media"]["dir"]), max_bytes=cfg["media"]["max_bytes"],
@@ -53,6 +56,7 @@ def init_app(app: Flask) -> None:
         idle=idle,
         max_photos=cfg["dialogue"]["max_photos"],
         max_description_chars=cfg["dialogue"]["max_description_chars"],
+        workflow=app.extensions["workflow_settings"],
     )
     worker = Worker(
         factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits)}, messenger,

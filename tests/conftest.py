@@ -84,6 +84,8 @@ def engine(database_url: str) -> Iterator[Engine]:
 def clean_db(engine: Engine) -> Engine:
     """Empty every table, then load regions and the demo enterprises."""
     with engine.begin() as conn:
+        # users ⇄ hazards reference each other (last_notified_hazard_id): break the cycle first.
+        conn.execute(Base.metadata.tables["users"].update().values(last_notified_hazard_id=None))
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
     from sqlalchemy.orm import Session

@@ -1,115 +1,41 @@
-"""The reporting dialogue as a state machine: ``{(State, Intent): step}``.
+"""The chat as a state machine: ``{(State, Intent): step}``, and the reporting dialogue.
 
 Each step takes the dialogue, the message and a ``ChatPort`` (the services it may call) and
 returns the reply text. Steps hold no business rules: validation and storage live in
-``bot/services``; here is only "what do we ask next".
+``bot/services``; here is only "what do we ask next". ``handle`` also dispatches officers'
+commands (``officer.py``) and the manager's plan and proof dialogues (``plan.py``).
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Protocol
-
-from bot.handlers import texts
-from bot.handlers.incoming import (
-    Incoming,
-    Intent,
-    classify,
-    fold,
-    is_new_follower,
-    parse_query,
-    scene_of,
-)
+from bot.handlers import officer, plan, texts
+from bot.handlers.core import ChatPort, Dialogue, State, Step, reset, shorten
+from bot.handlers.incoming import Incoming, Intent, classify, fold, is_new_follower, parse_query, scene_of
+from bot.handlers.prompts import enterprise_label, prompt
 from bot.services.reports import ReportDraft, ReportError, clean_description, parse_contact
 
 
-class State(enum.Enum):
-    IDLE = "idle"
-    ENTERPRISE = "enterprise"
-    ENTERPRISE_CHOICE = "enterprise_choice"
-    COUNTY = "county"
-    COUNTY_CHOICE = "county_choice"
-    DESCRIPTION = "description"
-    PHOTOS = "photos"
-    LOCATION = "location"
-    IDENTITY = "identity"
-    CONTACT = "contact"
-    CONFIRM = "confirm"
-
-
-@dataclass
-class Dialogue:
-    state: State = State.IDLE
-    draft: ReportDraft = field(default_factory=ReportDraft)
-    choices: list[str] = field(default_factory=list)  # ids or codes behind a numbered list
-    typed: str = ""  # the name the person typed, for an unregistered enterprise
-
-
-@dataclass(frozen=True)
-class Choice:
-    key: str
-    label: str
-
-
-@dataclass(frozen=True)
-class ScanOutcome:
-    """What scanning an enterprise's code means for this person.
-
-    ``kind``: ``report`` (start a report about it), ``visit`` (an officer's arrival was
-    recorded), ``revoked`` (an old poster) or ``unknown``.
-    """
-
-    kind: str
-    enterprise_id: int | None = None
-    label: str = ""
-    at: str = ""
-
-
-class ChatPort(Protocol):
-    """The services a dialogue step may use (implemented in ``bot/services/chat.py``)."""
-
-    max_photos: int
-    max_description_chars: int
-
-    def find_enterprises(self, text: str) -> list[Choice]: ...
-    def find_counties(self, text: str) -> list[Choice]: ...
-    def enterprise_label(self, enterprise_id: int) -> str: ...
-    def county_label(self, code: str) -> str: ...
-    def add_photo(self, media_id: str, pic_url: str, seq: int) -> int: ...
-    def discard_photos(self, ids: list[int]) -> None: ...
-    def submit(self, draft: ReportDraft) -> tuple[str, str | None]: ...
-    def status_text(self, number: str, code: str | None) -> str: ...
-    def scan(self, scene: str) -> ScanOutcome: ...
-
-
-Step = Callable[[Dialogue, Incoming, ChatPort], str]
-
-
 def handle(dialogue: Dialogue, msg: Incoming, port: ChatPort) -> str:
-    """Answer one message, updating the dialogue in place."""
+    """Answer one message, updating the dialogue in place.
+
+    A command typed where free text is expected (a description, a plan's measures) is that
+    text: "整改 更换防爆电机" answers "整改措施", it does not start another plan.
+    """
     intent = classify(msg)
+    if intent is Intent.COMMAND and (dialogue.state, Intent.TEXT) in TRANSITIONS:
+        intent = Intent.TEXT
     step = TRANSITIONS.get((dialogue.state, intent)) or GLOBAL.get(intent)
     if step is None:
         step = _guide if dialogue.state is State.IDLE else _reprompt
     return step(dialogue, msg, port)
 
 
-def reset(dialogue: Dialogue, port: ChatPort) -> None:
-    """Drop the draft and its photos and go back to idle."""
-    port.discard_photos(dialogue.draft.photo_ids)
-    dialogue.state = State.IDLE
-    dialogue.draft = ReportDraft()
-    dialogue.choices = []
-    dialogue.typed = ""
-
-
 # --- steps available in every state -------------------------------------------------------
 
 def _start(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     if d.state is not State.IDLE:
-        return texts.ALREADY_REPORTING + "\n\n" + prompt(d, port)
+        busy = texts.ALREADY_REPORTING if d.state.flow == "report" else texts.FLOW_BUSY
+        return busy + "\n\n" + prompt(d, port)
     d.state = State.ENTERPRISE
     return texts.ASK_ENTERPRISE
 
@@ -117,14 +43,17 @@ def _start(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
 def _cancel(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     if d.state is State.IDLE:
         return texts.NOTHING_TO_CANCEL
+    flow = d.state.flow
     reset(d, port)
-    return texts.CANCELLED
+    return texts.CANCELLED if flow == "report" else texts.FLOW_CANCELLED
 
 
 def _help(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
+    extra = {"officer": texts.COMMANDS_HELP, "manager": texts.MANAGER_HELP}.get(port.role())
+    answer = texts.HELP + ("\n\n" + extra if extra else "")
     if d.state is State.IDLE:
-        return texts.HELP
-    return texts.HELP + "\n\n" + prompt(d, port)
+        return answer
+    return answer + "\n\n" + prompt(d, port)
 
 
 def _query(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
@@ -132,7 +61,8 @@ def _query(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     answer = texts.QUERY_USAGE if parsed is None else port.status_text(*parsed)
     if d.state is State.IDLE:
         return answer
-    return answer + "\n\n（报告尚未提交）" + prompt(d, port)
+    unfinished = "（报告尚未提交）" if d.state.flow == "report" else "（填报尚未完成）"
+    return answer + "\n\n" + unfinished + prompt(d, port)
 
 
 def _guide(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
@@ -158,8 +88,10 @@ def _scan(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     dropped = texts.DRAFT_REPLACED if d.state is not State.IDLE else ""
     reset(d, port)
     d.draft.enterprise_id = outcome.enterprise_id
+    d.data["scanned_enterprise_id"] = outcome.enterprise_id
     d.state = State.DESCRIPTION
-    return greeting + dropped + texts.SCAN_REPORT + prompt(d, port)
+    offer = texts.OFFER_WORKER if outcome.offer_worker else ""
+    return greeting + dropped + texts.SCAN_REPORT + prompt(d, port) + offer
 
 
 def _silent(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
@@ -170,24 +102,6 @@ def _reprompt(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     if classify(msg) is Intent.UNSUPPORTED:
         return texts.UNSUPPORTED + "\n\n" + prompt(d, port)
     return prompt(d, port)
-
-
-def prompt(d: Dialogue, port: ChatPort) -> str:
-    """The question for the current state, repeated when the answer did not fit."""
-    if d.state is State.DESCRIPTION:  # the only question that needs the port: ask it only here
-        return texts.ASK_DESCRIPTION.format(enterprise=_enterprise_label(d, port))
-    return {
-        State.IDLE: texts.GUIDE,
-        State.ENTERPRISE: texts.ASK_ENTERPRISE,
-        State.ENTERPRISE_CHOICE: texts.CHOOSE_NUMBER.format(low=0, high=len(d.choices)),
-        State.COUNTY: texts.ASK_COUNTY,
-        State.COUNTY_CHOICE: texts.CHOOSE_NUMBER.format(low=1, high=len(d.choices)),
-        State.PHOTOS: texts.PHOTOS_EXPECTED,
-        State.LOCATION: texts.LOCATION_EXPECTED,
-        State.IDENTITY: texts.IDENTITY_EXPECTED,
-        State.CONTACT: texts.ASK_CONTACT,
-        State.CONFIRM: texts.CONFIRM_EXPECTED,
-    }[d.state]
 
 
 # --- enterprise and county ----------------------------------------------------------------
@@ -248,12 +162,6 @@ def _set_county(d: Dialogue, code: str, port: ChatPort) -> str:
     d.choices = []
     d.state = State.DESCRIPTION
     return prompt(d, port)
-
-
-def _enterprise_label(d: Dialogue, port: ChatPort) -> str:
-    if d.draft.enterprise_id is not None:
-        return port.enterprise_label(d.draft.enterprise_id)
-    return f"{d.draft.enterprise_name}（未登记，{port.county_label(d.draft.region_code)}）"
 
 
 # --- description, photos, location ----------------------------------------------------------
@@ -318,7 +226,8 @@ def _identity(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     if choice == "2":
         d.draft.anonymous = True
         d.draft.reporter_name = d.draft.reporter_phone = None
-        return _summary(d, port)
+        d.state = State.MAJOR
+        return texts.ASK_MAJOR
     return texts.IDENTITY_EXPECTED
 
 
@@ -327,6 +236,18 @@ def _contact(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
         d.draft.reporter_name, d.draft.reporter_phone = parse_contact(msg.text)
     except ReportError as exc:
         return str(exc)
+    d.state = State.MAJOR
+    return texts.ASK_MAJOR
+
+
+_MAJOR_ANSWERS = {"1": True, "是": True, "2": False, "否": False, "不是": False, "不确定": False}
+
+
+def _major(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
+    answer = False if classify(msg) is Intent.SKIP else _MAJOR_ANSWERS.get(fold(msg.text))
+    if answer is None:
+        return texts.MAJOR_EXPECTED
+    d.draft.possibly_major = answer
     return _summary(d, port)
 
 
@@ -342,10 +263,10 @@ def _summary(d: Dialogue, port: ChatPort) -> str:
     else:
         phone = draft.reporter_phone or ""
         identity = f"实名（{draft.reporter_name} {phone[:3]}****{phone[-4:]}）"
-    description = draft.description if len(draft.description) <= 120 else draft.description[:120] + "…"
     return texts.SUMMARY.format(
-        enterprise=_enterprise_label(d, port), description=description,
+        enterprise=enterprise_label(d, port), description=shorten(draft.description),
         photos=len(draft.photo_ids), location=location, identity=identity,
+        major=texts.MAJOR_LABELS[draft.possibly_major],
     )
 
 
@@ -355,7 +276,8 @@ def _confirm(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     except ReportError as exc:
         reset(d, port)
         return str(exc)
-    d.state, d.draft, d.choices, d.typed = State.IDLE, ReportDraft(), [], ""
+    d.draft = ReportDraft()  # its photos belong to the hazard now: not discarded
+    reset(d, port)
     if code:
         return texts.SUBMITTED_ANONYMOUS.format(number=number, code=code)
     return texts.SUBMITTED.format(number=number)
@@ -373,6 +295,8 @@ GLOBAL: dict[Intent, Step] = {
     Intent.SUBSCRIBE: _welcome,
     Intent.SCAN: _scan,
     Intent.SILENT_EVENT: _silent,
+    Intent.COMMAND: officer.command_step,
+    Intent.DECLARE_WORKER: officer.declare_worker_step,
 }
 
 TRANSITIONS: dict[tuple[State, Intent], Step] = {
@@ -395,5 +319,9 @@ TRANSITIONS: dict[tuple[State, Intent], Step] = {
     (State.IDENTITY, Intent.NUMBER): _identity,
     (State.CONTACT, Intent.TEXT): _contact,
     (State.CONTACT, Intent.SKIP): _contact_required,
+    (State.MAJOR, Intent.NUMBER): _major,
+    (State.MAJOR, Intent.TEXT): _major,
+    (State.MAJOR, Intent.SKIP): _major,
     (State.CONFIRM, Intent.CONFIRM): _confirm,
+    **plan.TRANSITIONS,
 }

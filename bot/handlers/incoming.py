@@ -7,6 +7,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from bot.services import workflow_texts
+
 
 @dataclass(frozen=True)
 class Incoming:
@@ -42,6 +44,8 @@ class Intent(enum.Enum):
     SCAN = "scan"
     SILENT_EVENT = "silent_event"
     UNSUPPORTED = "unsupported"
+    COMMAND = "command"  # an officer's or manager's command, or "绑定 <code>"
+    DECLARE_WORKER = "declare_worker"
 
 
 # Keywords count only as the whole message: "车间有隐患" is a description, not a command.
@@ -52,7 +56,21 @@ _KEYWORDS = {
     Intent.CONFIRM: {"确认", "确定", "提交", "确认提交"},
     Intent.DONE: {"好了", "完成", "发完了", "没有了"},
     Intent.SKIP: {"跳过", "无", "没有", "不需要"},
+    Intent.DECLARE_WORKER: {"我是员工", "我是该企业员工", "我是本企业员工"},
 }
+# Longer words first: "不予受理" is not "受理", "提交整改" is not "整改". The notifications
+# teach some of them (workflow_texts.CMD_*), so those are taken from there.
+COMMAND_WORDS = tuple(sorted(
+    {
+        "受理", "不予受理", "定级", "限期", "督办", "验收", "销号", "退回", "合并", "待办", "举报人",
+        "处罚", "奖励", "整改", "提交整改", "方案", "整改完成", "绑定",
+        workflow_texts.CMD_ACK, workflow_texts.CMD_REJECT, workflow_texts.CMD_PLAN,
+        workflow_texts.CMD_PROOF, workflow_texts.CMD_VERIFY, workflow_texts.CMD_SEND_BACK,
+    },
+    key=lambda word: (-len(word), word),
+))
+# A command word followed by nothing, a space or a number: "验收不合格" is a sentence.
+_COMMAND = re.compile(rf"^(?:{'|'.join(COMMAND_WORDS)})(?=$|[\s:,，]|[A-Za-z0-9])")
 MENU_REPORT_KEY = "REPORT"
 _QUERY = re.compile(r"^查询[\s:]*(?P<number>[A-Za-z]{2}\d+)?(?:\s+(?P<code>\w+))?\s*$")
 # "查询" alone or followed by a number is the command; "查询了一下，除尘器…" is a sentence.
@@ -76,6 +94,8 @@ def classify(msg: Incoming) -> Intent:
     text = fold(msg.text)
     if _QUERY_COMMAND.match(text):
         return Intent.QUERY
+    if _COMMAND.match(text):
+        return Intent.COMMAND
     if text.isdigit() and len(text) <= 2:
         return Intent.NUMBER
     for intent, words in _KEYWORDS.items():

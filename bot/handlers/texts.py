@@ -23,6 +23,7 @@ ALREADY_REPORTING = "您正在报告隐患，请继续当前步骤，或回复�
 NOTHING_TO_CANCEL = "当前没有进行中的报告。" + "\n" + GUIDE
 CANCELLED = "已取消本次报告，已发送的照片不会保存。需要时回复“举报”重新开始。"
 EXPIRED = "上一次报告超过 {minutes} 分钟没有继续，已自动结束，已发送的照片不会保存。"
+EXPIRED_FLOW = "上一次填报超过 {minutes} 分钟没有继续，已自动结束，尚未提交的内容不会保存。"
 NO_ENTERPRISE_MATCH = (
     "登记库中没有找到“{typed}”。\n"
     "回复 0 按未登记企业“{typed}”继续报告，或重新输入企业名称。"
@@ -64,6 +65,7 @@ SUMMARY = (
     "照片：{photos} 张\n"
     "位置：{location}\n"
     "方式：{identity}\n"
+    "重大隐患：{major}\n"
     "回复“确认”提交，回复“取消”放弃。"
 )
 CONFIRM_EXPECTED = "请回复“确认”提交，或回复“取消”放弃。"
@@ -89,3 +91,118 @@ OFFICER_VISIT = (
     "已记录您到达 {enterprise}（{at}）。\n"
     "检查清单功能即将上线；发现隐患可回复“举报”代为登记。"
 )
+
+# --- the reporter's own judgement --------------------------------------------------------
+ASK_MAJOR = (
+    "第 6 步：您认为这可能是重大事故隐患吗？（如可能造成群死群伤、爆炸、钢水或铝水外溢等）\n"
+    "1 是\n2 否/不确定\n请回复 1 或 2。"
+)
+MAJOR_EXPECTED = "请回复 1（可能是重大事故隐患）或 2（否/不确定）。"
+MAJOR_LABELS = {True: "可能是重大事故隐患", False: "否/不确定"}
+
+# --- binding and workers -----------------------------------------------------------------
+ROLE_LABELS = {
+    "county_officer": "县级监管人员",
+    "city_officer": "市级监管人员",
+    "province_officer": "省级监管人员",
+    "enterprise_manager": "企业安全负责人",
+    "worker": "企业员工",
+}
+BOUND = "绑定成功：{name}{role}（{scope}）。\n回复“待办”查看待处理事项，回复“帮助”查看命令。"
+OFFER_WORKER = "\n如您是该企业员工，回复“我是员工”，您的报告将作为内部报告处理（身份对企业保密）。"
+WORKER_DECLARED = "已登记您为“{enterprise}”的员工，您对该企业的报告将作为内部报告处理，身份对企业保密。"
+WORKER_NEEDS_SCAN = "请先扫描您所在企业张贴的二维码，再回复“我是员工”。"
+
+# --- officers' and managers' commands -----------------------------------------------------
+COMMANDS_HELP = (
+    "【办理命令】编号可省略，省略时指最近通知您的隐患。\n"
+    "受理 编号｜不予受理 编号 理由｜定级 编号 重大/一般 [判定依据]｜限期 编号 日期｜"
+    "督办 编号｜验收 编号｜退回 编号 理由｜合并 编号 目标编号｜待办｜举报人 编号｜"
+    "处罚 编号 企业罚款=万元 负责人罚款=万元 责令整改 停产整顿 暂扣证照 关闭取缔 移送司法 联合惩戒 备注=…｜"
+    "奖励 批准/发放 编号"
+)
+MANAGER_HELP = (
+    "【企业命令】编号可省略，省略时指最近通知您的隐患。\n"
+    "待办：查看本企业待整改的隐患；\n整改 编号：填报整改方案（五落实）；\n"
+    "提交整改 编号：上传整改照片，申请验收。"
+)
+NOT_BOUND = (
+    "“受理”等办理命令仅限已绑定的监管人员和企业安全负责人使用。"
+    "如您是监管人员或企业负责人，请回复“绑定 绑定码”（绑定码向管理员索取）。\n\n" + GUIDE
+)
+MANAGER_ONLY = "“整改”“提交整改”由企业安全负责人使用。"
+NEED_NUMBER = "请写上隐患编号，例如：{example}"
+USAGE = {
+    "acknowledge": "用法：受理 编号",
+    "reject": "用法：不予受理 编号 理由",
+    "classify": "用法：定级 编号 重大 [判定依据]，或 定级 编号 一般",
+    "deadline": "用法：限期 编号 日期，日期如 2026-12-31、2026/12/31、12月31日",
+    "supervise": "用法：督办 编号",
+    "verify": "用法：验收 编号",
+    "send_back": "用法：退回 编号 理由",
+    "merge": "用法：合并 编号 目标编号（把前者并入后者）",
+    "pending": "用法：待办",
+    "reporter": "用法：举报人 编号",
+    "penalty": (
+        "用法：处罚 编号 企业罚款=5 负责人罚款=1 停产整顿 备注=…\n"
+        "可用：企业罚款、负责人罚款（万元），责令整改、停产整顿、暂扣证照、关闭取缔、移送司法、联合惩戒，备注=…"
+    ),
+    "reward": "用法：奖励 批准 编号，或 奖励 发放 编号",
+    "plan": "用法：整改 编号",
+    "proof": "用法：提交整改 编号",
+    "bind": "用法：绑定 绑定码",
+}
+DONE = {
+    "acknowledge": (
+        "已受理 {number}。当前状态：{state}。\n下一步：核实后回复“定级 {number} 重大/一般 [判定依据]”。"
+    ),
+    "reject": "已不予受理 {number}。当前状态：{state}。",
+    "classify": "已定级 {number}：{level}。当前状态：{state}。",
+    "deadline": "已设定 {number} 的整改期限：{deadline}。当前状态：{state}。",
+    "supervise": "已挂牌督办 {number}，督办单位：{unit}。当前状态：{state}。",
+    "verify": "已验收销号 {number}。当前状态：{state}。",
+    "send_back": "已退回 {number}，企业须继续整改。当前状态：{state}。",
+    "merge": "已将 {number} 并入 {into}。当前状态：{state}。",
+    "plan": (
+        "已提交 {number} 的整改方案（五落实）。当前状态：{state}。\n"
+        "整改完成后回复“提交整改 {number}”上传照片。"
+    ),
+    "proof": "已提交 {number} 的整改材料，等待监管部门验收。当前状态：{state}。",
+}
+PENALTY_RECORDED = "已记录 {number} 的行政处罚：{summary}。"
+REWARD_DONE = {"approve": "已批准 {number} 的举报奖励。", "pay": "已登记 {number} 的举报奖励已发放。"}
+PENDING_EMPTY = "目前没有待办事项。"
+PENDING_LIST = "待办（共 {count} 项，最早的在前）：\n{lines}"
+PENDING_LINE = "{i}. {number} {enterprise}｜{state}｜{waiting}"
+REPORTER_ANONYMOUS = "{number} 为匿名报告，没有报告人信息。"
+REPORTER_NAMED = "{number} 的报告人：{name} {phone}（{source}）。\n请严格保密。本次查看已记录。"
+
+# --- the manager's 五落实 plan and proof ----------------------------------------------------
+FLOW_BUSY = "您正在填报，请继续当前步骤，或回复“取消”退出。"
+PLAN_START = "为以下隐患填报整改方案（五落实），共 5 项，随时回复“取消”退出：\n{label}\n\n"
+ASK_PLAN_PERSON = "1/5 整改责任人：请输入姓名和职务，例如：王强 炼钢厂厂长"
+ASK_PLAN_MEASURES = "2/5 整改措施：请写明具体措施。"
+ASK_PLAN_FUNDS = "3/5 整改资金（万元）：请输入数字，例如 2.5"
+ASK_PLAN_DEADLINE = "4/5 完成时限：请输入日期，例如 2026-12-31 或 12月31日"
+ASK_PLAN_CONTINGENCY = "5/5 应急预案：整改完成前采取的安全防范和应急措施。"
+PLAN_LIMIT = "\n（监管部门规定的整改期限：{deadline}，完成时限不能晚于它）"
+PLAN_REQUIRED = "此项为五落实必填项。"
+PLAN_TOO_SHORT = "太短了，请写具体一些。"
+PLAN_TOO_LONG = "太长了，请精简到 {max} 字以内。"
+PLAN_PAST_DEADLINE = "完成时限不能早于今天。"
+PLAN_SUMMARY = (
+    "请核对整改方案（{number}）：\n"
+    "责任人：{person}\n措施：{measures}\n资金：{funds} 万元\n时限：{deadline}\n预案：{contingency}\n"
+    "回复“确认”提交，回复“取消”放弃。"
+)
+PROOF_START = (
+    "为以下隐患提交整改材料，随时回复“取消”退出：\n{label}\n\n"
+    "请发送整改后的现场照片（1–{max} 张），发完后回复“好了”。"
+)
+PROOF_PHOTOS_EXPECTED = "请发送整改后的现场照片（1–{max} 张），发完后回复“好了”。"
+PROOF_PHOTO_REQUIRED = "请至少发送 1 张整改后的现场照片。"
+ASK_PROOF_NOTE = "请简要说明整改完成情况。"
+PROOF_SUMMARY = (
+    "请核对整改材料（{number}）：\n照片：{photos} 张\n说明：{note}\n回复“确认”提交，回复“取消”放弃。"
+)
+FLOW_CANCELLED = "已取消，尚未提交的内容不会保存。"

@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.handlers import dialogue as dialogues
 from bot.handlers import texts
-from bot.handlers.dialogue import Choice, ScanOutcome
+from bot.handlers.core import Choice, ScanOutcome
 from bot.handlers.incoming import Incoming
 from bot.models import User
-from bot.services import conversations, enterprises, inbound, media, qrcodes, reports, visits
+from bot.services import bindings, conversations, enterprises, inbound, media, qrcodes, reports, visits
+from bot.services.chat_workflow import WorkflowChat
 from bot.services.clock import format_local
+from bot.services.lifecycle import DEFAULT_SETTINGS, WorkflowSettings
 from bot.services.users import get_or_create_user
 
 log = logging.getLogger(__name__)
@@ -31,10 +33,14 @@ class ChatSettings:
     idle: timedelta = timedelta(minutes=30)
     max_photos: int = 9
     max_description_chars: int = 1000
+    workflow: WorkflowSettings = DEFAULT_SETTINGS
 
 
-class ChatServices:
-    """What dialogue steps may do, bound to one transaction and one user (a ``ChatPort``)."""
+class ChatServices(WorkflowChat):
+    """What dialogue steps may do, bound to one transaction and one user (a ``ChatPort``).
+
+    Reporting is here; the officers' and managers' commands are in ``WorkflowChat``.
+    """
 
     def __init__(self, session: Session, user: User, settings: ChatSettings, now: datetime) -> None:
         self.session = session
@@ -42,6 +48,7 @@ class ChatServices:
         self.now = now
         self.max_photos = settings.max_photos
         self.max_description_chars = settings.max_description_chars
+        self.workflow = settings.workflow
 
     def find_enterprises(self, text: str) -> list[Choice]:
         found = enterprises.search_enterprises(self.session, text)
@@ -73,7 +80,9 @@ class ChatServices:
         media.discard_unsubmitted(self.session, uploader=self.user, attachment_ids=ids)
 
     def submit(self, draft: reports.ReportDraft) -> tuple[str, str | None]:
-        hazard, code = reports.submit_report(self.session, draft, reporter=self.user, now=self.now)
+        hazard, code = reports.submit_report(
+            self.session, draft, reporter=self.user, now=self.now, settings=self.workflow
+        )
         log.info("hazard %s submitted (%s)", hazard.number, hazard.source)
         return hazard.number, code
 
@@ -86,7 +95,6 @@ class ChatServices:
             state=reports.STATE_LABELS.get(hazard.state, hazard.state),
             reported_at=format_local(hazard.reported_at),
         )
-
 
     def scan(self, scene: str) -> ScanOutcome:
         target = qrcodes.resolve_scene(self.session, scene)
@@ -101,7 +109,8 @@ class ChatServices:
                 qr_code_id=target.code_id, now=self.now,
             )
             return ScanOutcome("visit", target.enterprise_id, label, format_local(self.now))
-        return ScanOutcome("report", target.enterprise_id, label)
+        offer = bindings.may_declare_worker(self.user, target.enterprise_id)
+        return ScanOutcome("report", target.enterprise_id, label, offer_worker=offer)
 
 
 def process_message(
@@ -143,8 +152,8 @@ def _answer(session: Session, msg: Incoming, *, now: datetime, settings: ChatSet
     dialogue, updated_at = conversations.load(session, user)
     notice = ""
     if conversations.is_expired(dialogue, updated_at, now=now, idle=settings.idle):
+        notice = conversations.expired_notice(dialogue, settings.idle)
         dialogues.reset(dialogue, port)
-        notice = texts.EXPIRED.format(minutes=int(settings.idle.total_seconds() // 60))
     reply = dialogues.handle(dialogue, msg, port)
     conversations.save(session, user, dialogue, now=now)
     if notice:

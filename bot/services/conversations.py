@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.handlers import texts
-from bot.handlers.dialogue import Dialogue, State
+from bot.handlers.core import Dialogue, State
 from bot.models import Conversation, User
 from bot.services import media, outbox
 from bot.services.reports import ReportDraft
@@ -30,6 +31,14 @@ def is_expired(dialogue: Dialogue, updated_at: datetime | None, *, now: datetime
     return dialogue.state is not State.IDLE and updated_at is not None and now - updated_at > idle
 
 
+def expired_notice(dialogue: Dialogue, idle: timedelta) -> str:
+    """What the person is told when his unfinished dialogue was ended for idleness."""
+    minutes = int(idle.total_seconds() // 60)
+    if dialogue.state.flow == "report":
+        return texts.EXPIRED.format(minutes=minutes)
+    return texts.EXPIRED_FLOW.format(minutes=minutes)
+
+
 def save(session: Session, user: User, dialogue: Dialogue, *, now: datetime) -> None:
     row = session.scalars(select(Conversation).where(Conversation.user_id == user.id)).one_or_none()
     if row is None:
@@ -45,16 +54,21 @@ def _to_json(dialogue: Dialogue) -> dict[str, Any]:
         "draft": dataclasses.asdict(dialogue.draft),
         "choices": list(dialogue.choices),
         "typed": dialogue.typed,
+        "data": dialogue.data,
     }
 
 
 def _from_json(state: str, data: dict[str, Any]) -> Dialogue:
+    # A copy: appending to a list read from the row would change the row's loaded value in
+    # place, and SQLAlchemy, comparing old and new, could then see nothing to write.
+    data = copy.deepcopy(data)
     try:
         known = {f.name for f in dataclasses.fields(ReportDraft)}
         draft = ReportDraft(**{k: v for k, v in data.get("draft", {}).items() if k in known})
         return Dialogue(
             state=State(state), draft=draft,
             choices=[str(c) for c in data.get("choices", [])], typed=str(data.get("typed", "")),
+            data=dict(data.get("data") or {}),
         )
     except (ValueError, TypeError):
         # A state from an older release: start afresh rather than fail the user.
@@ -80,12 +94,12 @@ def expire_idle(session: Session, *, now: datetime, idle: timedelta, limit: int 
         if user is None:
             continue
         dialogue = _from_json(row.state, row.data)
-        media.discard_unsubmitted(session, uploader=user, attachment_ids=dialogue.draft.photo_ids)
+        media.discard_unsubmitted(session, uploader=user, attachment_ids=dialogue.photo_ids)
+        again = "需要时回复“举报”重新开始。" if dialogue.state.flow == "report" else ""
         outbox.queue_message(
             session, key=f"dialogue_expired:{row.id}:{row.updated_at.isoformat()}",
             openid=user.openid, kind="dialogue_expired", now=now,
-            text=texts.EXPIRED.format(minutes=int(idle.total_seconds() // 60))
-            + "需要时回复“举报”重新开始。",
+            text=expired_notice(dialogue, idle) + again,
         )
         row.state = State.IDLE.value
         row.data = _to_json(Dialogue())

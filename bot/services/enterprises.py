@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import Enterprise, Region
+from bot.services.credit_code import normalize_credit_code
 
 # Words every company name carries; they say nothing about which company is meant.
 _GENERIC = ("股份有限公司", "有限责任公司", "有限公司", "集团", "公司", "山西省", "山西")
@@ -100,3 +101,12 @@ def get_enterprise(session: Session, enterprise_id: int) -> Enterprise | None:
 def region_name(session: Session, code: str) -> str:
     region = session.get(Region, code)
     return region.name if region else code
+
+
+def find_by_reference(session: Session, ref: str) -> Enterprise | None:
+    """An enterprise by its id ("7") or its 统一社会信用代码, as an admin types either."""
+    ref = ref.strip()
+    if ref.isdigit() and len(ref) < 18:
+        return session.get(Enterprise, int(ref))
+    code = normalize_credit_code(ref)
+    return session.scalars(select(Enterprise).where(Enterprise.credit_code == code)).one_or_none()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.models import Attachment, Enterprise, Hazard, HazardEvent, Region, User
+from bot.services.lifecycle import DEFAULT_SETTINGS, WorkflowSettings, notify_new_report
 from bot.services.numbers import next_hazard_number
 
 # No 0/O, 1/I/L: the code is read off a phone screen and typed back later.
@@ -49,6 +50,7 @@ class ReportDraft:
     anonymous: bool | None = None
     reporter_name: str | None = None
     reporter_phone: str | None = None
+    possibly_major: bool = False  # the reporter's own guess: officers of the city are told too
 
 
 def clean_description(text: str, *, max_chars: int) -> str:
@@ -84,12 +86,19 @@ def source_for(reporter: User, enterprise_id: int | None) -> str:
 
 
 def submit_report(
-    session: Session, draft: ReportDraft, *, reporter: User, now: datetime
+    session: Session,
+    draft: ReportDraft,
+    *,
+    reporter: User,
+    now: datetime,
+    settings: WorkflowSettings = DEFAULT_SETTINGS,
 ) -> tuple[Hazard, str | None]:
-    """Turn a finished draft into a hazard with its first event and its photos.
+    """Turn a finished draft into a hazard with its first event and its photos, and tell the
+    officers (lifecycle.notify_new_report) in the same transaction.
 
     Returns the hazard and, for an anonymous report, the query code — shown once to the
     reporter and kept only as a hash. An anonymous hazard keeps no link to the reporter.
+    ``settings`` carries the 受理 time limit (``app.extensions["workflow_settings"]``).
     """
     enterprise = session.get(Enterprise, draft.enterprise_id) if draft.enterprise_id else None
     if draft.enterprise_id and enterprise is None:
@@ -118,6 +127,7 @@ def submit_report(
         reporter_phone=None if draft.anonymous else draft.reporter_phone,
         query_code_hash=generate_password_hash(query_code) if query_code else None,
         reported_at=now,
+        possibly_major=bool(draft.possibly_major),
     )
     session.add(hazard)
     session.flush()
@@ -141,6 +151,7 @@ def submit_report(
             # An anonymous report's photos keep no link to the person who sent them either.
             .values(hazard_id=hazard.id, uploader_id=None if draft.anonymous else reporter.id)
         )
+    notify_new_report(session, hazard, now=now, settings=settings)
     return hazard, query_code
 
 

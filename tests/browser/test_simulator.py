@@ -68,6 +68,7 @@ def test_anonymous_report_with_photo_and_location(
     assert "位置" in sim.tap("好了")
     assert "匿名" in sim.send_location(LAT, LNG, LABEL)
     sim.screenshot(artifacts / "simulator-media.png")
+    assert "可能是重大事故隐患吗" in sim.say("2")
     summary = sim.say("2")
     assert "请核对" in summary and "照片：1 张" in summary and "方式：匿名" in summary
 

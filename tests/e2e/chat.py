@@ -22,12 +22,14 @@ from bot.dev.peer import WeChatPeer, build_message_xml
 from bot.models import Conversation, User
 from tests.conftest import TEST_AES_KEY, TEST_APPID, TEST_TOKEN
 from tests.e2e.conftest import LiveServer
+from tests.fakes.wechat_api import FakeWeChatServer
 
 T = TypeVar("T")
 
 DESCRIPTION = "二号车间除尘器泄爆口朝向人员通道，且未设置隔离区"
 _NUMBER = re.compile(r"编号：(YH\d+)")
 _CODE = re.compile(r"查询码：([A-Z0-9]+)")
+_BINDING_CODE = re.compile(r"绑定码：([A-Z0-9]+)")
 
 
 def make_peer(live: LiveServer, mode: str = "safe", *, appid: str = TEST_APPID) -> WeChatPeer:
@@ -77,11 +79,13 @@ def report_until_confirm(
     photos: Sequence[str] = (),
     location: tuple[float, float, str] | None = None,
     contact: str | None = None,
+    possibly_major: bool = False,
 ) -> str:
     """Walk a report from "举报" to the summary; returns the summary text.
 
     ``pick="0"`` reports an unregistered enterprise (then ``county`` and, if the county is
-    ambiguous, ``county_pick``); ``contact=None`` reports anonymously.
+    ambiguous, ``county_pick``); ``contact=None`` reports anonymously; ``possibly_major`` is
+    the reporter's answer to "可能是重大事故隐患吗？".
     """
     assert "企业名称" in say(peer, openid, "举报")
     say(peer, openid, enterprise)
@@ -109,8 +113,31 @@ def report_until_confirm(
     else:
         assert "姓名和手机号" in say(peer, openid, "1")
         reply = say(peer, openid, contact)
+    assert "第 6 步" in reply, reply
+    reply = say(peer, openid, "1" if possibly_major else "2")
     assert "请核对" in reply, reply
     return reply
+
+
+def invite(live: LiveServer, *args: str) -> str:
+    """Issue a binding code with ``flask users invite ARGS`` and return it."""
+    result = live.app.test_cli_runner().invoke(args=["users", "invite", *args])
+    assert result.exit_code == 0, result.output
+    match = _BINDING_CODE.search(result.output)
+    assert match, result.output
+    return match.group(1)
+
+
+def bind_as(live: LiveServer, peer: WeChatPeer, openid: str, *invite_args: str) -> str:
+    """Make ``openid`` an officer or manager as a person would: an admin's code, then "绑定"."""
+    reply = say(peer, openid, f"绑定 {invite(live, *invite_args)}")
+    assert reply.startswith("绑定成功"), reply
+    return reply
+
+
+def received(fake_wechat: FakeWeChatServer, openid: str) -> list[str]:
+    """The texts the bot pushed to ``openid`` (through the outbox), in order."""
+    return [m["text"]["content"] for m in fake_wechat.sent_messages(openid)]
 
 
 def number_in(reply: str) -> str:

@@ -95,7 +95,7 @@ def test_unregistered_enterprise_with_its_county(live: LiveServer, peer: WeChatP
     reply = say(peer, ALICE, "孝义")
     assert "已选择：孝义市振兴小轧钢厂（未登记，孝义市）" in reply
 
-    say(peer, ALICE, DESCRIPTION, "跳过", "厂区西门北侧", "2")
+    say(peer, ALICE, DESCRIPTION, "跳过", "厂区西门北侧", "2", "2")
     number = number_in(say(peer, ALICE, "确认"))
 
     hazard = one(engine_of(live), Hazard)
@@ -121,7 +121,7 @@ def test_ambiguous_county_offers_a_numbered_choice(live: LiveServer, peer: WeCha
     reply = say(peer, ALICE, pick)
     assert "已选择：某某镁粉加工点（未登记，城区）" in reply and "第 2 步" in reply
 
-    report = say(peer, ALICE, DESCRIPTION, "跳过", "跳过", "2")
+    report = say(peer, ALICE, DESCRIPTION, "跳过", "跳过", "2", "2")
     assert "请核对" in report
     say(peer, ALICE, "确认")
     hazard = one(engine_of(live), Hazard)
@@ -243,7 +243,7 @@ def test_tenth_photo_is_refused(live: LiveServer, peer: WeChatPeer) -> None:
     assert sorted(a.seq for a in photos) == list(range(1, 10))
     assert "MEDIA_10" not in {a.media_id for a in photos}
     assert count(engine, Job) == 9
-    summary = say(peer, ALICE, "好了", "跳过", "2")
+    summary = say(peer, ALICE, "好了", "跳过", "2", "2")
     assert "照片：9 张" in summary
 
 

@@ -43,6 +43,9 @@ def test_named_report_with_photo_and_location(
     assert "姓名和手机号" in reply.content
 
     reply = peer.send_text(WORKER, "王强 13912345678")
+    assert "可能是重大事故隐患吗" in reply.content
+
+    reply = peer.send_text(WORKER, "2")
     assert "请核对" in reply.content and "照片：1 张" in reply.content
     assert "139****5678" in reply.content
 

@@ -149,7 +149,7 @@ def test_kill_9_mid_dialogue_loses_nothing(
     wait_for(lambda: one(engine, Attachment).status == "stored", explain=lambda: _state(engine, app_process))
     app_process.kill9()  # once more, between the last answer and the confirmation
     app_process.start()
-    summary = say(peer, OPENID, "2")
+    summary = say(peer, OPENID, "2", "2")
     assert "请核对" in summary and "照片：1 张" in summary and "太原晋钢钢铁有限公司" in summary
     reply = say(peer, OPENID, "确认")
     number, code = number_in(reply), code_in(reply)
@@ -163,7 +163,7 @@ def test_kill_9_mid_dialogue_loses_nothing(
     assert hazard.anonymous and hazard.reporter_id is None and hazard.query_code_hash
     assert count(engine, HazardEvent) == 1
     assert count(engine, User) == 1
-    assert count(engine, InboundMessage) == 9  # 9 distinct messages; the retry added none
+    assert count(engine, InboundMessage) == 10  # 10 distinct messages; the retry added none
 
     photo = one(engine, Attachment)
     assert photo.hazard_id == hazard.id and photo.status == "stored" and photo.sha256

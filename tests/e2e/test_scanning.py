@@ -36,7 +36,7 @@ def test_follower_scan_starts_a_report_about_that_enterprise(live: LiveServer, p
     assert "扫码报告安全隐患" in reply and "孝义兴安铝材有限公司（孝义市）" in reply
     assert "第 2 步" in reply
 
-    say(peer, "o_gate_1", "深井铸造液位与冷却水联锁延时过长", "跳过", "跳过", "2")
+    say(peer, "o_gate_1", "深井铸造液位与冷却水联锁延时过长", "跳过", "跳过", "2", "2")
     number = number_in(say(peer, "o_gate_1", "确认"))
     hazard = one(live.app.extensions["engine"], Hazard, Hazard.number == number)
     assert hazard.enterprise_id == enterprise_id and hazard.region_code == "141181"

@@ -1,124 +1,18 @@
 """The reporting dialogue as pure transitions: what the reporter types, what the bot asks next.
 
-The services are replaced by ``FakeChat``, an in-memory ``ChatPort`` that records what the
-dialogue asked of it; no database is involved.
+The services are replaced by ``FakeChat`` (tests/unit/fake_port.py), an in-memory
+``ChatPort`` that records what the dialogue asked of it; no database is involved.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from itertools import count
-
 import pytest
 
 from bot.handlers import texts
-from bot.handlers.dialogue import Choice, Dialogue, ScanOutcome, State, handle
+from bot.handlers.core import State
 from bot.handlers.incoming import Incoming, Intent, classify, parse_query
-from bot.services.reports import ReportDraft, ReportError
-
-ENTERPRISES = {
-    "1": "太原晋钢钢铁有限公司（小店区）",
-    "2": "晋城福盛钢铁有限公司（城区）",
-    "7": "河津华圣铝业有限公司（河津市）",
-}
-COUNTIES = {
-    "140302": "城区（阳泉市）",
-    "140502": "城区（晋城市）",
-    "141181": "孝义市（吕梁市）",
-}
-
-
-@dataclass
-class FakeChat:
-    """An in-memory ``ChatPort``: finds by substring, records photos, submissions, queries."""
-
-    max_photos: int = 3
-    max_description_chars: int = 200
-    photos: dict[int, str] = field(default_factory=dict)
-    discarded: list[int] = field(default_factory=list)
-    submitted: list[ReportDraft] = field(default_factory=list)
-    queries: list[tuple[str, str | None]] = field(default_factory=list)
-    submit_error: str | None = None
-    _ids: count[int] = field(default_factory=lambda: count(101))
-
-    def find_enterprises(self, text: str) -> list[Choice]:
-        return [Choice(k, v) for k, v in ENTERPRISES.items() if text in v]
-
-    def find_counties(self, text: str) -> list[Choice]:
-        return [Choice(k, v) for k, v in COUNTIES.items() if text in v.split("（")[0]]
-
-    def enterprise_label(self, enterprise_id: int) -> str:
-        return ENTERPRISES[str(enterprise_id)]
-
-    def county_label(self, code: str) -> str:
-        return COUNTIES[code].split("（")[0]
-
-    def add_photo(self, media_id: str, pic_url: str, seq: int) -> int:
-        photo_id = next(self._ids)
-        self.photos[photo_id] = media_id
-        return photo_id
-
-    def discard_photos(self, ids: list[int]) -> None:
-        self.discarded.extend(ids)
-
-    def submit(self, draft: ReportDraft) -> tuple[str, str | None]:
-        if self.submit_error:
-            raise ReportError(self.submit_error)
-        self.submitted.append(draft)
-        return "YH202611240001", ("ABCD2345" if draft.anonymous else None)
-
-    def status_text(self, number: str, code: str | None) -> str:
-        self.queries.append((number, code))
-        return f"状态：{number}"
-
-    def scan(self, scene: str) -> ScanOutcome:
-        return SCENES.get(scene, ScanOutcome("unknown"))
-
-
-SCENES = {
-    "e:good": ScanOutcome("report", 7, ENTERPRISES["7"]),
-    "e:old": ScanOutcome("revoked"),
-    "e:officer": ScanOutcome("visit", 1, ENTERPRISES["1"], "2026-11-24 10:00"),
-}
-
-
-_time = count(1_700_000_000)
-
-
-def text(t: str) -> Incoming:
-    return Incoming(openid="o-reporter", kind="text", create_time=next(_time), text=t)
-
-
-def image(media_id: str) -> Incoming:
-    return Incoming(openid="o-reporter", kind="image", create_time=next(_time), media_id=media_id,
-                    pic_url=f"http://mmbiz/{media_id}")
-
-
-def location(lat: float, lng: float, label: str) -> Incoming:
-    return Incoming(openid="o-reporter", kind="location", create_time=next(_time), lat=lat, lng=lng,
-                    label=label)
-
-
-class Chat:
-    """A reporter talking to the dialogue: ``chat.say("举报")`` returns the bot's reply."""
-
-    def __init__(self, port: FakeChat | None = None) -> None:
-        self.port = port or FakeChat()
-        self.dialogue = Dialogue()
-
-    def say(self, t: str) -> str:
-        return handle(self.dialogue, text(t), self.port)
-
-    def send(self, msg: Incoming) -> str:
-        return handle(self.dialogue, msg, self.port)
-
-    @property
-    def state(self) -> State:
-        return self.dialogue.state
-
-    @property
-    def draft(self) -> ReportDraft:
-        return self.dialogue.draft
+from bot.services.reports import ReportDraft
+from tests.unit.fake_port import Chat, image, location, scan, text
 
 
 @pytest.fixture
@@ -347,7 +241,9 @@ def test_named_report_asks_for_contact_and_masks_the_phone(chat: Chat) -> None:
     chat.say("好了")
     chat.send(location(37.8706, 112.5489, "太原市小店区"))
     assert chat.say("１") == texts.ASK_CONTACT
-    summary = chat.say("张三 13812345678")
+    assert chat.say("张三 13812345678") == texts.ASK_MAJOR
+    assert chat.state is State.MAJOR
+    summary = chat.say("1")
     assert chat.state is State.CONFIRM
     assert summary == texts.SUMMARY.format(
         enterprise="太原晋钢钢铁有限公司（小店区）",
@@ -355,6 +251,7 @@ def test_named_report_asks_for_contact_and_masks_the_phone(chat: Chat) -> None:
         photos=2,
         location="太原市小店区（37.87060, 112.54890）",
         identity="实名（张三 138****5678）",
+        major="可能是重大事故隐患",
     )
     assert "13812345678" not in summary
     assert (chat.draft.reporter_name, chat.draft.reporter_phone) == ("张三", "13812345678")
@@ -369,6 +266,7 @@ def test_bad_contact_is_asked_again(chat: Chat) -> None:
 
 def test_anonymous_summary_has_no_identity(chat: Chat) -> None:
     at_identity(chat)
+    assert chat.say("2") == texts.ASK_MAJOR
     summary = chat.say("2")
     assert chat.state is State.CONFIRM
     assert "方式：匿名" in summary
@@ -382,6 +280,7 @@ def test_a_long_description_is_shortened_in_the_summary(chat: Chat) -> None:
     chat.say("隐" * 150)
     chat.say("跳过")
     chat.say("跳过")
+    chat.say("2")
     summary = chat.say("2")
     assert "隐患：" + "隐" * 120 + "…\n" in summary
     assert chat.draft.description == "隐" * 150
@@ -396,6 +295,7 @@ def test_confirm_submits_and_returns_to_idle_keeping_photos(chat: Chat) -> None:
     chat.say("跳过")
     chat.say("1")
     chat.say("张三 13812345678")
+    chat.say("2")
     reply = chat.say("确认")
     assert reply == texts.SUBMITTED.format(number="YH202611240001")
     assert chat.state is State.IDLE
@@ -406,6 +306,7 @@ def test_confirm_submits_and_returns_to_idle_keeping_photos(chat: Chat) -> None:
 
 def test_anonymous_confirm_shows_the_query_code(chat: Chat) -> None:
     at_identity(chat).say("2")
+    chat.say("2")
     reply = chat.say("确定")
     assert reply == texts.SUBMITTED_ANONYMOUS.format(number="YH202611240001", code="ABCD2345")
 
@@ -415,6 +316,7 @@ def test_a_refused_submission_resets_and_says_why(chat: Chat) -> None:
     at_photos(chat).send(image("m1"))
     chat.say("好了")
     chat.say("跳过")
+    chat.say("2")
     chat.say("2")
     assert chat.say("确认") == chat.port.submit_error
     assert chat.state is State.IDLE
@@ -510,10 +412,6 @@ def test_a_query_mid_report_answers_and_keeps_the_report(chat: Chat) -> None:
     assert reply.endswith(texts.PHOTOS_EXPECTED)
     assert "报告尚未提交" in reply
     assert chat.state is State.PHOTOS
-
-
-def scan(event: str, key: str) -> Incoming:
-    return Incoming(openid="o-reporter", kind="event", create_time=next(_time), event=event, event_key=key)
 
 
 def test_scan_goes_straight_to_the_description(chat: Chat) -> None:

@@ -1,0 +1,185 @@
+"""What every dialogue shares: its states, its stored shape, and the port to the services.
+
+The reporting dialogue (``dialogue.py``), officers' commands (``officer.py``) and the
+manager's 五落实 dialogue (``plan.py``) are steps over one ``Dialogue``; ``dialogue.handle``
+dispatches among them. Nothing here touches the database: ``ChatPort`` is implemented in
+``bot/services/chat.py`` and faked in the unit tests.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from bot.handlers.incoming import Incoming
+from bot.services.bindings import Bound
+from bot.services.lifecycle import PenaltyDraft, PlanDraft, ReporterView
+from bot.services.reports import ReportDraft
+
+
+class State(enum.Enum):
+    IDLE = "idle"
+    # reporting a hazard
+    ENTERPRISE = "enterprise"
+    ENTERPRISE_CHOICE = "enterprise_choice"
+    COUNTY = "county"
+    COUNTY_CHOICE = "county_choice"
+    DESCRIPTION = "description"
+    PHOTOS = "photos"
+    LOCATION = "location"
+    IDENTITY = "identity"
+    CONTACT = "contact"
+    MAJOR = "major"
+    CONFIRM = "confirm"
+    # a manager's 五落实 rectification plan
+    PLAN_PERSON = "plan_person"
+    PLAN_MEASURES = "plan_measures"
+    PLAN_FUNDS = "plan_funds"
+    PLAN_DEADLINE = "plan_deadline"
+    PLAN_CONTINGENCY = "plan_contingency"
+    PLAN_CONFIRM = "plan_confirm"
+    # a manager's proof that the rectification is done
+    PROOF_PHOTOS = "proof_photos"
+    PROOF_NOTE = "proof_note"
+    PROOF_CONFIRM = "proof_confirm"
+
+    @property
+    def flow(self) -> str:
+        """``idle``, ``report``, ``plan`` or ``proof``: the dialogue this state belongs to."""
+        if self is State.IDLE:
+            return "idle"
+        return self.value.split("_")[0] if self.value.startswith(("plan_", "proof_")) else "report"
+
+
+@dataclass
+class Dialogue:
+    state: State = State.IDLE
+    draft: ReportDraft = field(default_factory=ReportDraft)
+    choices: list[str] = field(default_factory=list)  # ids or codes behind a numbered list
+    typed: str = ""  # the name the person typed, for an unregistered enterprise
+    # Everything else a flow keeps between messages (JSON-safe): the plan's answers, the
+    # proof's photos, the enterprise whose code was scanned.
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def photo_ids(self) -> list[int]:
+        """Photos received in this dialogue and not yet part of a hazard."""
+        return [*self.draft.photo_ids, *self.data.get("photo_ids", [])]
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """What scanning an enterprise's code means for this person.
+
+    ``kind``: ``report`` (start a report about it), ``visit`` (an officer's arrival was
+    recorded), ``revoked`` (an old poster) or ``unknown``. ``offer_worker``: the person may
+    declare himself an employee of it ("我是员工").
+    """
+
+    kind: str
+    enterprise_id: int | None = None
+    label: str = ""
+    at: str = ""
+    offer_worker: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A hazard after an officer's or manager's step, as the confirmation shows it."""
+
+    number: str
+    state_label: str
+    level_label: str = ""
+    deadline: str = ""
+    supervising_unit: str = ""
+
+
+@dataclass(frozen=True)
+class PlanTarget:
+    """The hazard a manager is about to file a plan or proof for."""
+
+    number: str
+    label: str  # what he is shown: number, level, the problem
+    deadline: date | None  # the officers' 整改期限, which the plan may not pass
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    number: str
+    enterprise: str
+    state_label: str
+    waiting: str  # how long it has waited, e.g. "3天"
+
+
+class ChatPort(Protocol):
+    """The services a dialogue step may use (implemented in ``bot/services/chat.py``).
+
+    The workflow methods raise ``WorkflowError`` or ``BindingError`` (``str(exc)`` is the
+    Chinese answer); hazards are named by number.
+    """
+
+    max_photos: int
+    max_description_chars: int
+
+    # reporting
+    def find_enterprises(self, text: str) -> list[Choice]: ...
+    def find_counties(self, text: str) -> list[Choice]: ...
+    def enterprise_label(self, enterprise_id: int) -> str: ...
+    def county_label(self, code: str) -> str: ...
+    def add_photo(self, media_id: str, pic_url: str, seq: int) -> int: ...
+    def discard_photos(self, ids: list[int]) -> None: ...
+    def submit(self, draft: ReportDraft) -> tuple[str, str | None]: ...
+    def status_text(self, number: str, code: str | None) -> str: ...
+    def scan(self, scene: str) -> ScanOutcome: ...
+
+    # who is talking
+    def role(self) -> str: ...  # officer | manager | worker | public
+    def today(self) -> date: ...  # local date, for "12月31日"
+    def last_notified_number(self) -> str | None: ...
+    def bind(self, code: str) -> Bound: ...
+    def declare_worker(self, enterprise_id: int) -> str: ...  # the enterprise's name
+
+    # officers
+    def acknowledge(self, number: str) -> Outcome: ...
+    def reject(self, number: str, reason: str) -> Outcome: ...
+    def classify(self, number: str, level: str, basis: str | None) -> Outcome: ...
+    def set_deadline(self, number: str, deadline: date) -> Outcome: ...
+    def supervise(self, number: str) -> Outcome: ...
+    def verify(self, number: str) -> Outcome: ...
+    def send_back(self, number: str, reason: str) -> Outcome: ...
+    def merge(self, number: str, into: str) -> Outcome: ...
+    def pending(self) -> list[PendingItem]: ...
+    def reporter(self, number: str) -> ReporterView: ...
+    def record_penalty(self, number: str, penalty: PenaltyDraft) -> str: ...  # as recorded
+    def reward(self, number: str, action: str) -> None: ...  # approve | pay
+
+    # enterprise managers
+    def plan_target(self, number: str, flow: str) -> PlanTarget: ...
+    def submit_plan(self, number: str, plan: PlanDraft) -> Outcome: ...
+    def submit_proof(self, number: str, photo_ids: list[int], note: str) -> Outcome: ...
+
+
+Step = Callable[[Dialogue, Incoming, ChatPort], str]
+
+
+def reset(dialogue: Dialogue, port: ChatPort) -> None:
+    """Drop whatever the dialogue gathered, and its photos, and go back to idle."""
+    port.discard_photos(dialogue.photo_ids)
+    dialogue.state = State.IDLE
+    dialogue.draft = ReportDraft()
+    dialogue.choices = []
+    dialogue.typed = ""
+    dialogue.data = {}
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"

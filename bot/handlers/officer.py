@@ -1,0 +1,137 @@
+"""Officers and managers act in chat: "受理 YH…", "定级 重大 …", "待办", "绑定 <code>"; and a
+worker says "我是员工".
+
+``run_command`` parses the message (``commands.py``), fills in the hazard last notified when
+no number was typed, calls the matching service through the port and answers with a short
+confirmation, or with the service's refusal as it is. Who may do what on which hazard is
+decided by the services; here only who gets the command list at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.handlers import plan, texts
+from bot.handlers.commands import Command, CommandError, parse_command
+from bot.handlers.core import ChatPort, Dialogue, Outcome, State
+from bot.handlers.incoming import Incoming
+from bot.handlers.prompts import prompt
+from bot.services import workflow_texts
+from bot.services.bindings import BindingError
+from bot.services.lifecycle import WorkflowError
+
+_NO_NUMBER = frozenset({"pending", "bind"})
+_MANAGER_FLOWS = frozenset({"plan", "proof"})
+
+
+def command_step(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
+    """A command in any state; an unfinished dialogue goes on afterwards."""
+    before = d.state
+    reply = run_command(d, msg, port)
+    if before is State.IDLE or d.state is not before:
+        return reply
+    return reply + "\n\n" + prompt(d, port)
+
+
+def declare_worker_step(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
+    """"我是员工" after scanning the plant's code: his reports about it are 内部报告."""
+    enterprise_id = d.data.get("scanned_enterprise_id")
+    if d.state.flow != "report" or enterprise_id is None:
+        reply = texts.WORKER_NEEDS_SCAN
+    else:
+        try:
+            reply = texts.WORKER_DECLARED.format(enterprise=port.declare_worker(int(enterprise_id)))
+        except BindingError as exc:
+            reply = str(exc)
+    return reply if d.state is State.IDLE else reply + "\n\n" + prompt(d, port)
+
+
+def run_command(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
+    """Answer one command; starts the manager's plan or proof dialogue for 整改/提交整改."""
+    role = port.role()
+    typed = msg.text.strip()
+    if role not in ("officer", "manager") and not typed.startswith("绑定"):
+        return texts.NOT_BOUND
+    try:
+        command = parse_command(msg.text, today=port.today())
+    except CommandError as exc:
+        return str(exc)
+    if command.verb in _MANAGER_FLOWS and role != "manager":
+        return texts.MANAGER_ONLY
+    number = command.number
+    if number is None and command.verb not in _NO_NUMBER:
+        number = port.last_notified_number()
+        if number is None:
+            return texts.NEED_NUMBER.format(example=texts.USAGE[command.verb].removeprefix("用法："))
+    try:
+        if command.verb in _MANAGER_FLOWS:
+            return plan.start(d, command.verb, number or "", port)
+        return _ACTIONS[command.verb](port, command, number or "")
+    except (WorkflowError, BindingError) as exc:
+        return str(exc)
+
+
+def _done(verb: str, outcome: Outcome, **extra: str) -> str:
+    return texts.DONE[verb].format(
+        number=outcome.number, state=outcome.state_label, level=outcome.level_label,
+        deadline=outcome.deadline, unit=outcome.supervising_unit, **extra,
+    )
+
+
+def _bind(port: ChatPort, c: Command, number: str) -> str:
+    bound = port.bind(c.code)
+    return texts.BOUND.format(
+        name=f"{bound.name}，" if bound.name else "", role=texts.ROLE_LABELS.get(bound.role, bound.role),
+        scope=bound.scope,
+    )
+
+
+def _pending(port: ChatPort, c: Command, number: str) -> str:
+    items = port.pending()
+    if not items:
+        return texts.PENDING_EMPTY
+    lines = "\n".join(
+        texts.PENDING_LINE.format(
+            i=i, number=item.number, enterprise=item.enterprise, state=item.state_label,
+            waiting=item.waiting,
+        )
+        for i, item in enumerate(items, 1)
+    )
+    return texts.PENDING_LIST.format(count=len(items), lines=lines)
+
+
+def _reporter(port: ChatPort, c: Command, number: str) -> str:
+    view = port.reporter(number)
+    if view.anonymous:
+        return texts.REPORTER_ANONYMOUS.format(number=number)
+    return texts.REPORTER_NAMED.format(
+        number=number, name=view.name or "", phone=view.phone or "",
+        source=workflow_texts.SOURCE_NAMES.get(view.source, view.source),
+    )
+
+
+def _penalty(port: ChatPort, c: Command, number: str) -> str:
+    assert c.penalty is not None
+    return texts.PENALTY_RECORDED.format(number=number, summary=port.record_penalty(number, c.penalty))
+
+
+def _reward(port: ChatPort, c: Command, number: str) -> str:
+    port.reward(number, c.action)
+    return texts.REWARD_DONE[c.action].format(number=number)
+
+
+_ACTIONS: dict[str, Callable[[ChatPort, Command, str], str]] = {
+    "acknowledge": lambda port, c, n: _done("acknowledge", port.acknowledge(n)),
+    "reject": lambda port, c, n: _done("reject", port.reject(n, c.reason)),
+    "classify": lambda port, c, n: _done("classify", port.classify(n, c.level, c.basis)),
+    "deadline": lambda port, c, n: _done("deadline", port.set_deadline(n, c.deadline)),  # type: ignore[arg-type]
+    "supervise": lambda port, c, n: _done("supervise", port.supervise(n)),
+    "verify": lambda port, c, n: _done("verify", port.verify(n)),
+    "send_back": lambda port, c, n: _done("send_back", port.send_back(n, c.reason)),
+    "merge": lambda port, c, n: _done("merge", port.merge(n, c.into), into=c.into),
+    "pending": _pending,
+    "reporter": _reporter,
+    "penalty": _penalty,
+    "reward": _reward,
+    "bind": _bind,
+}
