@@ -25,6 +25,8 @@ run: setup
 	@echo ""
 	@echo "  模拟器 (phone simulator): http://127.0.0.1:$(PORT)/dev/simulator"
 	@echo "  WeChat endpoint:          http://127.0.0.1:$(PORT)/wechat"
+	@echo "  演示绑定码 (demo binding codes, valid 1 day):"
+	@$(FLASK) demo invites
 	@echo ""
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 

@@ -27,6 +27,9 @@ users_cli = AppGroup("users", help="Officers and enterprise managers: binding co
 def init_app(app: Flask) -> None:
     for group in (db_cli, regions_cli, demo_cli, worker_cli, enterprises_cli, qr_cli, users_cli):
         app.cli.add_command(group)
+    from bot import cli_reports
+
+    cli_reports.init_app(app)
 
 
 @db_cli.command("upgrade")
@@ -66,6 +69,19 @@ def demo_load() -> None:
         added = load_demo(session, now=utcnow())
         session.commit()
     click.echo(f"{added} demo enterprises added")
+
+
+@demo_cli.command("invites")
+def demo_invites() -> None:
+    """Print fresh binding codes for a demo county officer (小店区) and the manager of its
+    demo steel plant, so the officer side can be tried in the simulator."""
+    from bot.demo import issue_demo_invites
+
+    with session_factory()() as session:
+        invites = issue_demo_invites(session, now=utcnow())
+        session.commit()
+    for who, code in invites:
+        click.echo(f"  {who}：在模拟器中另开一个用户，发送“绑定 {code}”")
 
 
 @worker_cli.command("run")

@@ -84,3 +84,21 @@ def load_demo(session: Session, *, now: datetime) -> int:
             for field, value in values.items():
                 setattr(enterprise, field, value)
     return added
+
+
+DEMO_OFFICER_REGION = "140105"  # 小店区
+DEMO_MANAGED_ENTERPRISE = "太原晋钢钢铁有限公司"
+
+
+def issue_demo_invites(session: Session, *, now: datetime) -> list[tuple[str, str]]:
+    """One-time codes for a county officer of 小店区 and the manager of 太原晋钢 (dev only)."""
+    from bot.services.bindings import issue_code
+
+    enterprise_id = session.scalars(
+        select(Enterprise.id).where(Enterprise.name == DEMO_MANAGED_ENTERPRISE)
+    ).one()
+    officer = issue_code(session, role="county_officer", region_code=DEMO_OFFICER_REGION,
+                         name="演示科长", days=1, created_by="demo", now=now)
+    manager = issue_code(session, role="enterprise_manager", enterprise_id=enterprise_id,
+                         name="演示安全负责人", days=1, created_by="demo", now=now)
+    return [("小店区县级监管人员", officer), (f"{DEMO_MANAGED_ENTERPRISE}安全负责人", manager)]

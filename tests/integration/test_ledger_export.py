@@ -185,3 +185,25 @@ def test_cli_export_by_region(app: Flask, tmp_path: Path) -> None:
     result = runner.invoke(args=["enterprises", "export", str(target), "--region", "999999"])
     assert result.exit_code != 0
     assert "没有行政区划代码“999999”" in result.output
+
+
+def test_demo_invites_bind_an_officer_and_a_manager(app) -> None:  # type: ignore[no-untyped-def]
+    """`make run` prints these codes; each binds once through the same service as chat."""
+    from bot.db import session_factory
+    from bot.models import User
+    from bot.services.bindings import bind
+    from bot.services.clock import utcnow
+
+    result = app.test_cli_runner().invoke(args=["demo", "invites"])
+    assert result.exit_code == 0, result.output
+    codes = [line.split("“绑定 ")[1].split("”")[0] for line in result.output.splitlines() if "绑定" in line]
+    assert len(codes) == 2
+    with session_factory(app)() as session:
+        officer = User(openid="o_demo_officer", created_at=utcnow())
+        manager = User(openid="o_demo_manager", created_at=utcnow())
+        session.add_all([officer, manager])
+        session.flush()
+        bind(session, officer, codes[0], now=utcnow())
+        bind(session, manager, codes[1], now=utcnow())
+        assert (officer.role, officer.region_code) == ("county_officer", "140105")
+        assert manager.role == "enterprise_manager" and manager.enterprise_id is not None
