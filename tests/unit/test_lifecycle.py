@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Attachment, Enterprise, HazardEvent, OutboxMessage, RewardCase, User
 from bot.models.hazard import STATES
 from bot.services import lifecycle
 from bot.services import workflow_texts as T
-from tests.common.factories import REPORTER_NAME, REPORTER_PHONE, T0, World, make_hazard, make_world
+from tests.common.factories import REPORTER_NAME, REPORTER_PHONE, T0, World, make_hazard
 from tests.common.workflow import (
     LEGAL,
     MANAGER_STEPS,
@@ -32,20 +32,6 @@ from tests.common.workflow import (
     steps,
     try_step,
 )
-
-
-@pytest.fixture
-def factory(clean_db: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=clean_db, expire_on_commit=False)
-
-
-@pytest.fixture
-def world(factory: sessionmaker[Session]) -> World:
-    with factory() as s:
-        w = make_world(s)
-        s.commit()
-    return w
-
 
 # --- the whole loop ---------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import (
@@ -35,22 +35,8 @@ from tests.common.factories import (
     make_hazard,
     make_photo,
     make_user,
-    make_world,
 )
 from tests.common.workflow import PLAN, H, act, hazard_of, history, kinds, messages, refused, report
-
-
-@pytest.fixture
-def factory(clean_db: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=clean_db, expire_on_commit=False)
-
-
-@pytest.fixture
-def world(factory: sessionmaker[Session]) -> World:
-    with factory() as s:
-        w = make_world(s)
-        s.commit()
-    return w
 
 
 def hazard_at(factory: sessionmaker[Session], w: World, state: str, **kw: object) -> str:

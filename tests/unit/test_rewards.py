@@ -19,22 +19,9 @@ from bot.services import lifecycle, rewards
 from bot.services import workflow_texts as T
 from bot.services.lifecycle import PenaltyDraft, WorkflowSettings
 from bot.services.rewards import RewardSettings, amount_for
-from tests.common.factories import REPORTER_NAME, T0, World, make_hazard, make_world
+from tests.common.factories import REPORTER_NAME, T0, World, make_hazard
 from tests.common.workflow import H, act, history, kinds, messages, refused
 from tests.conftest import app_config
-
-
-@pytest.fixture
-def factory(clean_db: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=clean_db, expire_on_commit=False)
-
-
-@pytest.fixture
-def world(factory: sessionmaker[Session]) -> World:
-    with factory() as s:
-        w = make_world(s)
-        s.commit()
-    return w
 
 
 def awaiting(
