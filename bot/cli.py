@@ -27,6 +27,10 @@ users_cli = AppGroup("users", help="Officers and enterprise managers: binding co
 def init_app(app: Flask) -> None:
     for group in (db_cli, regions_cli, demo_cli, worker_cli, enterprises_cli, qr_cli, users_cli):
         app.cli.add_command(group)
+    from scheduler.cli import outbox_cli, scheduler_cli
+
+    app.cli.add_command(scheduler_cli)
+    app.cli.add_command(outbox_cli)
     from bot import cli_reports
 
     cli_reports.init_app(app)

@@ -66,6 +66,28 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "min_yuan": 3000,
         "max_yuan": 300_000,
     },
+    "scheduler": {
+        "daily_at": "09:00",
+        "weekly_day": "fri",
+        "weekly_at": "09:00",
+        "weekly_overdue_at": "12:00",
+        "ack_sweep_minutes": 15,
+        "ack_escalate_hours": 24,
+        "overdue_county_days": 3,
+        "overdue_city_days": 7,
+        "monthly_day": 30,
+        "inspection_day": 1,
+        "holiday_shift": True,
+        "catchup_hours": 72,
+        "misfire_grace_seconds": 86400,
+        "lease_seconds": 120,
+    },
+    "outbox": {
+        "template_id": "",
+        "service_window_hours": 48,
+        "quiet_start": "22:00",
+        "quiet_end": "07:00",
+    },
 }
 
 

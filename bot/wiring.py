@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
@@ -15,6 +16,7 @@ from bot.db import session_factory
 from bot.services.chat import ChatSettings
 from bot.services.lifecycle import WorkflowSettings
 from bot.services.media import FETCH_PHOTO, PhotoLimits, make_fetch_photo_handler
+from bot.services.outbox import DeliveryPolicy
 from bot.services.ports import MediaFetcher, Messenger, QRCodeIssuer
 from scheduler.worker import Worker
 
@@ -62,9 +64,25 @@ def init_app(app: Flask) -> None:
         factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits)}, messenger,
         poll_seconds=cfg["jobs"]["poll_seconds"], max_attempts=cfg["jobs"]["max_attempts"],
         backoff_seconds=cfg["jobs"]["backoff_seconds"], dialogue_idle=idle,
+        policy=delivery_policy(cfg),
     )
     app.extensions["worker"] = worker
     app.extensions["job_runner"] = _Runner(worker, in_process=cfg["jobs"]["in_process"])
+
+
+def delivery_policy(cfg: dict[str, Any]) -> DeliveryPolicy:
+    """The outbox's channel rules (live WeChat only) and quiet hours, from [outbox]."""
+    from bot.services.reminders import QUIET_KINDS, parse_hhmm
+
+    out = cfg["outbox"]
+    return DeliveryPolicy(
+        windowed=not cfg["app"]["dev_mode"],
+        service_window=timedelta(hours=out["service_window_hours"]),
+        template_id=out["template_id"],
+        quiet_start=parse_hhmm(out["quiet_start"], "outbox.quiet_start") if out["quiet_start"] else None,
+        quiet_end=parse_hhmm(out["quiet_end"], "outbox.quiet_end") if out["quiet_end"] else None,
+        quiet_kinds=QUIET_KINDS,
+    )
 
 
 class _Runner:

@@ -34,6 +34,7 @@ class Worker:
         backoff_seconds: float,
         dialogue_idle: timedelta,
         clock: Callable[[], datetime] = utcnow,
+        policy: outbox.DeliveryPolicy | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.handlers = handlers
@@ -43,6 +44,7 @@ class Worker:
         self.backoff_seconds = backoff_seconds
         self.dialogue_idle = dialogue_idle
         self.clock = clock
+        self.policy = policy
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -60,7 +62,7 @@ class Worker:
         )
         done += outbox.deliver_pending(
             self.session_factory, self.messenger, now=now,
-            max_attempts=self.max_attempts, backoff_seconds=self.backoff_seconds,
+            max_attempts=self.max_attempts, backoff_seconds=self.backoff_seconds, policy=self.policy,
         )
         with self.session_factory() as session:
             inbound.purge_old_replies(session, now=now)

@@ -1,16 +1,19 @@
 """All models, imported here so that ``Base.metadata`` knows every table (Alembic needs it)."""
 
 from bot.models.base import Base, UTCDateTime
+from bot.models.campaign import Campaign, WeeklyReport
 from bot.models.enterprise import Enterprise, EnterpriseChange, EnterpriseQRCode, EnterpriseVisit
 from bot.models.hazard import Attachment, Hazard, HazardCounter, HazardEvent
 from bot.models.messaging import Conversation, DevMedia, InboundMessage, Job, OutboxMessage
 from bot.models.region import Region
+from bot.models.scheduling import SchedulerLease
 from bot.models.user import User
 from bot.models.workflow import BindingCode, IdentityAccess, Penalty, RectificationPlan, RewardCase
 
 __all__ = [
     "Attachment",
     "BindingCode",
+    "Campaign",
     "Base",
     "Conversation",
     "DevMedia",
@@ -29,6 +32,8 @@ __all__ = [
     "RectificationPlan",
     "Region",
     "RewardCase",
+    "SchedulerLease",
     "User",
     "UTCDateTime",
+    "WeeklyReport",
 ]

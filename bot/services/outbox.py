@@ -2,21 +2,66 @@
 
 A message is queued in the same transaction as the change that causes it, under a unique
 key, so a rollback sends nothing and a retry, a restart or a second worker never sends twice.
+
+With a ``DeliveryPolicy`` (live WeChat) the sender picks the channel WeChat allows: a
+customer-service message while the user wrote within the service window (48 h), otherwise a
+template message (or, with no template configured, the message fails with that reason); and
+reminders of a "quiet" kind wait out the night.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import OutboxMessage
+from bot.models import OutboxMessage, User
+from bot.services.clock import local, local_tz
 from bot.services.ports import DeliveryError, Messenger
 
 log = logging.getLogger(__name__)
+
+NO_TEMPLATE = "outside the customer-service window and no template id configured (outbox.template_id)"
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How to deliver: channel rules for live WeChat, quiet hours for reminders."""
+
+    windowed: bool = False  # live WeChat: customer-service messages only within the window
+    service_window: timedelta = timedelta(hours=48)
+    template_id: str = ""
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    quiet_kinds: frozenset[str] = field(default_factory=frozenset)
+
+    def held_until(self, kind: str, now: datetime) -> datetime | None:
+        """The end of the quiet hours if ``kind`` must wait now, else None."""
+        if kind not in self.quiet_kinds or self.quiet_start is None or self.quiet_end is None:
+            return None
+        start, end = self.quiet_start, self.quiet_end
+        here = local(now)
+        t = here.time()
+        quiet = (start <= t or t < end) if start > end else (start <= t < end)
+        if not quiet:
+            return None
+        day = here.date()
+        if t >= end:  # evening: the quiet hours end tomorrow morning
+            day += timedelta(days=1)
+        return datetime.combine(day, end, tzinfo=local_tz()).astimezone(UTC)
+
+    def route(self, session: Session, openid: str, now: datetime) -> str:
+        """``text`` (customer service / dev inbox), ``template``, or ``none``."""
+        if not self.windowed:
+            return "text"
+        last = session.scalar(select(User.last_inbound_at).where(User.openid == openid))
+        if last is not None and now - last < self.service_window:
+            return "text"
+        return "template" if self.template_id else "none"
 
 
 def queue_message(
@@ -44,6 +89,7 @@ def deliver_pending(
     max_attempts: int,
     backoff_seconds: float,
     limit: int = 100,
+    policy: DeliveryPolicy | None = None,
 ) -> int:
     """Send due messages; returns how many were sent.
 
@@ -61,7 +107,8 @@ def deliver_pending(
             .limit(limit)
         ).all()
     for message_id in due:
-        if _deliver_one(session_factory, messenger, message_id, now, max_attempts, backoff_seconds):
+        if _deliver_one(session_factory, messenger, message_id, now, max_attempts, backoff_seconds,
+                        policy or DeliveryPolicy()):
             sent += 1
     return sent
 
@@ -73,8 +120,20 @@ def _deliver_one(
     now: datetime,
     max_attempts: int,
     backoff_seconds: float,
+    policy: DeliveryPolicy,
 ) -> bool:
     with session_factory() as session:
+        kind = session.scalar(select(OutboxMessage.kind).where(OutboxMessage.id == message_id))
+        until = policy.held_until(kind or "", now)
+        if until is not None:  # quiet hours: move it to the morning, no attempt counted
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+                .where(OutboxMessage.next_attempt_at <= now)
+                .values(next_attempt_at=until)
+            )
+            session.commit()
+            return False
         claimed = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)
@@ -85,12 +144,25 @@ def _deliver_one(
         message = session.get(OutboxMessage, message_id)
         if message is not None:
             session.expunge(message)  # read after the session ends, whatever expire_on_commit
+        route = policy.route(session, message.openid, now) if message is not None else "none"
         session.commit()
     if not claimed or message is None:
         return False
+    if route == "none":
+        log.error("outbox %s to %s cannot be sent: %s", message.key, message.openid, NO_TEMPLATE)
+        with session_factory() as session:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                            .values(status="failed", last_error=NO_TEMPLATE))
+            session.commit()
+        return False
+    channel = messenger.channel
     # Sent outside any transaction: a slow WeChat must not hold the database.
     try:
-        messenger.send_text(message.openid, message.text)
+        if route == "template":
+            messenger.send_template(message.openid, policy.template_id, message.text)  # type: ignore[attr-defined]
+            channel = f"{messenger.channel}_tpl"
+        else:
+            messenger.send_text(message.openid, message.text)
     except Exception as exc:  # noqa: BLE001 - DeliveryError, or an adapter's bug: retry, then fail loudly
         if not isinstance(exc, DeliveryError):
             log.exception("messenger %s raised unexpectedly", messenger.channel)
@@ -101,7 +173,7 @@ def _deliver_one(
         session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)
-            .values(status="sent", channel=messenger.channel, sent_at=now, last_error=None)
+            .values(status="sent", channel=channel, sent_at=now, last_error=None)
         )
         session.commit()
     return True

@@ -29,6 +29,16 @@ class WeChatMessenger:
         except (WeChatClientException, requests.RequestException) as exc:
             raise DeliveryError(f"WeChat refused or failed: {exc}") from exc
 
+    def send_template(self, openid: str, template_id: str, text: str) -> None:
+        """A template message, for users outside the 48-hour window: the first line goes in
+        ``first``, the rest in ``remark`` (the template must have both fields)."""
+        first, _, rest = text.partition("\n")
+        data = {"first": {"value": first}, "remark": {"value": rest or " "}}
+        try:
+            self.client.message.send_template(openid, template_id, data)
+        except (WeChatClientException, requests.RequestException) as exc:
+            raise DeliveryError(f"WeChat refused or failed (template): {exc}") from exc
+
 
 class WeChatMediaFetcher:
     """Downloads temporary media by id (WeChat keeps it for 3 days)."""

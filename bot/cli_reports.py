@@ -1,0 +1,122 @@
+"""Flask CLI commands: ``campaigns seed|list|status``, ``report weekly|ledger``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from bot.db import session_factory
+from bot.services.clock import local, utcnow
+
+campaigns_cli = AppGroup("campaigns", help="Campaigns (专项行动) and their reporting cadence.")
+report_cli = AppGroup("report", help="The campaigns' tables (周调度统计表, 重大事故隐患台账) as .xlsx.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(campaigns_cli)
+    app.cli.add_command(report_cli)
+
+
+@campaigns_cli.command("seed")
+def campaigns_seed() -> None:
+    """Add the campaigns of the three notices (idempotent)."""
+    from bot.services.campaigns import seed_campaigns
+
+    with session_factory()() as session:
+        added = seed_campaigns(session, utcnow())
+        session.commit()
+    click.echo(f"{added} campaigns added")
+
+
+@campaigns_cli.command("list")
+def campaigns_list() -> None:
+    """Every campaign: id, document number, period, cadence, form."""
+    from sqlalchemy import select
+
+    from bot.models import Campaign
+
+    with session_factory()() as session:
+        for c in session.scalars(select(Campaign).order_by(Campaign.starts_on)):
+            weekday = "一二三四五六日"[c.due_weekday] if c.due_weekday is not None else None
+            due = f"周{weekday}" if weekday else f"每月{c.due_day}日"
+            click.echo(f"{c.id}\t{c.doc_number}\t{c.starts_on}..{c.ends_on}\t{due} {c.due_time or ''}\t"
+                       f"{c.form}\t{c.name}")
+
+
+@campaigns_cli.command("status")
+@click.option("--week", required=True, help="ISO week, e.g. 2025-W02.")
+@click.option("--campaign", "campaign_key", default=None, help="Document number or id.")
+def campaigns_status(week: str, campaign_key: str | None) -> None:
+    """Which cities have filed the week's table."""
+    from bot.services.campaigns import filing_status
+    from bot.services.stats import StatsError, campaign_for_week
+
+    with session_factory()() as session:
+        try:
+            campaign = campaign_for_week(session, week, campaign_key)
+        except StatsError as exc:
+            raise click.ClickException(str(exc)) from None
+        if campaign is None:
+            raise click.ClickException(f"{week}没有进行中的专项行动")
+        for name, status in filing_status(session, campaign, week).items():
+            click.echo(f"{name}\t{status}")
+
+
+@report_cli.command("weekly")
+@click.option("--region", "region_code", required=True, help="Division code; everything under it too.")
+@click.option("--week", required=True, help="ISO week, e.g. 2025-W02 (Asia/Shanghai).")
+@click.option("--campaign", "campaign_key", default=None,
+              help="Document number or id (default: the weekly campaign running that week).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def report_weekly(region_code: str, week: str, campaign_key: str | None, out: Path) -> None:
+    """Write the week's table (附件1, or the 2021 table for that campaign) to OUT (.xlsx)."""
+    from bot.services import exports
+    from bot.services.campaigns import get_report
+    from bot.services.stats import StatsError, campaign_for_week, two_sessions_table, weekly_figures
+
+    if out.suffix.lower() != ".xlsx":
+        raise click.ClickException("输出文件须为 .xlsx")
+    today = local(utcnow()).date()
+    with session_factory()() as session:
+        try:
+            campaign = campaign_for_week(session, week, campaign_key)
+            if campaign is not None and campaign.form == "two_sessions":
+                table = two_sessions_table(session, region_code, week, campaign)
+                sheets = [exports.two_sessions_sheet(table, today)]
+            else:
+                report = get_report(session, campaign, region_code, week) if campaign else None
+                figures = weekly_figures(session, region_code, week, campaign)
+                sheets = exports.weekly_sheets(figures, today, report.texts if report else None)
+        except StatsError as exc:
+            raise click.ClickException(str(exc)) from None
+    exports.write_workbook(out, sheets)
+    click.echo(f"已导出{week}周调度统计表到 {out}")
+
+
+@report_cli.command("ledger")
+@click.option("--region", "region_code", required=True, help="Division code; everything under it too.")
+@click.option("--week", default=None, help="Cumulative up to this ISO week (default: every major hazard).")
+@click.option("--campaign", "campaign_key", default=None, help="Document number or id.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def report_ledger(region_code: str, week: str | None, campaign_key: str | None, out: Path) -> None:
+    """Write the major-hazard ledger (附件2) to OUT (.xlsx)."""
+    from bot.models import Region
+    from bot.services import exports
+    from bot.services.stats import StatsError, campaign_for_week, ledger_rows
+
+    if out.suffix.lower() != ".xlsx":
+        raise click.ClickException("输出文件须为 .xlsx")
+    with session_factory()() as session:
+        region = session.get(Region, region_code)
+        if region is None:
+            raise click.ClickException(f"没有行政区划代码“{region_code}”")
+        try:
+            campaign = campaign_for_week(session, week, campaign_key) if week or campaign_key else None
+            rows = ledger_rows(session, region_code, week, campaign)
+        except StatsError as exc:
+            raise click.ClickException(str(exc)) from None
+    exports.write_workbook(out, [exports.ledger_sheet(region.name, rows, local(utcnow()).date())])
+    click.echo(f"已导出{len(rows)}条重大事故隐患到 {out}")

@@ -1,0 +1,54 @@
+"""Leases: at most one holder of a named role at a time, across processes and hosts.
+
+A lease is a row taken or renewed by one conditional statement ("free, expired, or already
+mine"), so two schedulers started together cannot both believe they lead; the loser stands
+by and takes over when the leader stops renewing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.models import SchedulerLease
+
+
+def acquire(session: Session, name: str, holder: str, *, now: datetime, ttl: timedelta) -> bool:
+    """Take or renew lease ``name`` for ``holder`` until ``now + ttl``; commits. True if held."""
+    taken = session.execute(
+        update(SchedulerLease)
+        .where(SchedulerLease.name == name)
+        .where(or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
+        .values(holder=holder, expires_at=now + ttl)
+    ).rowcount
+    if taken:
+        session.commit()
+        return True
+    exists = session.scalar(select(SchedulerLease.name).where(SchedulerLease.name == name))
+    if exists is not None:
+        session.rollback()
+        return False
+    try:
+        session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl))
+        session.commit()
+    except IntegrityError:  # another holder inserted it first
+        session.rollback()
+        return False
+    return True
+
+
+def release(session: Session, name: str, holder: str) -> None:
+    """Give the lease up (on a clean shutdown), so a stand-by takes over at once."""
+    session.execute(
+        update(SchedulerLease)
+        .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
+        .values(expires_at=datetime(1970, 1, 1, tzinfo=UTC))
+    )
+    session.commit()
+
+
+def holder_of(session: Session, name: str) -> SchedulerLease | None:
+    return session.get(SchedulerLease, name)

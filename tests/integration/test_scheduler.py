@@ -1,0 +1,297 @@
+"""The scheduler end to end: delivery channels and quiet hours, a week with the scheduler down
+for two days, two schedulers at once, WeChat down and back, and APScheduler itself."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time as systime
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import DEFAULTS
+from bot.models import OutboxMessage, SchedulerLease, User
+from bot.services import leases, outbox
+from bot.services import reminders as R
+from bot.services.outbox import DeliveryPolicy
+from bot.services.reminders import ReminderSettings
+from bot.wechat.adapters import WeChatMessenger
+from bot.wechat.client import HazardWeChatClient
+from scheduler.runner import LEASE_NAME, SweepRunner, build_scheduler
+from tests.common.factories import ENTERPRISE, enterprise, make_hazard, make_world
+from tests.common.schedule_clock import L, hours, rows, sweep
+from tests.conftest import TEST_APPID, TEST_SECRET
+from tests.fakes.wechat_api import FakeWeChatServer
+
+SETTINGS = ReminderSettings()
+QUIET = DeliveryPolicy(quiet_start=time(22), quiet_end=time(7), quiet_kinds=R.QUIET_KINDS)
+M = timedelta(minutes=1)
+
+
+@pytest.fixture
+def factory(clean_db: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=clean_db)
+
+
+@pytest.fixture
+def world(factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+    with factory() as session:
+        w = make_world(session)
+        session.commit()
+    return w
+
+
+class Recorder:
+    channel = "dev_inbox"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, datetime]] = []
+        self.now: datetime | None = None
+
+    def send_text(self, openid: str, text: str) -> None:
+        assert self.now is not None
+        self.sent.append((openid, text, self.now))
+
+
+def _deliver(factory: sessionmaker[Session], messenger: Any, now: datetime, policy: DeliveryPolicy) -> int:
+    return outbox.deliver_pending(factory, messenger, now=now, max_attempts=6, backoff_seconds=30,
+                                  policy=policy)
+
+
+def _hazards(factory: sessionmaker[Session]) -> None:
+    with factory() as session:
+        ent = enterprise(session, ENTERPRISE)
+        make_hazard(session, enterprise=ent, state="rectifying").deadline = date(2026, 11, 27)
+        make_hazard(session, enterprise=ent, state="rectifying").deadline = date(2026, 12, 1)
+        make_hazard(session, enterprise=ent, state="submitted").ack_due_at = L(2026, 11, 26, 14)
+        session.commit()
+
+
+# --- a simulated week -----------------------------------------------------------------------
+
+
+def test_a_week_with_the_scheduler_down_two_days_sends_each_due_message_once(factory, world) -> None:  # type: ignore[no-untyped-def]
+    _hazards(factory)
+    messenger = Recorder()
+    down = (L(2026, 11, 26), L(2026, 11, 28))  # Thursday and Friday
+    for now in hours(L(2026, 11, 23), L(2026, 11, 30)):
+        if not down[0] <= now < down[1]:
+            sweep(factory, now, SETTINGS)
+        messenger.now = now
+        _deliver(factory, messenger, now, QUIET)
+    sent = rows(factory)
+    assert sent and all(m.status == "sent" for m in sent)
+    assert len(messenger.sent) == len(sent) == len({m.key for m in sent})  # each once
+    # Nothing was queued while the scheduler was down; nothing quiet went out at night.
+    assert not [m for m in sent if down[0] <= m.created_at < down[1]]
+    for _openid, text, at in messenger.sent:
+        hour = (at + timedelta(hours=8)).hour
+        assert not (hour >= 22 or hour < 7), (text, at)
+    # Friday's weekly reminder, missed, was caught up on Saturday (delivered at 07:00).
+    weekly = rows(factory, R.WEEKLY_STATS)
+    assert len(weekly) == 5 and {m.created_at for m in weekly} == {L(2026, 11, 28)}
+    assert {m.sent_at for m in weekly} == {L(2026, 11, 28, 7)}
+    # The report due for acknowledgement on Thursday: re-sent and escalated once on return.
+    assert len(rows(factory, R.ACK_OVERDUE)) == 2 and len(rows(factory, R.ACK_ESCALATE)) == 1
+    # Deadline 12-01 (Tue): D-3 is Saturday, moved to Friday (down): caught up on Saturday.
+    nudges = [(m.key.split(":")[2], m.created_at) for m in rows(factory, R.DEADLINE_NUDGE)]
+    assert ("2026-11-28", L(2026, 11, 28, 9)) in nudges  # point 11-28 (shifted to Fri), caught up Sat
+    assert ("2026-11-24", L(2026, 11, 24, 9)) in nudges  # 11-27's D-3, on time
+
+
+# --- two schedulers ---------------------------------------------------------------------------
+
+
+def test_only_one_lease_holder_runs_sweeps_and_a_stand_by_takes_over(factory, world) -> None:  # type: ignore[no-untyped-def]
+    _hazards(factory)
+    ttl = timedelta(minutes=2)
+    a = SweepRunner(factory, SETTINGS, lease_ttl=ttl, holder="a")
+    b = SweepRunner(factory, SETTINGS, lease_ttl=ttl, holder="b")
+    t = L(2026, 11, 27, 9)
+    assert a.run("weekly", t) == 5
+    assert b.run("weekly", t) is None  # stands by
+    assert b.run("weekly", t + ttl + M) == 0  # a stopped renewing: b takes over, sends nothing twice
+    assert a.run("weekly", t + ttl + 2 * M) is None
+    b.release()
+    assert a.run("acknowledgements", t + ttl + 3 * M) is not None
+    with factory() as session:
+        assert session.get(SchedulerLease, LEASE_NAME).holder == "a"  # type: ignore[union-attr]
+        assert leases.acquire(session, "other", "x", now=t, ttl=ttl)
+
+
+def test_two_schedulers_every_hour_for_a_week_send_nothing_twice(factory, world) -> None:  # type: ignore[no-untyped-def]
+    _hazards(factory)
+    ttl = timedelta(minutes=90)
+    runners = [SweepRunner(factory, SETTINGS, lease_ttl=ttl, holder=h) for h in ("a", "b")]
+    messenger = Recorder()
+    for i, now in enumerate(hours(L(2026, 11, 23), L(2026, 12, 3))):
+        if i % 50 == 0:  # the leader dies now and then; the other takes over
+            runners.reverse()
+        for runner in runners:
+            for name in R.SWEEPS:
+                runner.run(name, now + (3 * ttl if i % 50 == 0 else timedelta()))
+        messenger.now = now
+        _deliver(factory, messenger, now, QUIET)
+    sent = rows(factory)
+    assert sent and len(messenger.sent) == len(sent) == len({m.key for m in sent})
+
+
+# --- delivery channels ------------------------------------------------------------------------
+
+
+def _queue(
+    factory: sessionmaker[Session], user_id: int, key: str, now: datetime, kind: str = R.CAMPAIGN
+) -> str:
+    with factory() as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        outbox.queue_message(
+            session, key=key, openid=user.openid, kind=kind, text=f"第一行{key}\n第二行", now=now
+        )
+        session.commit()
+        return user.openid
+
+
+def _inbound(factory: sessionmaker[Session], user_id: int, at: datetime) -> None:
+    with factory() as session:
+        session.get(User, user_id).last_inbound_at = at  # type: ignore[union-attr]
+        session.commit()
+
+
+@pytest.fixture
+def live(fake_wechat: FakeWeChatServer) -> Iterator[WeChatMessenger]:
+    client = HazardWeChatClient(TEST_APPID, TEST_SECRET, api_base_url=fake_wechat.base_url, timeout=2.0)
+    yield WeChatMessenger(client)
+
+
+def test_the_channel_follows_the_48_hour_window(factory, world, live, fake_wechat, caplog) -> None:  # type: ignore[no-untyped-def]
+    t = L(2026, 11, 24, 10)
+    _inbound(factory, world.county, t - timedelta(hours=47))
+    _inbound(factory, world.city, t - timedelta(hours=49))
+    recent = _queue(factory, world.county, "k1", t)
+    stale = _queue(factory, world.city, "k2", t)
+    never = _queue(factory, world.province, "k3", t)
+    policy = DeliveryPolicy(windowed=True, template_id="TPL1")
+    assert _deliver(factory, live, t, policy) == 3
+    assert [m["msgtype"] for m in fake_wechat.sent_messages(recent)] == ["text"]
+    for openid in (stale, never):
+        [tpl] = fake_wechat.sent_messages(openid)
+        assert tpl["template_id"] == "TPL1" and tpl["data"]["first"]["value"].startswith("第一行")
+        assert tpl["data"]["remark"]["value"] == "第二行"
+    assert [m.channel for m in rows(factory)] == ["wechat", "wechat_tpl", "wechat_tpl"]
+    # No template configured: fails at once, loudly, with the reason.
+    _queue(factory, world.city, "k4", t)
+    with caplog.at_level(logging.ERROR):
+        assert _deliver(factory, live, t, DeliveryPolicy(windowed=True)) == 0
+    [failed] = [m for m in rows(factory) if m.key == "k4"]
+    assert failed.status == "failed" and "template" in (failed.last_error or "")
+    assert "outbox.template_id" in caplog.text
+
+
+def test_quiet_hours_hold_reminders_but_not_workflow_messages(factory, world) -> None:  # type: ignore[no-untyped-def]
+    night = L(2026, 11, 24, 23)
+    _queue(factory, world.county, "reminder", night)
+    _queue(factory, world.county, "urgent", night, kind="new_report")
+    messenger = Recorder()
+    messenger.now = night
+    assert _deliver(factory, messenger, night, QUIET) == 1
+    held = [m for m in rows(factory) if m.key == "reminder"][0]
+    assert (held.status, held.attempts, held.next_attempt_at) == ("pending", 0, L(2026, 11, 25, 7))
+    assert _deliver(factory, messenger, L(2026, 11, 25, 6, 59), QUIET) == 0
+    assert _deliver(factory, messenger, L(2026, 11, 25, 7), QUIET) == 1
+
+
+def test_wechat_down_then_back_delivers_every_message_exactly_once(factory, world, live, fake_wechat) -> None:  # type: ignore[no-untyped-def]
+    t = L(2026, 11, 24, 10)
+    users = (world.county, world.county2, world.city, world.manager)
+    for u in users[:2]:
+        _inbound(factory, u, t)
+    openids = [_queue(factory, u, f"m{u}", t) for u in users]
+    policy = DeliveryPolicy(windowed=True, template_id="TPL1")
+    fake_wechat.set_down(True)
+    now = t
+    for _ in range(3):
+        assert _deliver(factory, live, now, policy) == 0
+        now += 5 * M
+    assert all(m.status == "pending" and m.attempts >= 1 for m in rows(factory))
+    fake_wechat.set_down(False)
+    fake_wechat.fail_next(2)  # and a couple of refusals on the way back
+    for _ in range(20):
+        _deliver(factory, live, now, policy)
+        now += 5 * M
+    assert all(m.status == "sent" for m in rows(factory))
+    for openid in openids:
+        assert len(fake_wechat.sent_messages(openid)) == 1
+
+
+def test_a_message_wechat_keeps_refusing_fails_loudly_after_max_tries(factory, world, live, fake_wechat, caplog) -> None:  # type: ignore[no-untyped-def]
+    t = L(2026, 11, 24, 10)
+    _inbound(factory, world.county, t)
+    _queue(factory, world.county, "doomed", t)
+    fake_wechat.set_down(True)
+    now = t
+    with caplog.at_level(logging.ERROR):
+        for _ in range(10):
+            _deliver(factory, live, now, DeliveryPolicy(windowed=True))
+            now += timedelta(hours=1)
+    [m] = rows(factory)
+    assert (m.status, m.attempts) == ("failed", 6) and "failed for good" in caplog.text
+
+
+# --- APScheduler itself -------------------------------------------------------------------
+
+
+def _cfg() -> dict[str, dict[str, Any]]:
+    return copy.deepcopy(DEFAULTS)
+
+
+def test_apscheduler_runs_the_sweeps_once_each_with_two_schedulers_started(factory, world) -> None:  # type: ignore[no-untyped-def]
+    _hazards(factory)
+    friday = L(2026, 11, 27, 10)
+    cfg = _cfg()
+    runners = [SweepRunner(factory, SETTINGS, lease_ttl=timedelta(minutes=2), holder=h, clock=lambda: friday)
+               for h in ("a", "b")]
+    schedulers = [build_scheduler(cfg, r) for r in runners]
+    assert str(schedulers[0].timezone) == "Asia/Shanghai"
+    try:
+        for s in schedulers:
+            s.start()
+        job = schedulers[0].get_job("weekly")
+        assert job.misfire_grace_time == 86400 and job.coalesce is True and job.max_instances == 1
+        deadline = systime.monotonic() + 15
+        while systime.monotonic() < deadline:
+            if len(rows(factory, R.WEEKLY_STATS)) >= 5 and len(rows(factory, R.ACK_OVERDUE)) >= 2:
+                break
+            systime.sleep(0.1)
+        systime.sleep(0.5)  # let the slower scheduler's start-up runs finish too
+    finally:
+        for s in schedulers:
+            s.shutdown(wait=True)
+    assert len(rows(factory, R.WEEKLY_STATS)) == 5
+    assert len(rows(factory, R.ACK_OVERDUE)) == 2  # escalation only at 14:00
+    keys = [m.key for m in rows(factory)]
+    assert len(keys) == len(set(keys))
+    with factory() as session:
+        assert session.scalars(select(SchedulerLease.holder)).one() in ("a", "b")
+
+
+def test_cli_status_commands(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["scheduler", "status"])
+    assert out.exit_code == 0, out.output
+    assert "weekly" in out.output and "next 20" in out.output and "lease: never taken" in out.output
+    with app.extensions["session_factory"]() as session:
+        outbox.queue_message(session, key="x", openid="o1", kind="campaign", text="t", now=L(2026, 11, 24))
+        session.add(OutboxMessage(key="y", openid="o2", kind="campaign", text="t", status="failed",
+                                  attempts=6, next_attempt_at=L(2026, 11, 24), created_at=L(2026, 11, 24),
+                                  last_error="WeChat refused"))
+        session.commit()
+    out = runner.invoke(args=["outbox", "status"])
+    assert out.exit_code == 0, out.output
+    assert "pending  1" in out.output and "failed   1" in out.output and "WeChat refused" in out.output

@@ -1,0 +1,187 @@
+"""The sweeps with a controllable clock: who is reminded of what, on which local day, once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.models import Hazard, User
+from bot.services import reminders as R
+from bot.services.reminders import ReminderSettings
+from tests.common.factories import ENTERPRISE, enterprise, make_hazard, make_world
+from tests.common.schedule_clock import L, hours, local_day, rows, sweep
+
+SETTINGS = ReminderSettings()
+NO_SHIFT = replace(SETTINGS, holiday_shift=False)
+
+
+@pytest.fixture
+def factory(clean_db: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=clean_db)
+
+
+@pytest.fixture
+def world(factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+    with factory() as session:
+        w = make_world(session)
+        session.commit()
+    return w
+
+
+def _rectifying(factory: sessionmaker[Session], deadline: date, **kw: object) -> str:
+    with factory() as session:
+        h = make_hazard(session, enterprise=enterprise(session, ENTERPRISE), state="rectifying", **kw)  # type: ignore[arg-type]
+        h.deadline = deadline
+        session.commit()
+        return h.number
+
+
+def _openid(factory: sessionmaker[Session], user_id: int) -> str:
+    with factory() as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        return user.openid
+
+
+def _days(factory: sessionmaker[Session], kind: str, user_id: int) -> list[date]:
+    openid = _openid(factory, user_id)
+    return [local_day(m.created_at) for m in rows(factory, kind) if m.openid == openid]
+
+
+def test_a_deadline_gets_its_nudges_on_the_right_days_and_escalates(factory, world) -> None:  # type: ignore[no-untyped-def]
+    number = _rectifying(factory, date(2026, 12, 4))  # a Friday
+    for now in hours(L(2026, 11, 30), L(2026, 12, 12)):
+        sweep(factory, now, SETTINGS, ("deadlines",))
+    d = lambda day: date(2026, 12, day)  # noqa: E731
+    for manager in (world.manager, world.manager2):
+        assert _days(factory, R.DEADLINE_NUDGE, manager) == [d(1), d(3), d(4)]
+        # Daily while overdue, on working days (the weekend of the 5th/6th waits).
+        assert _days(factory, R.DEADLINE_OVERDUE, manager) == [d(7), d(8), d(9), d(10), d(11)]
+    for officer in (world.county, world.county2):
+        assert _days(factory, R.OVERDUE_COUNTY, officer) == [d(7)]  # overdue 3 days
+    assert _days(factory, R.OVERDUE_CITY, world.city) == [d(11)]  # overdue 7 days
+    assert not _days(factory, R.OVERDUE_COUNTY, world.other_county)
+    nudges = rows(factory, R.DEADLINE_NUDGE)
+    assert all(m.created_at.astimezone(L(2026, 1, 1).tzinfo).hour == 1 for m in nudges)  # 09:00 local = 01:00 UTC
+    assert {m.text for m in nudges if number in m.text} and "明天到期" in nudges[2].text
+    assert "今天到期" in nudges[4].text and "还有3天" in nudges[0].text
+
+
+def test_a_nudge_due_on_a_weekend_goes_out_on_the_working_day_before(factory, world) -> None:  # type: ignore[no-untyped-def]
+    _rectifying(factory, date(2026, 11, 29))  # a Sunday: D-1 is Saturday
+    for now in hours(L(2026, 11, 25), L(2026, 12, 1)):
+        sweep(factory, now, SETTINGS, ("deadlines",))
+    assert _days(factory, R.DEADLINE_NUDGE, world.manager) == [date(2026, 11, 26), date(2026, 11, 27)]
+    assert "还有2天" in rows(factory, R.DEADLINE_NUDGE)[-1].text
+    assert _days(factory, R.DEADLINE_OVERDUE, world.manager) == [date(2026, 11, 30)]
+
+
+def test_without_the_holiday_shift_weekend_days_count(factory, world) -> None:  # type: ignore[no-untyped-def]
+    _rectifying(factory, date(2026, 11, 29))
+    for now in hours(L(2026, 11, 25), L(2026, 12, 1)):
+        sweep(factory, now, NO_SHIFT, ("deadlines",))
+    assert _days(factory, R.DEADLINE_NUDGE, world.manager) == [
+        date(2026, 11, 26), date(2026, 11, 28), date(2026, 11, 29)]
+    assert _days(factory, R.DEADLINE_OVERDUE, world.manager) == [date(2026, 11, 30)]
+
+
+def test_closed_or_undated_hazards_are_left_alone(factory, world) -> None:  # type: ignore[no-untyped-def]
+    with factory() as session:
+        ent = enterprise(session, ENTERPRISE)
+        make_hazard(session, enterprise=ent, state="closed").deadline = date(2026, 11, 20)
+        make_hazard(session, enterprise=ent, state="rectifying")  # no deadline
+        session.commit()
+    sweep(factory, L(2026, 11, 24, 10), SETTINGS, ("deadlines",))
+    assert rows(factory) == []
+
+
+def test_an_unacknowledged_report_is_sent_again_then_escalated_once(factory, world) -> None:  # type: ignore[no-untyped-def]
+    with factory() as session:
+        h = make_hazard(session, enterprise=enterprise(session, ENTERPRISE), state="submitted")
+        h.ack_due_at = L(2026, 11, 24, 10)
+        session.commit()
+    for now in hours(L(2026, 11, 24), L(2026, 11, 27)):
+        sweep(factory, now, SETTINGS, ("acknowledgements",))
+    assert _days(factory, R.ACK_OVERDUE, world.county) == [date(2026, 11, 24)]
+    assert _days(factory, R.ACK_OVERDUE, world.county2) == [date(2026, 11, 24)]
+    assert [m.created_at for m in rows(factory, R.ACK_ESCALATE)] == [L(2026, 11, 25, 10)]
+    assert rows(factory, R.ACK_ESCALATE)[0].openid == _openid(factory, world.city)
+    # Once acknowledged, nothing more.
+    with factory() as session:
+        session.query(Hazard).update({"state": "acknowledged"})
+        session.commit()
+    before = len(rows(factory))
+    sweep(factory, L(2026, 11, 28, 10), SETTINGS)
+    assert len(rows(factory, R.ACK_OVERDUE, R.ACK_ESCALATE)) == before
+
+
+def test_friday_officers_get_the_weekly_table_reminder_with_draft_counts(factory, world) -> None:  # type: ignore[no-untyped-def]
+    _rectifying(factory, date(2026, 11, 20))  # overdue, in 小店区
+    sweep(factory, L(2026, 11, 26, 9), SETTINGS, ("weekly",))  # Thursday: nothing
+    assert rows(factory) == []
+    for now in hours(L(2026, 11, 27, 8), L(2026, 11, 28)):
+        sweep(factory, now, SETTINGS, ("weekly", "weekly_overdue"))
+    weekly = rows(factory, R.WEEKLY_STATS)
+    officers = {_openid(factory, u) for u in (world.county, world.county2, world.city,
+                                              world.other_county, world.other_city)}
+    assert sorted(m.openid for m in weekly) == sorted(officers)  # once each; no province, no managers
+    assert {m.created_at for m in weekly} == {L(2026, 11, 27, 9)}
+    mine = next(m for m in weekly if m.openid == _openid(factory, world.county))
+    assert "11月27日12:00" in mine.text and "整改中1项（重大1项）" in mine.text and "整改逾期：1项" in mine.text
+    other = next(m for m in weekly if m.openid == _openid(factory, world.other_county))
+    assert "暂无隐患记录" in other.text
+
+
+def test_the_monthly_reminder_is_on_the_30th_and_the_last_day_of_february(factory, world) -> None:  # type: ignore[no-untyped-def]
+    day = date(2026, 1, 25)
+    while day < date(2026, 4, 5):
+        sweep(factory, L(day.year, day.month, day.day, 12), NO_SHIFT, ("monthly",))
+        day += timedelta(days=1)
+    days = _days(factory, R.CAMPAIGN, world.county)
+    assert days == [date(2026, 1, 30), date(2026, 2, 28), date(2026, 3, 30)]
+    assert _days(factory, R.CAMPAIGN, world.province) == days
+    assert not _days(factory, R.CAMPAIGN, world.manager)
+
+
+def test_inspection_reminders_are_quarterly_and_monthly_for_metal_smelters(factory, world) -> None:  # type: ignore[no-untyped-def]
+    for month in (10, 11, 12):
+        sweep(factory, L(2026, month, 1, 10), NO_SHIFT, ("inspections",))
+    # 太原晋钢 makes steel (metal smelting): every month; 清徐宏达 (coking) only in October.
+    with factory() as session:
+        smelter = enterprise(session, ENTERPRISE).metal_smelting
+    assert smelter
+    assert _days(factory, R.INSPECTION, world.manager) == [date(2026, m, 1) for m in (10, 11, 12)]
+    other = [date(2026, 10, 1)]
+    with factory() as session:
+        from tests.common.factories import OTHER_ENTERPRISE
+
+        if enterprise(session, OTHER_ENTERPRISE).metal_smelting:
+            other = [date(2026, m, 1) for m in (10, 11, 12)]
+    assert _days(factory, R.INSPECTION, world.other_manager) == other
+
+
+def test_sweeps_run_twice_or_concurrently_queue_nothing_twice(factory, world) -> None:  # type: ignore[no-untyped-def]
+    _rectifying(factory, date(2026, 11, 27))
+    for now in hours(L(2026, 11, 23), L(2026, 12, 2)):
+        sweep(factory, now, SETTINGS)
+        sweep(factory, now, SETTINGS)  # a second scheduler, or a retry
+    keys = [m.key for m in rows(factory)]
+    assert len(keys) == len(set(keys)) > 0
+
+
+def test_config_is_checked(factory) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import DEFAULTS, ConfigError
+
+    cfg = {k: dict(v) for k, v in DEFAULTS.items()}
+    assert ReminderSettings.from_config(cfg) == SETTINGS
+    cfg["scheduler"]["weekly_day"] = "friday"
+    with pytest.raises(ConfigError, match="weekly_day"):
+        ReminderSettings.from_config(cfg)
+    cfg["scheduler"]["weekly_day"], cfg["scheduler"]["daily_at"] = "fri", "9h"
+    with pytest.raises(ConfigError, match="daily_at"):
+        ReminderSettings.from_config(cfg)
+    assert timedelta(hours=72) == SETTINGS.catchup
