@@ -28,6 +28,8 @@ run: setup
 	@echo "  演示绑定码 (demo binding codes, valid 1 day):"
 	@$(FLASK) demo invites
 	@echo ""
+	@# The scheduler (reminder sweeps) runs as its own process next to the web server.
+	$(FLASK) scheduler run & trap 'kill %1 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## make test: the whole suite on SQLite, then on PostgreSQL when it is reachable
