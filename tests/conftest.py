@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import create_app
 from bot.db import make_engine
@@ -25,6 +26,7 @@ from bot.migrate import upgrade
 from bot.models import Base
 from bot.services.clock import utcnow
 from bot.services.regions import load_regions
+from tests.common.factories import World, make_world
 from tests.fakes.wechat_api import FakeWeChatServer
 
 PG_ADMIN_URL = os.environ.get(
@@ -88,7 +90,6 @@ def clean_db(engine: Engine) -> Engine:
         conn.execute(Base.metadata.tables["users"].update().values(last_notified_hazard_id=None))
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
-    from sqlalchemy.orm import Session
 
     with Session(engine) as session:
         load_regions(session)
@@ -138,3 +139,18 @@ def app(
     yield app
     app.extensions["worker"].stop()
     app.extensions["engine"].dispose()
+
+
+@pytest.fixture
+def factory(clean_db: Engine) -> sessionmaker[Session]:
+    """A session factory on the clean test database, for service-level tests."""
+    return sessionmaker(bind=clean_db, expire_on_commit=False)
+
+
+@pytest.fixture
+def world(factory: sessionmaker[Session]) -> World:
+    """Regions, enterprises and people to act with (tests/common/factories.py)."""
+    with factory() as s:
+        w = make_world(s)
+        s.commit()
+    return w

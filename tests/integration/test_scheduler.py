@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import DEFAULTS
@@ -24,7 +24,7 @@ from bot.services.reminders import ReminderSettings
 from bot.wechat.adapters import WeChatMessenger
 from bot.wechat.client import HazardWeChatClient
 from scheduler.runner import LEASE_NAME, SweepRunner, build_scheduler
-from tests.common.factories import ENTERPRISE, enterprise, make_hazard, make_world
+from tests.common.factories import ENTERPRISE, enterprise, make_hazard
 from tests.common.schedule_clock import L, hours, rows, sweep
 from tests.conftest import TEST_APPID, TEST_SECRET
 from tests.fakes.wechat_api import FakeWeChatServer
@@ -32,19 +32,6 @@ from tests.fakes.wechat_api import FakeWeChatServer
 SETTINGS = ReminderSettings()
 QUIET = DeliveryPolicy(quiet_start=time(22), quiet_end=time(7), quiet_kinds=R.QUIET_KINDS)
 M = timedelta(minutes=1)
-
-
-@pytest.fixture
-def factory(clean_db: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=clean_db)
-
-
-@pytest.fixture
-def world(factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
-    with factory() as session:
-        w = make_world(session)
-        session.commit()
-    return w
 
 
 class Recorder:

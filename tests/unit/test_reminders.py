@@ -6,30 +6,16 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Hazard, User
 from bot.services import reminders as R
 from bot.services.reminders import ReminderSettings
-from tests.common.factories import ENTERPRISE, enterprise, make_hazard, make_world
+from tests.common.factories import ENTERPRISE, enterprise, make_hazard
 from tests.common.schedule_clock import L, hours, local_day, rows, sweep
 
 SETTINGS = ReminderSettings()
 NO_SHIFT = replace(SETTINGS, holiday_shift=False)
-
-
-@pytest.fixture
-def factory(clean_db: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=clean_db)
-
-
-@pytest.fixture
-def world(factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
-    with factory() as session:
-        w = make_world(session)
-        session.commit()
-    return w
 
 
 def _rectifying(factory: sessionmaker[Session], deadline: date, **kw: object) -> str:
