@@ -17,27 +17,33 @@ from bot.models import SchedulerLease
 
 
 def acquire(session: Session, name: str, holder: str, *, now: datetime, ttl: timedelta) -> bool:
-    """Take or renew lease ``name`` for ``holder`` until ``now + ttl``; commits. True if held."""
-    taken = session.execute(
-        update(SchedulerLease)
-        .where(SchedulerLease.name == name)
-        .where(or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
-        .values(holder=holder, expires_at=now + ttl)
-    ).rowcount
-    if taken:
-        session.commit()
-        return True
-    exists = session.scalar(select(SchedulerLease.name).where(SchedulerLease.name == name))
-    if exists is not None:
-        session.rollback()
-        return False
-    try:
-        session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl))
-        session.commit()
-    except IntegrityError:  # another holder inserted it first
-        session.rollback()
-        return False
-    return True
+    """Take or renew lease ``name`` for ``holder`` until ``now + ttl``; commits. True if held.
+
+    The first-ever row may be inserted by two threads or processes at once; the loser of
+    that insert tries the conditional update again, so a thread of the holder itself (jobs
+    of one scheduler start together) still finds the lease its own.
+    """
+    for _ in range(2):
+        taken = session.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == name)
+            .where(or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
+            .values(holder=holder, expires_at=now + ttl)
+        ).rowcount
+        if taken:
+            session.commit()
+            return True
+        exists = session.scalar(select(SchedulerLease.name).where(SchedulerLease.name == name))
+        if exists is not None:
+            session.rollback()
+            return False
+        try:
+            session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl))
+            session.commit()
+            return True
+        except IntegrityError:  # someone inserted it first: it may be this holder's own thread
+            session.rollback()
+    return False
 
 
 def release(session: Session, name: str, holder: str) -> None:

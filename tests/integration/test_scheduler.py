@@ -282,3 +282,26 @@ def test_cli_status_commands(app: Flask) -> None:
     out = runner.invoke(args=["outbox", "status"])
     assert out.exit_code == 0, out.output
     assert "pending  1" in out.output and "failed   1" in out.output and "WeChat refused" in out.output
+
+
+def test_jobs_of_one_scheduler_starting_together_all_find_the_lease_theirs(factory) -> None:  # type: ignore[no-untyped-def]
+    """At start-up every sweep runs at once; none may be skipped for racing its own siblings."""
+    import threading
+
+    now = L(2026, 11, 24, 9)
+    results: list[bool] = []
+    barrier = threading.Barrier(6)
+
+    def take() -> None:
+        barrier.wait()
+        with factory() as session:
+            results.append(leases.acquire(session, "race", "me", now=now, ttl=timedelta(minutes=2)))
+
+    threads = [threading.Thread(target=take) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [True] * 6
+    with factory() as session:
+        assert not leases.acquire(session, "race", "someone else", now=now, ttl=timedelta(minutes=2))
