@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ def acquire(session: Session, name: str, holder: str, *, now: datetime, ttl: tim
     that insert tries the conditional update again, so a thread of the holder itself (jobs
     of one scheduler start together) still finds the lease its own.
     """
-    for _ in range(2):
+    for attempt in range(2):
         taken = session.execute(
             update(SchedulerLease)
             .where(SchedulerLease.name == name)
@@ -33,16 +33,15 @@ def acquire(session: Session, name: str, holder: str, *, now: datetime, ttl: tim
         if taken:
             session.commit()
             return True
-        exists = session.scalar(select(SchedulerLease.name).where(SchedulerLease.name == name))
-        if exists is not None:
-            session.rollback()
-            return False
+        if attempt:
+            break
         try:
             session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl))
             session.commit()
             return True
-        except IntegrityError:  # someone inserted it first: it may be this holder's own thread
+        except IntegrityError:  # the row exists (perhaps just inserted): look again
             session.rollback()
+    session.rollback()
     return False
 
 
