@@ -7,8 +7,6 @@ test works on its own brand-new database, never on the session's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +18,6 @@ from sqlalchemy import Engine, inspect
 from bot.db import make_engine
 from bot.migrate import alembic_config, downgrade, upgrade
 from bot.models import Base
-from tests.conftest import fresh_database
 
 
 def _revisions() -> list[tuple[str, str]]:
@@ -32,17 +29,6 @@ def _revisions() -> list[tuple[str, str]]:
 
 
 REVISIONS = _revisions()
-
-
-@pytest.fixture
-def empty_engine(tmp_path: Path) -> Iterator[Engine]:
-    """An engine on a database that has never been migrated."""
-    with fresh_database(tmp_path) as url:
-        eng = make_engine(url)
-        try:
-            yield eng
-        finally:
-            eng.dispose()
 
 
 def schema(engine: Engine) -> dict[str, Any]:

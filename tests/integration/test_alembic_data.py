@@ -7,32 +7,17 @@ already are.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, MetaData, Table, select, text
 
-from bot.db import make_engine
 from bot.migrate import downgrade, upgrade
-from tests.conftest import fresh_database
 
 BEFORE_LEDGER = "da61ad0dd219"
 LEDGER = "4dffd9f25b66"
 FLAGS = ("metal_smelting", "dust_explosion", "confined_space", "ammonia_refrigeration", "hazchem",
          "leased_premises")
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    with fresh_database(tmp_path) as url:
-        eng = make_engine(url)
-        try:
-            yield eng
-        finally:
-            eng.dispose()
 
 
 def _enterprises(engine: Engine) -> list[dict[str, Any]]:
@@ -42,7 +27,8 @@ def _enterprises(engine: Engine) -> list[dict[str, Any]]:
         return [dict(r._mapping) for r in conn.execute(select(table).order_by(table.c.id))]
 
 
-def test_enterprises_from_before_the_ledger_get_false_flags(engine: Engine) -> None:
+def test_enterprises_from_before_the_ledger_get_false_flags(empty_engine: Engine) -> None:
+    engine = empty_engine
     upgrade(engine, BEFORE_LEDGER)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO regions (code, name, level, parent_code) VALUES "
