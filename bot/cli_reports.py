@@ -74,8 +74,8 @@ def campaigns_status(week: str, campaign_key: str | None) -> None:
 def report_weekly(region_code: str, week: str, campaign_key: str | None, out: Path) -> None:
     """Write the week's table (附件1, or the 2021 table for that campaign) to OUT (.xlsx)."""
     from bot.services import exports
-    from bot.services.campaigns import get_report
-    from bot.services.stats import StatsError, campaign_for_week, two_sessions_table, weekly_figures
+    from bot.services.stats import StatsError, campaign_for_week, weekly_figures
+    from bot.services.weekly_tables import table_sheets
 
     if out.suffix.lower() != ".xlsx":
         raise click.ClickException("输出文件须为 .xlsx")
@@ -83,13 +83,10 @@ def report_weekly(region_code: str, week: str, campaign_key: str | None, out: Pa
     with session_factory()() as session:
         try:
             campaign = campaign_for_week(session, week, campaign_key)
-            if campaign is not None and campaign.form == "two_sessions":
-                table = two_sessions_table(session, region_code, week, campaign)
-                sheets = [exports.two_sessions_sheet(table, today)]
+            if campaign is not None:  # a confirmed table as filed, else the draft
+                sheets = table_sheets(session, campaign, region_code, week, today)
             else:
-                report = get_report(session, campaign, region_code, week) if campaign else None
-                figures = weekly_figures(session, region_code, week, campaign)
-                sheets = exports.weekly_sheets(figures, today, report.texts if report else None)
+                sheets = exports.weekly_sheets(weekly_figures(session, region_code, week), today)
         except StatsError as exc:
             raise click.ClickException(str(exc)) from None
     exports.write_workbook(out, sheets)
