@@ -93,5 +93,5 @@ def cross_summary_sheet(region_name: str, rows: Sequence[CrossSummaryRow], filed
     return Sheet(
         name="交叉检查隐患情况汇总表", title=CROSS_SUMMARY_TITLE, filer_line=_filer(region_name, filed_on),
         header_rows=[list(CROSS_SUMMARY_HEADERS)], merges=[], body=cross_summary_body(rows),
-        note=CROSS_SUMMARY_NOTE, widths=(6, 24, 16, 12, 18, 12, 10, 10, 20, 20, 16, 10),
+        note=CROSS_SUMMARY_NOTE, widths=(6, 24, 16, 12, 18, 12, 12, 12, 20, 20, 16, 10),
     )
