@@ -209,6 +209,12 @@ def main() -> None:
         print(f"figures agree: {agree}")
         for stage, f in figures.stages.items():
             print(f"  {stage:<10} service {f}\n  {'':<10} by hand {hand.get(stage)}")
+        with engine.connect() as conn:
+            plan = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + HAND_SQL), params).scalars().all()
+        print("  plan of the hand-written GROUP BY:")
+        for line in plan:
+            if any(k in line for k in ("Scan", "Aggregate", "Join", "Execution Time", "Sort ")):
+                print("    " + line.strip()[:150])
         explain(engine, province_sql, "province")
         explain(engine, county_sql, "county")
         if not agree:
