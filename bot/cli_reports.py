@@ -1,4 +1,5 @@
-"""Flask CLI commands: ``campaigns seed|list|status``, ``report weekly|ledger``."""
+"""Flask CLI commands: ``campaigns seed|list|status``; ``report weekly|ledger|monthly|cross-plan|
+cross-summary``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from bot.db import session_factory
 from bot.services.clock import local, utcnow
 
 campaigns_cli = AppGroup("campaigns", help="Campaigns (专项行动) and their reporting cadence.")
-report_cli = AppGroup("report", help="The campaigns' tables (周调度统计表, 重大事故隐患台账) as .xlsx.")
+report_cli = AppGroup(
+    "report", help="The campaigns' tables (周调度统计表, 重大事故隐患台账, 月度进展, 交叉检查) as .xlsx.")
 
 
 def init_app(app: Flask) -> None:
@@ -74,8 +76,8 @@ def campaigns_status(week: str, campaign_key: str | None) -> None:
 def report_weekly(region_code: str, week: str, campaign_key: str | None, out: Path) -> None:
     """Write the week's table (附件1, or the 2021 table for that campaign) to OUT (.xlsx)."""
     from bot.services import exports
-    from bot.services.campaigns import get_report
-    from bot.services.stats import StatsError, campaign_for_week, two_sessions_table, weekly_figures
+    from bot.services.stats import StatsError, campaign_for_week, weekly_figures
+    from bot.services.weekly_tables import table_sheets
 
     if out.suffix.lower() != ".xlsx":
         raise click.ClickException("输出文件须为 .xlsx")
@@ -83,13 +85,10 @@ def report_weekly(region_code: str, week: str, campaign_key: str | None, out: Pa
     with session_factory()() as session:
         try:
             campaign = campaign_for_week(session, week, campaign_key)
-            if campaign is not None and campaign.form == "two_sessions":
-                table = two_sessions_table(session, region_code, week, campaign)
-                sheets = [exports.two_sessions_sheet(table, today)]
+            if campaign is not None:  # a confirmed table as filed, else the draft
+                sheets = table_sheets(session, campaign, region_code, week, today)
             else:
-                report = get_report(session, campaign, region_code, week) if campaign else None
-                figures = weekly_figures(session, region_code, week, campaign)
-                sheets = exports.weekly_sheets(figures, today, report.texts if report else None)
+                sheets = exports.weekly_sheets(weekly_figures(session, region_code, week), today)
         except StatsError as exc:
             raise click.ClickException(str(exc)) from None
     exports.write_workbook(out, sheets)
@@ -120,3 +119,91 @@ def report_ledger(region_code: str, week: str | None, campaign_key: str | None, 
             raise click.ClickException(str(exc)) from None
     exports.write_workbook(out, [exports.ledger_sheet(region.name, rows, local(utcnow()).date())])
     click.echo(f"已导出{len(rows)}条重大事故隐患到 {out}")
+
+
+def _xlsx(out: Path) -> None:
+    if out.suffix.lower() != ".xlsx":
+        raise click.ClickException("输出文件须为 .xlsx")
+
+
+@report_cli.command("monthly")
+@click.option("--region", "region_code", required=True, help="Division code of the filing region.")
+@click.option("--month", required=True, help="Month, e.g. 2022-05.")
+@click.option("--campaign", "campaign_key", default=None,
+              help="Document number or id (default: the monthly campaign running that month).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def report_monthly(region_code: str, month: str, campaign_key: str | None, out: Path) -> None:
+    """Write the task list's monthly progress table (002 附件2) to OUT (.xlsx)."""
+    from bot.models import Region
+    from bot.services.campaigns import ReportError
+    from bot.services.exports import write_workbook
+    from bot.services.exports_tasks import monthly_sheet
+    from bot.services.task_lists import monthly_campaign, monthly_progress
+
+    _xlsx(out)
+    with session_factory()() as session:
+        region = session.get(Region, region_code)
+        if region is None:
+            raise click.ClickException(f"没有行政区划代码“{region_code}”")
+        try:
+            campaign = monthly_campaign(session, month, campaign_key)
+            rows = monthly_progress(session, campaign, region_code, month)
+        except ReportError as exc:
+            raise click.ClickException(str(exc)) from None
+        if not rows:
+            raise click.ClickException(f"{campaign.doc_number}没有任务清单")
+        sheet = monthly_sheet(region.name, month, rows, local(utcnow()).date())
+    write_workbook(out, [sheet])
+    click.echo(f"已导出{month}重点工作进展情况（{len(rows)}条措施）到 {out}")
+
+
+@report_cli.command("cross-plan")
+@click.option("--campaign", "campaign_key", default=None,
+              help="Document number or id (default: 晋应急发〔2024〕354号; all records if not seeded).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def report_cross_plan(campaign_key: str | None, out: Path) -> None:
+    """Write the cross-inspection plan (附件3: the 11 city pairs, with progress) to OUT (.xlsx)."""
+    from bot.models import Region
+    from bot.services.cross_checks import cross_campaign, cross_plan_rows
+    from bot.services.exports import write_workbook
+    from bot.services.exports_tasks import cross_plan_sheet
+    from bot.services.stats import StatsError
+
+    _xlsx(out)
+    with session_factory()() as session:
+        try:
+            campaign = cross_campaign(session, campaign_key)
+        except StatsError as exc:
+            raise click.ClickException(str(exc)) from None
+        rows = cross_plan_rows(session, campaign)
+        province = session.get(Region, campaign.region_code if campaign else "140000")
+        unit = province.name if province else ""
+    write_workbook(out, [cross_plan_sheet(unit, rows, local(utcnow()).date())])
+    click.echo(f"已导出市级交叉检查工作安排表到 {out}")
+
+
+@report_cli.command("cross-summary")
+@click.option("--region", "region_code", required=True, help="The inspected city (or a county of it).")
+@click.option("--campaign", "campaign_key", default=None,
+              help="Document number or id (default: 晋应急发〔2024〕354号; all records if not seeded).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def report_cross_summary(region_code: str, campaign_key: str | None, out: Path) -> None:
+    """Write the cross-inspection summary (附件4: one row per inspected enterprise) to OUT (.xlsx)."""
+    from bot.models import Region
+    from bot.services.cross_checks import cross_campaign, cross_summary_rows
+    from bot.services.exports import write_workbook
+    from bot.services.exports_tasks import cross_summary_sheet
+    from bot.services.stats import StatsError
+
+    _xlsx(out)
+    with session_factory()() as session:
+        try:
+            campaign = cross_campaign(session, campaign_key)
+            rows = cross_summary_rows(session, region_code, campaign)
+        except StatsError as exc:
+            raise click.ClickException(str(exc)) from None
+        region = session.get(Region, region_code)
+        assert region is not None
+        sheet = cross_summary_sheet(region.name, rows, local(utcnow()).date())
+    write_workbook(out, [sheet])
+    click.echo(f"已导出{len(rows)}家受检企业的交叉检查隐患情况到 {out}")

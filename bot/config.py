@@ -88,6 +88,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "quiet_start": "22:00",
         "quiet_end": "07:00",
     },
+    "reports": {
+        "link_hours": 24,
+    },
 }
 
 

@@ -18,6 +18,7 @@ from bot.services.lifecycle import WorkflowSettings
 from bot.services.media import FETCH_PHOTO, PhotoLimits, make_fetch_photo_handler
 from bot.services.outbox import DeliveryPolicy
 from bot.services.ports import MediaFetcher, Messenger, QRCodeIssuer
+from bot.services.weekly_tables import ReportLinks
 from scheduler.worker import Worker
 
 
@@ -54,11 +55,16 @@ def init_app(app: Flask) -> None:
         max_pixels=cfg["media"]["max_pixels"],
     )
     idle = timedelta(minutes=cfg["dialogue"]["idle_minutes"])
+    app.extensions["report_links"] = ReportLinks(
+        secret=cfg["app"]["secret_key"], base_url=cfg["app"]["public_base_url"],
+        hours=cfg["reports"]["link_hours"],
+    )
     app.extensions["chat_settings"] = ChatSettings(
         idle=idle,
         max_photos=cfg["dialogue"]["max_photos"],
         max_description_chars=cfg["dialogue"]["max_description_chars"],
         workflow=app.extensions["workflow_settings"],
+        links=app.extensions["report_links"],
     )
     worker = Worker(
         factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits)}, messenger,

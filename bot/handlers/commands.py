@@ -16,6 +16,7 @@ from decimal import Decimal
 from bot.handlers import texts
 from bot.handlers.incoming import COMMAND_WORDS, fold
 from bot.services import workflow_texts as T
+from bot.services.campaigns import TEXT_ROWS
 from bot.services.lifecycle import PenaltyDraft, WorkflowError
 from bot.services.penalties import money_wan
 
@@ -25,6 +26,7 @@ VERBS = {
     "合并": "merge", "待办": "pending", "举报人": "reporter", "处罚": "penalty",
     "奖励": "reward", "整改": "plan", "提交整改": "proof", "绑定": "bind",
     "方案": "plan", "整改完成": "proof",  # words managers may remember from paper forms
+    "周报": "weekly",
     T.CMD_ACK: "acknowledge", T.CMD_REJECT: "reject", T.CMD_PLAN: "plan", T.CMD_PROOF: "proof",
     T.CMD_VERIFY: "verify", T.CMD_SEND_BACK: "send_back",
 }
@@ -37,6 +39,10 @@ _FULL_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _SHORT_DATE = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?$")
 _SEPARATORS = re.compile(r"[\s,，;；、]+")
 MAX_REASON_CHARS = 500
+MAX_WEEKLY_TEXT_CHARS = 1000
+# 周报 <word>: what the officer wants done with this week's table.
+WEEKLY_ACTIONS = {"确认": "confirm", "报送": "confirm", "确认报送": "confirm", "提交": "confirm",
+                  "进度": "progress", "报送进度": "progress", "报送情况": "progress"}
 
 # 处罚 key words → PenaltyDraft fields: fines in 万元, and the measures taken.
 FINES = {"企业罚款": "fine_enterprise_wan", "负责人罚款": "fine_principal_wan"}
@@ -66,6 +72,7 @@ class Command:
     penalty: PenaltyDraft | None = None  # 处罚
     action: str = ""  # 奖励: approve | pay
     code: str = ""  # 绑定
+    row: str = ""  # 周报: the free-text row (部署推进, 宣传曝光, 存在问题, 意见建议)
 
 
 def parse_command(text: str, *, today: date) -> Command:
@@ -165,12 +172,31 @@ def _bind(verb: str, rest: str, today: date) -> Command:
     return Command(verb, code=rest.strip())
 
 
+def _weekly(verb: str, rest: str, today: date) -> Command:
+    """"周报", "周报 确认", "周报 进度", "周报 存在问题 <text>" (the text as typed)."""
+    typed = rest.strip()
+    if not typed:
+        return Command(verb, action="show")
+    for row in TEXT_ROWS:
+        if typed.startswith(row):
+            text = typed[len(row):].lstrip(" \u3000:：,，").strip()
+            if not text:
+                raise CommandError(f"请在“{row}”后写上内容。")
+            if len(text) > MAX_WEEKLY_TEXT_CHARS:
+                raise CommandError(f"内容太长了，请精简到 {MAX_WEEKLY_TEXT_CHARS} 字以内。")
+            return Command(verb, action="text", row=row, reason=text)
+    word = fold(typed)
+    if word in WEEKLY_ACTIONS:
+        return Command(verb, action=WEEKLY_ACTIONS[word])
+    raise CommandError(f"看不懂“{typed[:20]}”。")
+
+
 _PARSERS = {
     "acknowledge": _bare, "supervise": _bare, "verify": _bare, "pending": _bare,
     "reporter": _bare, "plan": _bare, "proof": _bare,
     "reject": _with_reason, "send_back": _with_reason,
     "classify": _classify, "deadline": _deadline, "merge": _merge, "penalty": _penalty,
-    "reward": _reward, "bind": _bind,
+    "reward": _reward, "bind": _bind, "weekly": _weekly,
 }
 
 

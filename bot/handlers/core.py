@@ -120,6 +120,26 @@ class PendingItem:
     waiting: str  # how long it has waited, e.g. "3天"
 
 
+@dataclass(frozen=True)
+class WeeklyView:
+    """This week's table of the officer's jurisdiction, as the 周报 answer shows it."""
+
+    campaign: str
+    week: str
+    region: str
+    status: str  # draft | confirmed
+    enterprises: int
+    general_found: int
+    general_fixed: int
+    major_found: int
+    major_fixed: int
+    texts_missing: tuple[str, ...]  # free-text rows still empty
+    url: str  # the signed download link
+    hours: int  # how long the link works
+    confirmed_by: str = ""
+    confirmed_at: str = ""
+
+
 class ChatPort(Protocol):
     """The services a dialogue step may use (implemented in ``bot/services/chat.py``).
 
@@ -161,6 +181,12 @@ class ChatPort(Protocol):
     def reporter(self, number: str) -> ReporterView: ...
     def record_penalty(self, number: str, penalty: PenaltyDraft) -> str: ...  # as recorded
     def reward(self, number: str, action: str) -> None: ...  # approve | pay
+
+    # officers: the weekly table (ReportError / StatsError on refusal)
+    def weekly_table(self) -> WeeklyView: ...
+    def weekly_confirm(self) -> WeeklyView: ...
+    def weekly_text(self, row: str, text: str) -> WeeklyView: ...
+    def weekly_progress(self) -> tuple[str, dict[str, str]]: ...  # week, city → status
 
     # enterprise managers
     def plan_target(self, number: str, flow: str) -> PlanTarget: ...

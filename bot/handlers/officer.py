@@ -16,11 +16,14 @@ from bot.handlers.commands import Command, CommandError, parse_command
 from bot.handlers.core import ChatPort, Dialogue, Outcome, State
 from bot.handlers.incoming import Incoming
 from bot.handlers.prompts import prompt
+from bot.handlers.weekly import weekly_step
 from bot.services import workflow_texts
 from bot.services.bindings import BindingError
+from bot.services.campaigns import ReportError
 from bot.services.lifecycle import WorkflowError
+from bot.services.stats import StatsError
 
-_NO_NUMBER = frozenset({"pending", "bind"})
+_NO_NUMBER = frozenset({"pending", "bind", "weekly"})
 _MANAGER_FLOWS = frozenset({"plan", "proof"})
 
 
@@ -67,7 +70,7 @@ def run_command(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
         if command.verb in _MANAGER_FLOWS:
             return plan.start(d, command.verb, number or "", port)
         return _ACTIONS[command.verb](port, command, number or "")
-    except (WorkflowError, BindingError) as exc:
+    except (WorkflowError, BindingError, ReportError, StatsError) as exc:
         return str(exc)
 
 
@@ -134,4 +137,5 @@ _ACTIONS: dict[str, Callable[[ChatPort, Command, str], str]] = {
     "penalty": _penalty,
     "reward": _reward,
     "bind": _bind,
+    "weekly": lambda port, c, n: weekly_step(port, c.action, c.row, c.reason),
 }

@@ -119,7 +119,9 @@ COMMANDS_HELP = (
     "受理 编号｜不予受理 编号 理由｜定级 编号 重大/一般 [判定依据]｜限期 编号 日期｜"
     "督办 编号｜验收 编号｜退回 编号 理由｜合并 编号 目标编号｜待办｜举报人 编号｜"
     "处罚 编号 企业罚款=万元 负责人罚款=万元 责令整改 停产整顿 暂扣证照 关闭取缔 移送司法 联合惩戒 备注=…｜"
-    "奖励 批准/发放 编号"
+    "奖励 批准/发放 编号\n"
+    "【周报】周报：本周统计表（下载链接）｜周报 部署推进/宣传曝光/存在问题/意见建议 内容：填写文字栏｜"
+    "周报 确认：报送本周统计表（报送后数据固定、不能再改）｜周报 进度：各市报送情况（省级）"
 )
 MANAGER_HELP = (
     "【企业命令】编号可省略，省略时指最近通知您的隐患。\n"
@@ -151,6 +153,8 @@ USAGE = {
     "plan": "用法：整改 编号",
     "proof": "用法：提交整改 编号",
     "bind": "用法：绑定 绑定码",
+    "weekly": ("用法：周报｜周报 存在问题 内容（部署推进、宣传曝光、存在问题、意见建议）｜"
+               "周报 确认｜周报 进度"),
 }
 DONE = {
     "acknowledge": (
@@ -206,3 +210,18 @@ PROOF_SUMMARY = (
     "请核对整改材料（{number}）：\n照片：{photos} 张\n说明：{note}\n回复“确认”提交，回复“取消”放弃。"
 )
 FLOW_CANCELLED = "已取消，尚未提交的内容不会保存。"
+
+# --- 周报: the weekly dispatch table ----------------------------------------------------------
+WEEKLY_TABLE = (
+    "【周调度统计表】{region} {week}\n{campaign}\n状态：{status}\n"
+    "累计：检查企业{enterprises}家，一般隐患{general_found}条（已整改{general_fixed}条），"
+    "重大事故隐患{major_found}条（已整改{major_fixed}条）。\n"
+    "下载表格（{hours}小时内有效，请勿转发）：\n{url}"
+)
+WEEKLY_STATUS_DRAFT = "草稿，尚未报送"
+WEEKLY_STATUS_CONFIRMED = "已报送（{who} {at} 确认），数据已固定"
+WEEKLY_MISSING = "\n尚未填写：{rows}。回复“周报 存在问题 内容”填写。"
+WEEKLY_HOW_TO_CONFIRM = "\n核对无误后回复“周报 确认”报送，报送后不能再修改。"
+WEEKLY_CONFIRMED = "已报送{region}{week}周调度统计表。"
+WEEKLY_TEXT_SAVED = "已保存“{row}”。"
+WEEKLY_PROGRESS = "{week}各市周调度统计表报送情况（已报送 {filed}/{total}）：\n{lines}"

@@ -1,7 +1,7 @@
 """All models, imported here so that ``Base.metadata`` knows every table (Alembic needs it)."""
 
 from bot.models.base import Base, UTCDateTime
-from bot.models.campaign import Campaign, WeeklyReport
+from bot.models.campaign import Campaign, CampaignTask, WeeklyReport
 from bot.models.enterprise import Enterprise, EnterpriseChange, EnterpriseQRCode, EnterpriseVisit
 from bot.models.hazard import Attachment, Hazard, HazardCounter, HazardEvent
 from bot.models.messaging import Conversation, DevMedia, InboundMessage, Job, OutboxMessage
@@ -14,6 +14,7 @@ __all__ = [
     "Attachment",
     "BindingCode",
     "Campaign",
+    "CampaignTask",
     "Base",
     "Conversation",
     "DevMedia",

@@ -59,3 +59,26 @@ class WeeklyReport(Base):
     updated_at: Mapped[datetime | None] = mapped_column(default=None)
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class CampaignTask(Base):
+    """One measure (工作措施) of a campaign's task list (002: 9 tasks, 18 measures).
+
+    Target, responsible unit and deadline are stored on every measure; the form merges a
+    cell with the one above when the task and the value are the same, as the notice prints it.
+    Progress notes are the monthly ``WeeklyReport``'s texts, keyed by the measure number.
+    """
+
+    __tablename__ = "campaign_tasks"
+    __table_args__ = (UniqueConstraint("campaign_id", "measure_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    task_no: Mapped[int] = mapped_column(Integer)  # 序号 of the task (1…9)
+    task: Mapped[str] = mapped_column(String(200))  # 任务
+    measure_no: Mapped[int] = mapped_column(Integer)  # 1…18, numbered across the tasks
+    measure: Mapped[str] = mapped_column(Text)  # 工作措施
+    target: Mapped[str] = mapped_column(Text, default="")  # 目标要求
+    responsible_unit: Mapped[str] = mapped_column(String(100), default="")  # 责任单位
+    deadline: Mapped[str] = mapped_column(String(50), default="")  # 完成时限, as written
+    due_on: Mapped[date | None] = mapped_column(Date, default=None)  # the same as a date

@@ -61,6 +61,10 @@ def seed_campaigns(session: Session, now: datetime) -> int:
             for key, value in values.items():
                 setattr(campaign, key, value)
     session.flush()
+    from bot.services.task_lists import TASK_LIST_DOC, seed_tasks
+
+    task_campaign = session.scalars(select(Campaign).where(Campaign.doc_number == TASK_LIST_DOC)).one()
+    seed_tasks(session, task_campaign)
     return added
 
 
@@ -104,12 +108,23 @@ def save_draft(
 def confirm(
     session: Session, campaign: Campaign, region_code: str, week: str, officer_id: int, now: datetime
 ) -> WeeklyReport:
-    """File the week's table: the figures computed now are stored and never recomputed."""
-    report = get_report(session, campaign, region_code, week) or save_draft(
-        session, campaign, region_code, week, {}, now)
+    """File the week's table: the figures computed now are stored and never recomputed.
+
+    A monthly campaign's period is a month ("2022-05"): its progress notes are what freezes.
+    """
+    report = get_report(session, campaign, region_code, week)
+    if report is None and campaign.cadence == "monthly":
+        report = WeeklyReport(campaign_id=campaign.id, region_code=region_code, period=week,
+                              status="draft", texts={}, created_at=now)
+        session.add(report)
+    elif report is None:
+        report = save_draft(session, campaign, region_code, week, {}, now)
     if report.status == "confirmed":
-        raise ReportError(f"{week}的周调度表已确认报送")
-    report.figures = stats.weekly_figures(session, region_code, week, campaign).as_json()
+        raise ReportError(f"{week}的{'进展情况' if campaign.cadence == 'monthly' else '周调度表'}已确认报送")
+    if campaign.cadence == "monthly":
+        report.figures = {"month": week, "progress": dict(report.texts or {})}
+    else:
+        report.figures = stats.weekly_figures(session, region_code, week, campaign).as_json()
     report.status = "confirmed"
     report.confirmed_by = officer_id
     report.confirmed_at = now
@@ -153,13 +168,7 @@ def draft_counts(session: Session, region_code: str, now: datetime) -> list[Draf
     for campaign in active_campaigns(session, now):
         figures = stats.weekly_figures(session, region_code, week, campaign)
         report = get_report(session, campaign, region_code, week)
-        total = stats.StageFigures()
-        for stage in figures.stages.values():
-            total.enterprises += stage.enterprises
-            total.general_found += stage.general_found
-            total.general_fixed += stage.general_fixed
-            total.major_found += stage.major_found
-            total.major_fixed += stage.major_fixed
+        total = total_of(figures)
         result.append(DraftCount(
             campaign_id=campaign.id, campaign_name=campaign.name, week=week,
             status=report.status if report else "none", enterprises=total.enterprises,
@@ -167,3 +176,15 @@ def draft_counts(session: Session, region_code: str, now: datetime) -> list[Draf
             major_found=total.major_found, major_fixed=total.major_fixed,
         ))
     return result
+
+
+def total_of(figures: stats.WeeklyFigures) -> stats.StageFigures:
+    """All stages added up (an enterprise checked at two stages counts twice, as the form adds)."""
+    total = stats.StageFigures()
+    for stage in figures.stages.values():
+        total.enterprises += stage.enterprises
+        total.general_found += stage.general_found
+        total.general_fixed += stage.general_fixed
+        total.major_found += stage.major_found
+        total.major_fixed += stage.major_fixed
+    return total

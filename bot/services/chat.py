@@ -20,10 +20,12 @@ from bot.handlers.core import Choice, ScanOutcome
 from bot.handlers.incoming import Incoming
 from bot.models import User
 from bot.services import bindings, conversations, enterprises, inbound, media, qrcodes, reports, visits
+from bot.services.chat_reports import ReportChat
 from bot.services.chat_workflow import WorkflowChat
 from bot.services.clock import format_local
 from bot.services.lifecycle import DEFAULT_SETTINGS, WorkflowSettings
 from bot.services.users import get_or_create_user
+from bot.services.weekly_tables import ReportLinks
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +36,10 @@ class ChatSettings:
     max_photos: int = 9
     max_description_chars: int = 1000
     workflow: WorkflowSettings = DEFAULT_SETTINGS
+    links: ReportLinks = ReportLinks(secret="dev-only-secret-change-me", base_url="http://127.0.0.1:5000")
 
 
-class ChatServices(WorkflowChat):
+class ChatServices(WorkflowChat, ReportChat):
     """What dialogue steps may do, bound to one transaction and one user (a ``ChatPort``).
 
     Reporting is here; the officers' and managers' commands are in ``WorkflowChat``.
@@ -49,6 +52,7 @@ class ChatServices(WorkflowChat):
         self.max_photos = settings.max_photos
         self.max_description_chars = settings.max_description_chars
         self.workflow = settings.workflow
+        self.links = settings.links
 
     def find_enterprises(self, text: str) -> list[Choice]:
         found = enterprises.search_enterprises(self.session, text)

@@ -13,6 +13,7 @@ a web page) can reuse the rows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -235,10 +236,11 @@ def _render(ws: Worksheet, sheet: Sheet) -> None:
     for index in range(1, ncols + 1):
         width = sheet.widths[index - 1] if index <= len(sheet.widths) else 12
         ws.column_dimensions[get_column_letter(index)].width = width
-    for row_cells in ws.iter_rows(min_row=first_body, max_row=last, max_col=ncols):
+    for row_cells in ws.iter_rows(min_row=first_header, max_row=last, max_col=ncols):  # wrap headers too
         longest = max((_display_width(c.value) / max(ws.column_dimensions[c.column_letter].width, 1)
                        for c in row_cells if isinstance(c.value, str)), default=1)
-        ws.row_dimensions[row_cells[0].row].height = min(15 * max(1, int(longest) + 1), 300)
+        # LibreOffice and Excel wrap at word and punctuation breaks: allow a quarter more lines.
+        ws.row_dimensions[row_cells[0].row].height = min(15 * max(1, math.ceil(longest * 1.25)), 300)
     ws.freeze_panes = ws.cell(first_body, 1)
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1

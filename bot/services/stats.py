@@ -177,6 +177,18 @@ class WeeklyFigures:
                           for k, v in asdict(self.penalties).items()},
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WeeklyFigures:
+        """The figures a confirmed report froze (``as_json``), to render it exactly as filed."""
+        penalties = {k: Decimal(v) if k.startswith("fine_") else v for k, v in data["penalties"].items()}
+        start, end = (datetime.fromisoformat(v) for v in data["window"])
+        return cls(
+            region_code=data["region_code"], region_name=data["region_name"], week=data["week"],
+            window=Window(start, end),
+            stages={k: StageFigures(**v) for k, v in data["stages"].items()},
+            penalties=PenaltyFigures(**penalties),
+        )
+
 
 def _codes(session: Session, region_code: str) -> tuple[Region, set[str]]:
     region = session.get(Region, region_code)

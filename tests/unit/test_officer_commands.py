@@ -62,6 +62,14 @@ def manager(**kw: object) -> Chat:
         ("提交整改", Command("proof")),
         ("整改完成 YH202611240001", Command("proof", N)),
         ("绑定 abcd-efgh-23", Command("bind", code="abcd-efgh-23")),
+        ("周报", Command("weekly", action="show")),
+        ("周报 确认", Command("weekly", action="confirm")),
+        ("周报　报送。", Command("weekly", action="confirm")),
+        ("周报 进度", Command("weekly", action="progress")),
+        ("周报 存在问题：部分县区 进度慢",
+         Command("weekly", action="text", row="存在问题", reason="部分县区 进度慢")),
+        ("周报 部署推进 10个县均已部署",
+         Command("weekly", action="text", row="部署推进", reason="10个县均已部署")),
     ],
 )
 def test_commands_are_parsed(typed: str, expected: Command) -> None:
@@ -82,6 +90,8 @@ def test_commands_are_parsed(typed: str, expected: Command) -> None:
         ("合并", "编号"),
         ("合并 YH1 YH2 YH3", "编号"),
         ("绑定", "绑定码"),
+        ("周报 明天再说", "看不懂“明天再说”"),
+        ("周报 意见建议", "写上内容"),
     ],
 )
 def test_malformed_commands_say_why_and_how(typed: str, reason: str) -> None:
@@ -92,7 +102,8 @@ def test_malformed_commands_say_why_and_how(typed: str, reason: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["验收不合格的钢材堆在通道", "受理了吗", "处罚太轻了", "举报", "查询 YH202611240001"]
+    "typed",
+    ["验收不合格的钢材堆在通道", "受理了吗", "处罚太轻了", "举报", "查询 YH202611240001", "周报怎么填"],
 )
 def test_sentences_and_other_words_are_not_commands(typed: str) -> None:
     assert classify(text(typed)) is not Intent.COMMAND

@@ -1,0 +1,170 @@
+"""周报 in chat: a city officer gets his table as a signed link, fills in a text row, confirms
+it (the figures freeze), and the province officer sees which cities have filed.
+
+A weekly campaign running this week is added to the database (the seeded ones are past);
+the link is opened over real HTTP like a phone's browser would.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+
+from bot.dev.peer import WeChatPeer
+from bot.models import Campaign, Enterprise, User, WeeklyReport
+from bot.services import exports
+from bot.services.clock import local, utcnow
+from bot.services.stats import week_of
+from bot.services.weekly_tables import LINK_SALT
+from tests.common.factories import enterprise, make_hazard
+from tests.e2e.chat import bind_as, engine_of, one, say
+from tests.e2e.conftest import LiveServer
+
+CITY = "o_weekly_city"
+PROVINCE = "o_weekly_province"
+MANAGER = "o_weekly_manager"
+STRANGER = "o_weekly_stranger"
+_URL = re.compile(r"(http://\S+/reports/\S+)")
+
+
+def _running_campaign(live: LiveServer) -> None:
+    today = local(utcnow()).date()
+    with Session(engine_of(live)) as session:
+        session.add(Campaign(
+            doc_number="晋应急发〔2026〕1号", name="冶金工贸行业隐患排查整治专项行动", region_code="140000",
+            starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=30), cadence="weekly",
+            due_weekday=4, due_time="12:00", form="weekly_dispatch", created_at=utcnow(),
+        ))
+        session.commit()
+
+
+def _hazard(live: LiveServer, name: str, level: str = "general") -> None:
+    with Session(engine_of(live)) as session:
+        make_hazard(session, enterprise=enterprise(session, name), source="self_check", level=level,
+                    state="rectifying", reported_at=utcnow() - timedelta(minutes=5))
+        session.commit()
+
+
+def _download(live: LiveServer, reply: str) -> tuple[int, bytes, str]:
+    match = _URL.search(reply)
+    assert match, reply
+    url = match.group(1)
+    assert url.startswith(live.app.config["HAZARDBOT"]["app"]["public_base_url"] + "/reports/")
+    return _get(live.url + url[url.index("/reports/"):])
+
+
+def _get(url: str) -> tuple[int, bytes, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read(), response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), exc.headers.get("Content-Type", "")
+
+
+def test_officer_files_the_week_in_chat(live: LiveServer, peer: WeChatPeer) -> None:
+    _running_campaign(live)
+    _hazard(live, "太原晋钢钢铁有限公司")
+    _hazard(live, "清徐宏达焦化钢铁有限公司", level="major")
+    week = week_of(utcnow())
+    bind_as(live, peer, CITY, "--role", "city_officer", "--region", "140100", "--name", "王科长")
+    bind_as(live, peer, PROVINCE, "--role", "province_officer", "--region", "140000")
+
+    # The draft: figures so far, what is missing, a link to the workbook.
+    reply = say(peer, CITY, "周报")
+    assert reply.startswith(f"【周调度统计表】太原市 {week}"), reply
+    assert "状态：草稿，尚未报送" in reply
+    assert "检查企业2家，一般隐患1条（已整改0条），重大事故隐患1条（已整改0条）" in reply
+    assert "尚未填写：部署推进、宣传曝光、存在问题、意见建议" in reply
+    status, body, content_type = _download(live, reply)
+    assert status == 200 and content_type.startswith("application/vnd.openxmlformats")
+    workbook = load_workbook(io.BytesIO(body))
+    form = workbook["周调度统计表"]
+    assert form["A1"].value == exports.WEEKLY_TITLE
+    assert form["A2"].value.startswith("填报单位：太原市")
+    assert workbook["统计数据"]["B4"].value == 2  # 企业自查自改: 2 enterprises
+
+    # A text row, then confirming freezes the table.
+    reply = say(peer, CITY, "周报 存在问题：部分县区企业自查流于形式")
+    assert reply.startswith("已保存“存在问题”。"), reply
+    assert "尚未填写：部署推进、宣传曝光、意见建议" in reply
+    reply = say(peer, CITY, "周报 确认")
+    assert reply.startswith(f"已报送太原市{week}周调度统计表。"), reply
+    assert "已报送（王科长 " in reply and "数据已固定" in reply
+    report = one(engine_of(live), WeeklyReport, WeeklyReport.region_code == "140100")
+    officer = one(engine_of(live), User, User.openid == CITY)
+    assert (report.status, report.confirmed_by) == ("confirmed", officer.id)
+    assert report.texts == {"存在问题": "部分县区企业自查流于形式"}
+
+    assert "已确认报送，不能再修改" in say(peer, CITY, "周报 意见建议 加强培训")
+    assert "已确认报送" in say(peer, CITY, "周报 确认")
+
+    # A hazard found after confirming does not change the filed table.
+    _hazard(live, "古交汇丰特钢有限公司")
+    reply = say(peer, CITY, "周报")
+    assert "检查企业2家，一般隐患1条" in reply and "状态：已报送" in reply
+    workbook = load_workbook(io.BytesIO(_download(live, reply)[1]))
+    assert workbook["统计数据"]["B4"].value == 2
+    assert workbook["周调度统计表"]["C10"].value == "部分县区企业自查流于形式"
+
+    # The province sees who has filed; a city officer may not.
+    reply = say(peer, PROVINCE, "周报 进度")
+    assert reply.startswith(f"{week}各市周调度统计表报送情况（已报送 1/11）"), reply
+    assert "太原市：已报送" in reply and "长治市：未报送" in reply
+    assert say(peer, CITY, "周报 进度") == "各市报送进度仅省级监管人员可查看。"
+
+
+def test_links_cannot_be_forged_or_used_late(live: LiveServer, peer: WeChatPeer) -> None:
+    _running_campaign(live)
+    bind_as(live, peer, CITY, "--role", "city_officer", "--region", "140100")
+    reply = say(peer, CITY, "周报")
+    url = _URL.search(reply).group(1)  # type: ignore[union-attr]
+    path = url[url.index("/reports/"):]
+    status, body, _ = _get(live.url + path[:-3] + ("aaa" if not path.endswith("aaa") else "bbb"))
+    assert status == 404 and "下载链接无效" in body.decode()
+
+    class Yesterday(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - 25 * 3600
+
+    secret = live.app.config["HAZARDBOT"]["app"]["secret_key"]
+    campaign = one(engine_of(live), Campaign, Campaign.doc_number == "晋应急发〔2026〕1号")
+    token = URLSafeTimedSerializer(secret, salt=LINK_SALT, signer=Yesterday).dumps(
+        [campaign.id, "140100", week_of(utcnow())])
+    status, body, _ = _get(f"{live.url}/reports/{token}")
+    assert status == 410 and "下载链接已过期" in body.decode()
+    # The same link signed with another key (someone guessing) is refused too.
+    forged = URLSafeTimedSerializer("guess", salt=LINK_SALT).dumps([campaign.id, "140400", "2026-W01"])
+    assert _get(f"{live.url}/reports/{forged}")[0] == 404
+
+
+@pytest.mark.parametrize(("openid", "expected"), [
+    (MANAGER, "“周报”仅限监管人员使用。"),
+    (STRANGER, "仅限已绑定的监管人员"),
+])
+def test_only_officers_file(live: LiveServer, peer: WeChatPeer, openid: str, expected: str) -> None:
+    _running_campaign(live)
+    if openid == MANAGER:
+        jingang = one(engine_of(live), Enterprise, Enterprise.name == "太原晋钢钢铁有限公司")
+        bind_as(live, peer, openid, "--role", "enterprise_manager", "--enterprise", str(jingang.id))
+    assert expected in say(peer, openid, "周报")
+
+
+def test_refusals_say_why(live: LiveServer, peer: WeChatPeer) -> None:
+    bind_as(live, peer, CITY, "--role", "county_officer", "--region", "140105")
+    assert say(peer, CITY, "周报") == "本周没有进行中的专项行动，无需报送周调度统计表。"
+    _running_campaign(live)
+    reply = say(peer, CITY, "周报 随便写写")
+    assert reply.startswith("看不懂“随便写写”。") and "周报 确认" in reply
+    assert say(peer, CITY, "周报 存在问题").startswith("请在“存在问题”后写上内容。")
+    assert "1000 字以内" in say(peer, CITY, "周报 意见建议 " + "多" * 1001)
+    assert "【周调度统计表】小店区" in say(peer, CITY, "周报")
+    assert "周报 确认" in say(peer, CITY, "帮助")
