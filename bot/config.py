@@ -79,7 +79,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "inspection_day": 1,
         "holiday_shift": True,
         "catchup_hours": 72,
-        "misfire_grace_seconds": 86400,
+        "misfire_grace_seconds": 0,  # 0: no limit
         "lease_seconds": 120,
     },
     "outbox": {

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
 import time as systime
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import Engine, inspect
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import DEFAULTS
@@ -23,7 +25,8 @@ from bot.services.outbox import DeliveryPolicy
 from bot.services.reminders import ReminderSettings
 from bot.wechat.adapters import WeChatMessenger
 from bot.wechat.client import HazardWeChatClient
-from scheduler.runner import LEASE_NAME, SweepRunner, build_scheduler
+from scheduler.leader import LeadingScheduler
+from scheduler.runner import JOBSTORE_TABLE, LEASE_NAME, SweepRunner, job_specs, stored_next_runs
 from tests.common.factories import ENTERPRISE, enterprise, make_hazard
 from tests.common.schedule_clock import L, hours, rows, sweep
 from tests.conftest import TEST_APPID, TEST_SECRET
@@ -238,34 +241,140 @@ def _cfg() -> dict[str, dict[str, Any]]:
     return copy.deepcopy(DEFAULTS)
 
 
-def test_apscheduler_runs_the_sweeps_once_each_with_two_schedulers_started(factory, world) -> None:  # type: ignore[no-untyped-def]
+class CountingRunner(SweepRunner):
+    """The real runner, counting which sweeps ran (to see coalescing)."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.ran: list[str] = []
+
+    def run(self, name: str, now: datetime | None = None) -> int | None:
+        self.ran.append(name)
+        return super().run(name, now)
+
+
+def _clear_jobstore(factory: sessionmaker[Session]) -> Engine:
+    engine: Engine = factory.kw["bind"]
+    if inspect(engine).has_table(JOBSTORE_TABLE):
+        with engine.begin() as conn:
+            conn.execute(sql(f"DELETE FROM {JOBSTORE_TABLE}"))
+    return engine
+
+
+def _stored(engine: Engine) -> dict[str, datetime | None]:
+    return stored_next_runs(engine)
+
+
+def _wait_until(cond: Any, seconds: float = 20) -> None:
+    deadline = systime.monotonic() + seconds
+    while systime.monotonic() < deadline:
+        if cond():
+            return
+        systime.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_jobs_missed_while_down_run_once_and_two_schedulers_never_both_fire(factory, world) -> None:  # type: ignore[no-untyped-def]
+    """A scheduler ran, then none for two days (its stored jobs are two days late); two are
+    started together: one leads and runs every missed job once, the other stands by."""
     _hazards(factory)
-    friday = L(2026, 11, 27, 10)
+    engine = _clear_jobstore(factory)
     cfg = _cfg()
-    runners = [SweepRunner(factory, SETTINGS, lease_ttl=timedelta(minutes=2), holder=h, clock=lambda: friday)
+    friday = L(2026, 11, 27, 10)
+    ttl = timedelta(minutes=2)
+    first = LeadingScheduler(cfg, CountingRunner(factory, SETTINGS, lease_ttl=ttl, holder="old",
+                                                 clock=lambda: friday), engine)
+    assert first.step() and first.leading
+    stored = _stored(engine)
+    assert set(stored) == {"deadlines", "acknowledgements", "weekly", "weekly_overdue", "monthly",
+                           "inspections"}
+    job = first.scheduler.get_job("acknowledgements")  # type: ignore[union-attr]
+    assert job.misfire_grace_time is None and job.coalesce is True and job.max_instances == 1
+    # Down for two days: the stored jobs' next runs are then two days past (the 15-minute
+    # acknowledgement sweep alone missed some 190 runs). Written through APScheduler, which
+    # keeps the time both in its column and in the pickled job.
+    first.scheduler.pause()  # type: ignore[union-attr]
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    for job_id in stored:
+        first.scheduler.modify_job(job_id, next_run_time=two_days_ago)  # type: ignore[union-attr]
+    first.stop()
+    assert all(at is not None and at < two_days_ago + M for at in _stored(engine).values())
+
+    runners = [CountingRunner(factory, SETTINGS, lease_ttl=ttl, holder=h, clock=lambda: friday)
                for h in ("a", "b")]
-    schedulers = [build_scheduler(cfg, r) for r in runners]
-    assert str(schedulers[0].timezone) == "Asia/Shanghai"
+    leaders = [LeadingScheduler(cfg, r, engine) for r in runners]
+    barrier = threading.Barrier(2)
+
+    def start(leader: LeadingScheduler) -> None:
+        barrier.wait()
+        leader.step()
+
+    threads = [threading.Thread(target=start, args=(lead,)) for lead in leaders]
     try:
-        for s in schedulers:
-            s.start()
-        job = schedulers[0].get_job("weekly")
-        assert job.misfire_grace_time == 86400 and job.coalesce is True and job.max_instances == 1
-        deadline = systime.monotonic() + 15
-        while systime.monotonic() < deadline:
-            if len(rows(factory, R.WEEKLY_STATS)) >= 5 and len(rows(factory, R.ACK_OVERDUE)) >= 2:
-                break
-            systime.sleep(0.1)
-        systime.sleep(0.5)  # let the slower scheduler's start-up runs finish too
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [lead.leading for lead in leaders].count(True) == 1
+        now = datetime.now(UTC)
+        _wait_until(lambda: all(at is not None and at > now for at in _stored(engine).values()))
+        systime.sleep(0.5)  # let the last sweeps commit
+        ran = runners[0].ran + runners[1].ran
+        assert sorted(ran) == sorted(stored)  # every missed job once, by the leader only
+        assert not (runners[0].ran and runners[1].ran)
+        assert len(rows(factory, R.WEEKLY_STATS)) == 5 and len(rows(factory, R.ACK_OVERDUE)) == 2
+        keys = [m.key for m in rows(factory)]
+        assert len(keys) == len(set(keys))
+        # The stand-by steps again: still standing by, nothing fired.
+        standby = next(lead for lead in leaders if not lead.leading)
+        assert not standby.step() and standby.runner.ran == []  # type: ignore[attr-defined]
+        # The leader stops cleanly: the stand-by takes over at once, with the stored jobs.
+        leader = next(lead for lead in leaders if lead.leading)
+        leader.stop()
+        assert standby.step() and standby.leading
+        assert set(_stored(engine)) == set(stored)
     finally:
-        for s in schedulers:
-            s.shutdown(wait=True)
-    assert len(rows(factory, R.WEEKLY_STATS)) == 5
-    assert len(rows(factory, R.ACK_OVERDUE)) == 2  # escalation only at 14:00
-    keys = [m.key for m in rows(factory)]
-    assert len(keys) == len(set(keys))
-    with factory() as session:
-        assert session.scalars(select(SchedulerLease.holder)).one() in ("a", "b")
+        for lead in leaders:
+            lead.stop()
+
+
+def test_a_leader_that_lost_its_lease_stops_firing(factory, world) -> None:  # type: ignore[no-untyped-def]
+    engine = _clear_jobstore(factory)
+    cfg = _cfg()
+    t = L(2026, 11, 24, 10)
+    ttl = timedelta(minutes=2)
+    clocks = {"a": t, "b": t}
+    a, b = (LeadingScheduler(cfg, SweepRunner(factory, SETTINGS, lease_ttl=ttl, holder=h,
+                                               clock=lambda h=h: clocks[h]), engine) for h in "ab")  # type: ignore[misc]
+    try:
+        assert a.step() and not b.step() and b.scheduler is None
+        # a stalls past its lease; b takes over; a notices at its next heartbeat and stops.
+        clocks["b"] = t + ttl + M
+        assert b.step() and b.leading
+        clocks["a"] = t + ttl + 2 * M
+        assert not a.step() and a.scheduler is None and b.leading
+        assert set(_stored(engine)) == {spec.id for spec in job_specs(cfg)}
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_the_job_store_table_is_apschedulers_not_alembics(empty_engine) -> None:  # type: ignore[no-untyped-def]
+    """APScheduler creates ``apscheduler_jobs`` itself; migrations neither create nor drop it."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    from bot.migrate import include_object, upgrade
+    from bot.models import Base
+
+    upgrade(empty_engine)
+    SQLAlchemyJobStore(engine=empty_engine, tablename=JOBSTORE_TABLE).jobs_t.create(empty_engine)
+    with empty_engine.connect() as conn:
+        plain = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert any(d[0] == "remove_table" for d in plain)  # unfiltered, autogenerate would drop it
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
+        assert compare_metadata(ctx, Base.metadata) == []
 
 
 def test_cli_status_commands(app: Flask) -> None:
