@@ -28,7 +28,7 @@ from bot.wechat.client import HazardWeChatClient
 from scheduler.leader import LeadingScheduler
 from scheduler.runner import JOBSTORE_TABLE, LEASE_NAME, SweepRunner, job_specs, stored_next_runs
 from tests.common.factories import ENTERPRISE, enterprise, make_hazard
-from tests.common.schedule_clock import L, hours, rows, sweep
+from tests.common.schedule_clock import L, hours, rows, sweep, weekly_campaign
 from tests.conftest import TEST_APPID, TEST_SECRET
 from tests.fakes.wechat_api import FakeWeChatServer
 
@@ -61,6 +61,7 @@ def _hazards(factory: sessionmaker[Session]) -> None:
         make_hazard(session, enterprise=ent, state="rectifying").deadline = date(2026, 12, 1)
         make_hazard(session, enterprise=ent, state="submitted").ack_due_at = L(2026, 11, 26, 14)
         session.commit()
+    weekly_campaign(factory, date(2026, 11, 1), date(2026, 12, 31))
 
 
 # --- a simulated week -----------------------------------------------------------------------

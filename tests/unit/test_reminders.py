@@ -6,13 +6,15 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import Hazard, User
+from bot.models import Campaign, Hazard, User
+from bot.services import campaigns
 from bot.services import reminders as R
 from bot.services.reminders import ReminderSettings
 from tests.common.factories import ENTERPRISE, enterprise, make_hazard
-from tests.common.schedule_clock import L, hours, local_day, rows, sweep
+from tests.common.schedule_clock import L, hours, local_day, rows, sweep, weekly_campaign
 
 SETTINGS = ReminderSettings()
 NO_SHIFT = replace(SETTINGS, holiday_shift=False)
@@ -105,8 +107,15 @@ def test_an_unacknowledged_report_is_sent_again_then_escalated_once(factory, wor
     assert len(rows(factory, R.ACK_OVERDUE, R.ACK_ESCALATE)) == before
 
 
-def test_friday_officers_get_the_weekly_table_reminder_with_draft_counts(factory, world) -> None:  # type: ignore[no-untyped-def]
-    _rectifying(factory, date(2026, 11, 20))  # overdue, in 小店区
+def test_friday_officers_get_the_weekly_table_reminder_with_draft_figures(factory, world) -> None:  # type: ignore[no-untyped-def]
+    number = _rectifying(factory, date(2026, 11, 20))  # overdue, in 小店区
+    with factory() as session:
+        h = session.scalars(select(Hazard).where(Hazard.number == number)).one()
+        h.reported_at = L(2026, 11, 25, 10)
+        session.commit()
+    sweep(factory, L(2026, 11, 27, 10), SETTINGS, ("weekly", "weekly_overdue"))
+    assert rows(factory) == []  # no weekly campaign running: no table to file
+    weekly_campaign(factory, date(2026, 11, 1), date(2026, 12, 31))
     sweep(factory, L(2026, 11, 26, 9), SETTINGS, ("weekly",))  # Thursday: nothing
     assert rows(factory) == []
     for now in hours(L(2026, 11, 27, 8), L(2026, 11, 28)):
@@ -117,9 +126,31 @@ def test_friday_officers_get_the_weekly_table_reminder_with_draft_counts(factory
     assert sorted(m.openid for m in weekly) == sorted(officers)  # once each; no province, no managers
     assert {m.created_at for m in weekly} == {L(2026, 11, 27, 9)}
     mine = next(m for m in weekly if m.openid == _openid(factory, world.county))
-    assert "11月27日12:00" in mine.text and "整改中1项（重大1项）" in mine.text and "整改逾期：1项" in mine.text
+    assert "11月27日12:00" in mine.text and "2026-W48" in mine.text and "整改逾期隐患：1项" in mine.text
+    assert "检查企业1家" in mine.text and "重大隐患1项、已整改0项" in mine.text  # stats' figures
     other = next(m for m in weekly if m.openid == _openid(factory, world.other_county))
-    assert "暂无隐患记录" in other.text
+    assert "检查企业0家" in other.text
+    # 12:00: nobody confirmed, so every one of them is told the table is overdue, once.
+    overdue = rows(factory, R.WEEKLY_OVERDUE)
+    assert sorted(m.openid for m in overdue) == sorted(officers)
+    assert {m.created_at for m in overdue} == {L(2026, 11, 27, 12)} and "尚未确认报送" in overdue[0].text
+
+
+def test_the_overdue_note_skips_regions_that_confirmed_their_table(factory, world) -> None:  # type: ignore[no-untyped-def]
+    campaign_id = weekly_campaign(factory, date(2026, 11, 1), date(2026, 12, 31))
+    with factory() as session:
+        county = session.get(User, world.county)
+        assert county is not None and county.region_code is not None
+        campaigns.confirm(session, session.get(Campaign, campaign_id), county.region_code,  # type: ignore[arg-type]
+                          "2026-W48", county.id, L(2026, 11, 27, 8))
+        session.commit()
+    for now in hours(L(2026, 11, 27, 8), L(2026, 11, 28)):
+        sweep(factory, now, SETTINGS, ("weekly", "weekly_overdue"))
+    county_officers = {_openid(factory, u) for u in (world.county, world.county2)}  # one county
+    for kind in (R.WEEKLY_STATS, R.WEEKLY_OVERDUE):
+        told = {m.openid for m in rows(factory, kind)}
+        assert told and not told & county_officers
+        assert _openid(factory, world.city) in told  # the city has not confirmed its own
 
 
 def test_the_monthly_reminder_is_on_the_30th_and_the_last_day_of_february(factory, world) -> None:  # type: ignore[no-untyped-def]
