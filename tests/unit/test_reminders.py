@@ -202,3 +202,36 @@ def test_config_is_checked(factory) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ConfigError, match="daily_at"):
         ReminderSettings.from_config(cfg)
     assert timedelta(hours=72) == SETTINGS.catchup
+
+
+# --- real holidays (chinesecalendar): National Day 2025 and its make-up working days ----------
+
+
+def test_national_day_moves_reminders_to_the_working_day_before(factory, world) -> None:  # type: ignore[no-untyped-def]
+    """2025: 10-01…10-08 are holidays; Sunday 09-28 and Saturday 10-11 are working days (调休)."""
+    _rectifying(factory, date(2025, 10, 9))  # D-3 (10-06) and D-1 (10-08) fall in the holiday
+    for now in hours(L(2025, 9, 25), L(2025, 10, 14)):
+        sweep(factory, now, SETTINGS, ("deadlines", "inspections"))
+    d = date
+    # The quarterly inspection reminder due on 10-01 goes out on Tuesday 09-30.
+    assert _days(factory, R.INSPECTION, world.manager) == [d(2025, 9, 30)]
+    # Both holiday nudges collapse into one on 09-30 (the later point wins); then the day itself.
+    assert _days(factory, R.DEADLINE_NUDGE, world.manager) == [d(2025, 9, 30), d(2025, 10, 9)]
+    assert "还有9天" in rows(factory, R.DEADLINE_NUDGE)[0].text
+    # Overdue daily on working days: the make-up Saturday 10-11 counts, Sunday 10-12 does not.
+    assert _days(factory, R.DEADLINE_OVERDUE, world.manager) == [
+        d(2025, 10, 10), d(2025, 10, 11), d(2025, 10, 13)]
+
+
+def test_a_make_up_sunday_is_a_working_day_for_overdue_nudges(factory, world) -> None:  # type: ignore[no-untyped-def]
+    _rectifying(factory, date(2025, 9, 26))  # a Friday
+    for now in hours(L(2025, 9, 26), L(2025, 10, 10)):
+        sweep(factory, now, SETTINGS, ("deadlines",))
+    assert _days(factory, R.DEADLINE_OVERDUE, world.manager) == [
+        date(2025, 9, 28), date(2025, 9, 29), date(2025, 9, 30), date(2025, 10, 9)]  # not 09-27, nor 10-01…08
+
+
+def test_without_the_holiday_shift_national_day_is_an_ordinary_day(factory, world) -> None:  # type: ignore[no-untyped-def]
+    for now in hours(L(2025, 9, 29), L(2025, 10, 3)):
+        sweep(factory, now, NO_SHIFT, ("inspections",))
+    assert _days(factory, R.INSPECTION, world.manager) == [date(2025, 10, 1)]
