@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Campaign, Enterprise, Hazard, Region, User
+from bot.models import Campaign, Enterprise, Hazard, OutboxMessage, Region, User
 from bot.services import campaigns, stats
 from bot.services import workflow_texts as WT
 from bot.services.clock import format_local, local, local_tz
@@ -218,6 +218,10 @@ def _send(session: Session, users: Iterable[User], *, key: str, kind: str, text:
     return queued
 
 
+def _queued(session: Session, key: str) -> bool:
+    return session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None
+
+
 def _managers_by_enterprise(session: Session, enterprise_ids: set[int]) -> dict[int, list[User]]:
     found: dict[int, list[User]] = defaultdict(list)
     ids = sorted(enterprise_ids)
@@ -391,8 +395,11 @@ def sweep_weekly(session: Session, *, now: datetime, settings: ReminderSettings)
     for day, sent_on in _weekly_days(now, settings, settings.weekly_at):
         due = f"{sent_on.month}月{sent_on.day}日{settings.weekly_overdue_at.strftime('%H:%M')}"
         week = stats.week_of(_at(day, time(12)))
+        key = f"weekly:{day.isoformat()}"
         for officer in _officers(session, OFFICERS):
             assert officer.region_code is not None
+            if _queued(session, f"{key}:{officer.id}"):  # figures are dear: not again in a catch-up
+                continue
             running = {c.id for c in _weekly_campaigns(session, officer, day)}
             if not running:
                 continue
@@ -407,7 +414,7 @@ def sweep_weekly(session: Session, *, now: datetime, settings: ReminderSettings)
                 continue
             overdue = overdue_count(session, officer.region_code, today=local(now).date())
             text = T_WEEKLY.format(due=due, at=format_local(now), campaigns="\n".join(lines), overdue=overdue)
-            queued += _send(session, [officer], key=f"weekly:{day.isoformat()}", kind=WEEKLY_STATS,
+            queued += _send(session, [officer], key=key, kind=WEEKLY_STATS,
                             text=text, now=now)
     return queued
 

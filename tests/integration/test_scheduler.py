@@ -185,6 +185,47 @@ def test_the_channel_follows_the_48_hour_window(factory, world, live, fake_wecha
     assert "outbox.template_id" in caplog.text
 
 
+def test_past_five_service_messages_the_rest_go_as_templates_of_their_kind(  # type: ignore[no-untyped-def]
+    factory, world, live, fake_wechat
+) -> None:
+    """WeChat allows 5 customer-service messages after a user's last message (the fake server
+    refuses a sixth with 45047); the outbox sends the rest as template messages, each with
+    the template configured for its kind."""
+    t = L(2026, 11, 24, 10)
+    _inbound(factory, world.county, t - timedelta(hours=1))
+    kinds = ["new_report", "proof", "plan", "new_report", "proof", R.WEEKLY_STATS, "new_report"]
+    openid = ""
+    for i, kind in enumerate(kinds):
+        openid = _queue(factory, world.county, f"q{i}", t, kind=kind)
+    fake_wechat.user_wrote(openid)
+    policy = DeliveryPolicy(windowed=True, template_id="TPL_ANY",
+                            templates={R.WEEKLY_STATS: "TPL_WEEKLY"})
+    assert _deliver(factory, live, t, policy) == 7
+    sent = fake_wechat.sent_messages(openid)
+    assert [m["msgtype"] if "msgtype" in m else m["template_id"] for m in sent] == [
+        "text", "text", "text", "text", "text", "TPL_WEEKLY", "TPL_ANY"]
+    assert [m.channel for m in rows(factory)] == ["wechat"] * 5 + ["wechat_tpl"] * 2
+    # He writes again: the window and its quota start afresh.
+    _inbound(factory, world.county, t + timedelta(minutes=5))
+    fake_wechat.user_wrote(openid)
+    _queue(factory, world.county, "after", t + timedelta(minutes=6))
+    assert _deliver(factory, live, t + timedelta(minutes=6), policy) == 1
+    assert fake_wechat.sent_messages(openid)[-1]["msgtype"] == "text"
+
+
+def test_delivery_policy_comes_from_config() -> None:
+    from bot.wiring import delivery_policy
+
+    cfg = _cfg()
+    cfg["app"]["dev_mode"] = False
+    cfg["templates"]["deadline_nudge"] = "TPL_DEADLINE"
+    cfg["outbox"]["template_id"] = "TPL_ANY"
+    policy = delivery_policy(cfg)
+    assert policy.windowed and policy.window_quota == 5
+    assert policy.template_for(R.DEADLINE_NUDGE) == "TPL_DEADLINE"
+    assert policy.template_for("close") == "TPL_ANY"
+
+
 def test_quiet_hours_hold_reminders_but_not_workflow_messages(factory, world) -> None:  # type: ignore[no-untyped-def]
     night = L(2026, 11, 24, 23)
     _queue(factory, world.county, "reminder", night)
@@ -221,7 +262,9 @@ def test_wechat_down_then_back_delivers_every_message_exactly_once(factory, worl
         assert len(fake_wechat.sent_messages(openid)) == 1
 
 
-def test_a_message_wechat_keeps_refusing_fails_loudly_after_max_tries(factory, world, live, fake_wechat, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_a_message_wechat_keeps_refusing_fails_loudly_after_max_tries(  # type: ignore[no-untyped-def]
+    factory, world, live, fake_wechat, caplog
+) -> None:
     t = L(2026, 11, 24, 10)
     _inbound(factory, world.county, t)
     _queue(factory, world.county, "doomed", t)
