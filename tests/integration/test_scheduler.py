@@ -458,3 +458,36 @@ def test_jobs_of_one_scheduler_starting_together_all_find_the_lease_theirs(facto
     assert results == [True] * 6
     with factory() as session:
         assert not leases.acquire(session, "race", "someone else", now=now, ttl=timedelta(minutes=2))
+
+
+def test_a_message_given_up_on_shows_as_failed_in_outbox_status(  # type: ignore[no-untyped-def]
+    app: Flask, world, fake_wechat, caplog
+) -> None:
+    """The app's own worker against a WeChat that stays down: it tries max_attempts times,
+    logs an error, and the operator's ``flask outbox status`` shows the failure and why."""
+    from bot.services.clock import utcnow
+
+    factory = app.extensions["session_factory"]
+    with factory() as session:
+        user = session.get(User, world.county)
+        assert user is not None
+        user.last_inbound_at = utcnow()
+        outbox.queue_message(session, key="doomed", openid=user.openid, kind="new_report",
+                             text="新报告", now=utcnow())
+        session.commit()
+    fake_wechat.set_down(True)
+    worker = app.extensions["worker"]
+    deadline = systime.monotonic() + 20
+    with caplog.at_level(logging.ERROR):
+        while systime.monotonic() < deadline and rows(factory)[0].status == "pending":
+            worker.run_once()
+            systime.sleep(0.05)
+    [m] = rows(factory)
+    assert (m.status, m.attempts) == ("failed", app.config["HAZARDBOT"]["jobs"]["max_attempts"])
+    assert "failed for good" in caplog.text
+    out = app.test_cli_runner().invoke(args=["outbox", "status"])
+    assert "failed   1" in out.output and "doomed" not in out.output and "new_report" in out.output
+    assert "WeChat" in out.output  # the reason, as the sender recorded it
+    fake_wechat.set_down(False)
+    worker.run_once()
+    assert fake_wechat.sent_messages(m.openid) == []  # given up means not sent later by surprise
