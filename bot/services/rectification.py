@@ -57,7 +57,9 @@ class PlanDraft:
     contingency: str
 
 
-def load_target(session: Session, number: str, *, actor: User, step: str, lock: bool = True) -> tuple[Hazard, bool]:
+def load_target(
+    session: Session, number: str, *, actor: User, step: str, lock: bool = True
+) -> tuple[Hazard, bool]:
     """The hazard whose plan or proof ``actor`` may file now, and whether he files it on the
     enterprise's behalf (an officer, for an enterprise with no bound manager); otherwise a
     WorkflowError, with the same "not found" for what he may not see."""
