@@ -201,7 +201,8 @@ def verify(
 ) -> Hazard:
     """验收 / 销号: awaiting_verification → closed, closed_at = now. Tells the named reporter,
     the managers, and the named reporters of the reports merged into it. For a major hazard
-    from worker_report/public_report with a named reporter, opens a RewardCase (rewards.open_case) and tells the reporter how to claim."""
+    from worker_report/public_report with a named reporter, opens a RewardCase
+    (rewards.open_case) and tells the reporter how to claim."""
     hazard = _officer_step(session, number, actor, "close", ("awaiting_verification",))
     hazard.closed_at = now
     record_event(session, hazard, action="close", to_state="closed", actor=actor, now=now)
