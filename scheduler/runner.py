@@ -178,6 +178,11 @@ def build_scheduler(
     )
 
 
+def _trigger_key(trigger: BaseTrigger) -> tuple[str, str]:
+    """What makes two triggers the same timetable (their text omits the time zone)."""
+    return str(trigger), str(getattr(trigger, "timezone", ""))
+
+
 def sync_jobs(scheduler: BaseScheduler, cfg: dict[str, dict[str, Any]], runner: SweepRunner) -> None:
     """Make the (started, possibly paused) scheduler's stored jobs match the timetable.
 
@@ -197,7 +202,7 @@ def sync_jobs(scheduler: BaseScheduler, cfg: dict[str, dict[str, Any]], runner: 
             continue
         scheduler.modify_job(spec.id, args=args, name=spec.description, coalesce=True,
                              misfire_grace_time=misfire_grace(cfg), max_instances=1)
-        if str(job.trigger) != str(spec.trigger):
+        if _trigger_key(job.trigger) != _trigger_key(spec.trigger):
             log.info("job %s: timetable changed from %s to %s", spec.id, job.trigger, spec.trigger)
             scheduler.reschedule_job(spec.id, trigger=spec.trigger)
 

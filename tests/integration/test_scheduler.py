@@ -403,6 +403,29 @@ def test_a_leader_that_lost_its_lease_stops_firing(factory, world) -> None:  # t
         b.stop()
 
 
+def test_a_changed_timetable_reschedules_only_what_changed(factory, world) -> None:  # type: ignore[no-untyped-def]
+    engine = _clear_jobstore(factory)
+    cfg = _cfg()
+    ttl = timedelta(minutes=2)
+    first = LeadingScheduler(cfg, SweepRunner(factory, SETTINGS, lease_ttl=ttl, holder="x"), engine)
+    assert first.step()
+    first.scheduler.pause()  # type: ignore[union-attr]
+    past = datetime.now(UTC) - timedelta(hours=3)
+    for job_id in ("weekly", "monthly"):
+        first.scheduler.modify_job(job_id, next_run_time=past)  # type: ignore[union-attr]
+    first.stop()
+    cfg["scheduler"]["weekly_at"] = "08:30"  # the operator moved the weekly reminder
+    second = LeadingScheduler(cfg, SweepRunner(factory, SETTINGS, lease_ttl=ttl, holder="y"), engine)
+    try:
+        second.step()
+        assert second.scheduler is not None
+        weekly = second.scheduler.get_job("weekly")
+        assert "minute='30'" in str(weekly.trigger) and weekly.next_run_time > datetime.now(UTC)
+        assert weekly.args[0] == "y"  # every stored job now runs through this scheduler
+    finally:
+        second.stop()
+
+
 def test_the_job_store_table_is_apschedulers_not_alembics(empty_engine) -> None:  # type: ignore[no-untyped-def]
     """APScheduler creates ``apscheduler_jobs`` itself; migrations neither create nor drop it."""
     from alembic.autogenerate import compare_metadata
@@ -432,6 +455,18 @@ def test_cli_status_commands(app: Flask) -> None:
                                   attempts=6, next_attempt_at=L(2026, 11, 24), created_at=L(2026, 11, 24),
                                   last_error="WeChat refused"))
         session.commit()
+    # Once a scheduler has led, the stored next runs are shown; a missed one is flagged.
+    engine = _clear_jobstore(app.extensions["session_factory"])
+    leader = LeadingScheduler(app.config["HAZARDBOT"], SweepRunner(
+        app.extensions["session_factory"], SETTINGS, lease_ttl=timedelta(minutes=2), holder="cli"), engine)
+    assert leader.step()
+    leader.scheduler.pause()  # type: ignore[union-attr]
+    leader.scheduler.modify_job("monthly", next_run_time=datetime.now(UTC) - timedelta(days=1))  # type: ignore[union-attr]
+    leader.stop()
+    out = runner.invoke(args=["scheduler", "status"])
+    assert "job store: empty" not in out.output and "lease: expired by cli" in out.output
+    [monthly] = [line for line in out.output.splitlines() if line.startswith("monthly")]
+    assert "missed: runs once" in monthly
     out = runner.invoke(args=["outbox", "status"])
     assert out.exit_code == 0, out.output
     assert "pending  1" in out.output and "failed   1" in out.output and "WeChat refused" in out.output
