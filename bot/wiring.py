@@ -84,7 +84,9 @@ def delivery_policy(cfg: dict[str, Any]) -> DeliveryPolicy:
     return DeliveryPolicy(
         windowed=not cfg["app"]["dev_mode"],
         service_window=timedelta(hours=out["service_window_hours"]),
+        window_quota=out["service_window_max_messages"],
         template_id=out["template_id"],
+        templates={kind: tid for kind, tid in cfg["templates"].items() if tid},
         quiet_start=parse_hhmm(out["quiet_start"], "outbox.quiet_start") if out["quiet_start"] else None,
         quiet_end=parse_hhmm(out["quiet_end"], "outbox.quiet_end") if out["quiet_end"] else None,
         quiet_kinds=QUIET_KINDS,

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from bot.config import load_config
 from bot.db import make_engine
+from bot.migrate import include_object
 from bot.models import Base
 
 config = context.config
@@ -19,6 +20,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters by copying tables
         compare_type=True,
+        include_object=include_object,  # APScheduler's own table is not ours to migrate
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -17,28 +20,38 @@ outbox_cli = AppGroup("outbox", help="Outgoing messages.")
 @scheduler_cli.command("run")
 def scheduler_run() -> None:
     """Run the scheduler until interrupted (one per deployment; a second one stands by)."""
-    from scheduler.runner import build_scheduler, make_runner
+    from scheduler.leader import LeadingScheduler
+    from scheduler.runner import make_runner
 
     runner = make_runner(current_app)
-    scheduler = build_scheduler(current_app.config["HAZARDBOT"], runner, blocking=True)
-    click.echo(f"scheduler {runner.holder} running; Ctrl-C to stop")
+    leader = LeadingScheduler(current_app.config["HAZARDBOT"], runner, current_app.extensions["engine"])
+    click.echo(f"scheduler {runner.holder} running (standing by while another holds the lease); "
+               "Ctrl-C to stop")
+    # A stop from a process manager (make run, systemd) hands the lease over at once too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        scheduler.start()
+        leader.run_forever()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        runner.release()
+        leader.stop()
 
 
 @scheduler_cli.command("status")
 def scheduler_status() -> None:
     """List the jobs with their next run, and who holds the lease."""
     from bot.services.leases import holder_of
-    from scheduler.runner import LEASE_NAME, next_runs
+    from scheduler.runner import LEASE_NAME, next_runs, stored_next_runs
 
     now = utcnow()
+    stored = stored_next_runs(current_app.extensions["engine"])
+    if not stored:
+        click.echo("job store: empty (no scheduler has led yet); next runs from the timetable")
     for spec, at in next_runs(current_app.config["HAZARDBOT"], now):
-        click.echo(f"{spec.id:<18} next {format_local(at) if at else '-':<16}  {spec.description}")
+        if spec.id in stored:  # what the leading scheduler will do (a past time: a missed run)
+            at = stored[spec.id]
+        late = " (missed: runs once when a scheduler leads)" if at is not None and at < now else ""
+        click.echo(f"{spec.id:<18} next {format_local(at) if at else '-':<16}  {spec.description}{late}")
     with session_factory()() as session:
         lease = holder_of(session, LEASE_NAME)
         if lease is None:

@@ -5,14 +5,16 @@ gunicorn workers (DESIGN.md §7). Jobs contain no rules: each opens a session, t
 renews the lease, calls a sweep from ``bot.services.reminders`` with ``now`` and commits;
 the worker (``flask worker run``) delivers what the sweeps queued.
 
-Missed runs: the job store is in memory (never shared between two schedulers), so what a
-stopped scheduler missed is caught up by running every sweep once at start-up; the sweeps
-themselves send a missed period reminder within ``catchup_hours``, keyed so it goes once.
-While the process lives, ``misfire_grace_time`` is large and ``coalesce`` is on: a run
-missed while the machine slept or a job overran runs once, not once per missed slot.
+Job store: APScheduler's ``SQLAlchemyJobStore`` in our database (table ``apscheduler_jobs``,
+which APScheduler creates and owns; Alembic leaves it alone, see ``bot.migrate``). Every job
+coalesces and, by default, has no misfire limit: a job whose stored next run passed while no
+scheduler ran runs once when one comes back, not once per missed slot, and the sweeps decide
+what is still worth sending (``catchup_hours``), keyed so it goes once.
 
-Two schedulers started together: only the holder of the ``scheduler`` lease runs sweeps;
-the other stands by and takes over when the lease expires. Even if both ran a sweep, the
+Two schedulers started together: APScheduler's job store must never be worked by two
+schedulers at once (DESIGN.md §7), so only the holder of the ``scheduler`` lease starts
+APScheduler at all (``scheduler.leader``); the other stands by and takes over when the lease
+expires. Every sweep checks the lease again before it runs, and even if two ran a sweep, the
 outbox keys would keep every message single.
 """
 
@@ -24,16 +26,18 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import leases, reminders
@@ -48,7 +52,7 @@ LEASE_NAME = "scheduler"
 @dataclass(frozen=True)
 class JobSpec:
     id: str
-    sweep: str | None  # a key of reminders.SWEEPS; None for the lease heartbeat
+    sweep: str  # a key of reminders.SWEEPS
     trigger: BaseTrigger
     description: str
 
@@ -68,11 +72,9 @@ def job_specs(cfg: dict[str, dict[str, Any]]) -> list[JobSpec]:
         JobSpec("acknowledgements", "acknowledgements",
                 IntervalTrigger(minutes=s["ack_sweep_minutes"], timezone=tz), "受理超时提醒与升级"),
         JobSpec("weekly", "weekly", daily("weekly_at"), "周调度统计表提醒"),
-        JobSpec("weekly_overdue", "weekly_overdue", daily("weekly_overdue_at"), "周调度统计表逾期（待接入）"),
+        JobSpec("weekly_overdue", "weekly_overdue", daily("weekly_overdue_at"), "周调度统计表逾期提醒"),
         JobSpec("monthly", "monthly", daily("daily_at"), "专项行动月度进展提醒"),
         JobSpec("inspections", "inspections", daily("daily_at"), "主要负责人检查提醒"),
-        JobSpec("lease", None, IntervalTrigger(seconds=max(1, s["lease_seconds"] // 3), timezone=tz),
-                "调度租约续期"),
     ]
 
 
@@ -122,37 +124,87 @@ class SweepRunner:
             leases.release(session, LEASE_NAME, self.holder)
 
 
+JOBSTORE_TABLE = "apscheduler_jobs"
+# The runners of this process by holder: a stored job names its runner by holder (a job's
+# function must be importable by reference to live in the database job store).
+_RUNNERS: dict[str, SweepRunner] = {}
+
+
+def run_sweep_job(holder: str, name: str) -> int | None:
+    """What a stored job calls: sweep ``name`` through the runner of scheduler ``holder``."""
+    runner = _RUNNERS.get(holder)
+    if runner is None:  # a job written by a scheduler that no longer runs in this process
+        log.warning("job %s names scheduler %s, which is not running here; skipped", name, holder)
+        return None
+    return runner.run(name)
+
+
+def register(runner: SweepRunner) -> None:
+    _RUNNERS[runner.holder] = runner
+
+
+def misfire_grace(cfg: dict[str, dict[str, Any]]) -> int | None:
+    """``scheduler.misfire_grace_seconds``; 0 means no limit (the sweeps' own catch-up window
+    decides what is still worth sending, so a missed run should always run, once)."""
+    seconds = int(cfg["scheduler"]["misfire_grace_seconds"])
+    return seconds or None
+
+
 def build_scheduler(
     cfg: dict[str, dict[str, Any]],
     runner: SweepRunner,
     *,
+    engine: Engine | None = None,
     blocking: bool = False,
-    catch_up: bool = True,
 ) -> BaseScheduler:
-    """A scheduler with the timetable's jobs; with ``catch_up`` every sweep also runs once
-    right after start (whatever was missed while no scheduler ran)."""
+    """An APScheduler (not started) whose job store is table ``apscheduler_jobs`` in our
+    database (``engine``; in memory without one). Jobs are put in by ``sync_jobs`` once it
+    runs: adding them here would replace the stored next run times and lose missed runs.
+
+    Every job coalesces and has the configured misfire grace: a job missed while no scheduler
+    ran (its stored next run time is past) runs once when one comes back, not once per
+    missed slot.
+    """
     tz = ZoneInfo(cfg["app"]["timezone"])
     cls = BlockingScheduler if blocking else BackgroundScheduler
-    scheduler: BaseScheduler = cls(
+    stores: dict[str, Any] = {}
+    if engine is not None:
+        stores["default"] = SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)
+    register(runner)
+    return cls(
         timezone=tz,
-        job_defaults={
-            "coalesce": True,
-            "misfire_grace_time": cfg["scheduler"]["misfire_grace_seconds"],
-            "max_instances": 1,
-        },
+        jobstores=stores,
+        job_defaults={"coalesce": True, "misfire_grace_time": misfire_grace(cfg), "max_instances": 1},
     )
-    start = datetime.now(tz)
-    for spec in job_specs(cfg):
-        func: Callable[..., Any]
-        args: list[Any]
-        if spec.sweep is None:
-            func, args = runner.renew, []
-        else:
-            func, args = runner.run, [spec.sweep]
-        extra: dict[str, Any] = {"next_run_time": start} if catch_up else {}
-        scheduler.add_job(func, spec.trigger, args=args, id=spec.id, name=spec.description,
-                          replace_existing=True, **extra)
-    return scheduler
+
+
+def _trigger_key(trigger: BaseTrigger) -> tuple[str, str]:
+    """What makes two triggers the same timetable (their text omits the time zone)."""
+    return str(trigger), str(getattr(trigger, "timezone", ""))
+
+
+def sync_jobs(scheduler: BaseScheduler, cfg: dict[str, dict[str, Any]], runner: SweepRunner) -> None:
+    """Make the (started, possibly paused) scheduler's stored jobs match the timetable.
+
+    A stored job whose trigger is unchanged keeps its next run time (a past one is a missed
+    run: it runs once); only its runner is rewritten to this scheduler's. A changed trigger
+    is rescheduled from now; a job no longer in the timetable is removed.
+    """
+    specs = {spec.id: spec for spec in job_specs(cfg)}
+    for job in scheduler.get_jobs():
+        if job.id not in specs:
+            scheduler.remove_job(job.id)
+    for spec in specs.values():
+        args = [runner.holder, spec.sweep]
+        job = scheduler.get_job(spec.id)
+        if job is None:
+            scheduler.add_job(run_sweep_job, spec.trigger, args=args, id=spec.id, name=spec.description)
+            continue
+        scheduler.modify_job(spec.id, args=args, name=spec.description, coalesce=True,
+                             misfire_grace_time=misfire_grace(cfg), max_instances=1)
+        if _trigger_key(job.trigger) != _trigger_key(spec.trigger):
+            log.info("job %s: timetable changed from %s to %s", spec.id, job.trigger, spec.trigger)
+            scheduler.reschedule_job(spec.id, trigger=spec.trigger)
 
 
 def make_runner(app: Any, **kw: Any) -> SweepRunner:
@@ -170,3 +222,14 @@ def next_runs(cfg: dict[str, dict[str, Any]], now: datetime) -> list[tuple[JobSp
     tz = ZoneInfo(cfg["app"]["timezone"])
     here = now.astimezone(tz)
     return [(spec, spec.trigger.get_next_fire_time(None, here)) for spec in job_specs(cfg)]
+
+
+def stored_next_runs(engine: Engine) -> dict[str, datetime | None]:
+    """Each stored job's next run as the database job store holds it (empty before the
+    first scheduler led); read directly, so looking never creates the table."""
+    if not inspect(engine).has_table(JOBSTORE_TABLE):
+        return {}
+    table = SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE).jobs_t
+    with engine.connect() as conn:
+        rows = conn.execute(select(table.c.id, table.c.next_run_time)).all()
+    return {job_id: datetime.fromtimestamp(ts, UTC) if ts is not None else None for job_id, ts in rows}

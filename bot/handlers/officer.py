@@ -59,7 +59,9 @@ def run_command(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
         command = parse_command(msg.text, today=port.today())
     except CommandError as exc:
         return str(exc)
-    if command.verb in _MANAGER_FLOWS and role != "manager":
+    # Officers too: for an enterprise with no bound manager they file on its behalf (the
+    # service refuses them where a manager is bound).
+    if command.verb in _MANAGER_FLOWS and role not in ("manager", "officer"):
         return texts.MANAGER_ONLY
     number = command.number
     if number is None and command.verb not in _NO_NUMBER:

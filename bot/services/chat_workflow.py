@@ -18,7 +18,6 @@ from bot.services import bindings, lifecycle, notifications, penalties, rectific
 from bot.services import workflow_texts as T
 from bot.services.clock import local
 from bot.services.lifecycle import PenaltyDraft, PlanDraft, ReporterView, WorkflowError, WorkflowSettings
-from bot.services.workflow_common import Party, load_for_step
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +111,11 @@ class WorkflowChat:
     # --- enterprise managers -------------------------------------------------------------------
 
     def plan_target(self, number: str, flow: str) -> PlanTarget:
-        """The hazard, if the manager may file its plan (or proof) now: the same checks as the
-        step itself, so a wrong number is refused before the questions, in the same words."""
-        hazard = load_for_step(self.session, number, actor=self.user, step=flow, party=Party.MANAGER,
-                               states=("rectifying",), lock=False)
+        """The hazard, if the manager (or an officer on behalf of an enterprise with no manager)
+        may file its plan (or proof) now: the same checks as the step itself, so a wrong
+        number is refused before the questions, in the same words."""
+        hazard, on_behalf = rectification.load_target(self.session, number, actor=self.user, step=flow,
+                                                      lock=False)
         if flow == "proof" and rectification.plan_of(self.session, hazard) is None:
             raise WorkflowError(T.PLAN_REQUIRED)
         # The manager must not learn the reporter from the description either.
@@ -123,7 +123,10 @@ class WorkflowChat:
         if len(description) > _LABEL_CHARS:
             description = description[:_LABEL_CHARS] + "…"
         level = T.LEVEL_NAMES.get(hazard.level or "", "")
-        return PlanTarget(hazard.number, f"{hazard.number}（{level}）{description}", hazard.deadline)
+        label = f"{hazard.number}（{level}）{description}"
+        if on_behalf:
+            label = T.ON_BEHALF_LABEL.format(label=label, enterprise=hazard.enterprise_name)
+        return PlanTarget(hazard.number, label, rectification.officer_limit(self.session, hazard))
 
     def submit_plan(self, number: str, plan: PlanDraft) -> Outcome:
         return _outcome(lifecycle.submit_plan(self.session, number, actor=self.user, plan=plan, now=self.now))

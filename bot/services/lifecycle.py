@@ -199,13 +199,16 @@ def verify(
     session: Session, number: str, *, actor: User, now: datetime,
     settings: WorkflowSettings = DEFAULT_SETTINGS,
 ) -> Hazard:
-    """验收 / 销号: awaiting_verification → closed, closed_at = now. Tells the named reporter
-    and the managers. For a major hazard from worker_report/public_report with a named
-    reporter, opens a RewardCase (rewards.open_case) and tells the reporter how to claim."""
+    """验收 / 销号: awaiting_verification → closed, closed_at = now. Tells the named reporter,
+    the managers, and the named reporters of the reports merged into it. For a major hazard
+    from worker_report/public_report with a named reporter, opens a RewardCase
+    (rewards.open_case) and tells the reporter how to claim."""
     hazard = _officer_step(session, number, actor, "close", ("awaiting_verification",))
     hazard.closed_at = now
     record_event(session, hazard, action="close", to_state="closed", actor=actor, now=now)
-    notifications.closed(session, hazard, unit=unit_name(session, actor.region_code), now=now)
+    unit = unit_name(session, actor.region_code)
+    notifications.closed(session, hazard, unit=unit, now=now)
+    notifications.merged_target_closed(session, hazard, unit=unit, now=now)
     rewards.open_case(session, hazard, now=now, settings=settings.rewards)
     return hazard
 

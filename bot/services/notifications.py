@@ -267,6 +267,30 @@ def closed(session: Session, hazard: Hazard, *, unit: str, now: datetime) -> Non
         number=hazard.number, enterprise=hazard.enterprise_name))
 
 
+def merged_target_closed(session: Session, target: Hazard, *, unit: str, now: datetime) -> None:
+    """The target of merges was closed: the named reporters of every report merged into it
+    (directly, or into one merged into it in turn) are told, once each."""
+    seen = {target.number}
+    queue = [target.number]
+    while queue:
+        into = queue.pop()
+        for hazard in session.scalars(
+            select(Hazard)
+            .join(HazardEvent, HazardEvent.hazard_id == Hazard.id)
+            .where(Hazard.state == "merged", HazardEvent.action == "merge",
+                   HazardEvent.note == T.NOTE_MERGED_INTO.format(into=into))
+            .order_by(Hazard.id)
+        ):
+            if hazard.number in seen:
+                continue
+            seen.add(hazard.number)
+            queue.append(hazard.number)
+            _to_reporter(session, hazard, action="merged_close", now=now,
+                         text=T.MERGED_CLOSED_FOR_REPORTER.format(
+                             number=hazard.number, enterprise=hazard.enterprise_name,
+                             into=target.number, unit=unit))
+
+
 def merged(session: Session, hazard: Hazard, *, into: str, now: datetime) -> None:
     _to_reporter(session, hazard, action="merge", now=now, text=T.MERGED_FOR_REPORTER.format(
         number=hazard.number, enterprise=hazard.enterprise_name, into=into))

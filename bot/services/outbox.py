@@ -4,18 +4,20 @@ A message is queued in the same transaction as the change that causes it, under 
 key, so a rollback sends nothing and a retry, a restart or a second worker never sends twice.
 
 With a ``DeliveryPolicy`` (live WeChat) the sender picks the channel WeChat allows: a
-customer-service message while the user wrote within the service window (48 h), otherwise a
-template message (or, with no template configured, the message fails with that reason); and
+customer-service message while the user wrote within the service window (48 h) and fewer than
+its quota (5) went out since, otherwise a template message, with the template configured for the
+message's kind (or, with none configured, the message fails with that reason); and
 reminders of a "quiet" kind wait out the night.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,7 +27,8 @@ from bot.services.ports import DeliveryError, Messenger
 
 log = logging.getLogger(__name__)
 
-NO_TEMPLATE = "outside the customer-service window and no template id configured (outbox.template_id)"
+NO_TEMPLATE = ("outside the customer-service window (or past its quota) and no template id configured "
+               "(templates.<kind> or outbox.template_id)")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,10 @@ class DeliveryPolicy:
 
     windowed: bool = False  # live WeChat: customer-service messages only within the window
     service_window: timedelta = timedelta(hours=48)
-    template_id: str = ""
+    window_quota: int = 5  # customer-service messages per user after his last message
+    template_id: str = ""  # the fallback template
+    templates: Mapping[str, str] = field(default_factory=dict)  # kind → template id
+    text_channel: str = "wechat"  # the channel name customer-service messages are marked with
     quiet_start: time | None = None
     quiet_end: time | None = None
     quiet_kinds: frozenset[str] = field(default_factory=frozenset)
@@ -54,14 +60,30 @@ class DeliveryPolicy:
             day += timedelta(days=1)
         return datetime.combine(day, end, tzinfo=local_tz()).astimezone(UTC)
 
-    def route(self, session: Session, openid: str, now: datetime) -> str:
-        """``text`` (customer service / dev inbox), ``template``, or ``none``."""
+    def template_for(self, kind: str) -> str:
+        """The template id for messages of ``kind``: its own, else the fallback."""
+        return self.templates.get(kind) or self.template_id
+
+    def route(self, session: Session, openid: str, now: datetime, kind: str = "") -> str:
+        """``text`` (customer service / dev inbox), ``template``, or ``none``.
+
+        WeChat allows customer-service messages only within ``service_window`` of the user's
+        last message, and only ``window_quota`` of them in that time (DESIGN.md §7); past
+        either limit a template message goes instead. The quota is counted from the outbox:
+        the customer-service messages marked sent since his last message.
+        """
         if not self.windowed:
             return "text"
         last = session.scalar(select(User.last_inbound_at).where(User.openid == openid))
         if last is not None and now - last < self.service_window:
-            return "text"
-        return "template" if self.template_id else "none"
+            used = session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(
+                    OutboxMessage.openid == openid, OutboxMessage.status == "sent",
+                    OutboxMessage.channel == self.text_channel, OutboxMessage.sent_at >= last)
+            ) or 0
+            if used < self.window_quota:
+                return "text"
+        return "template" if self.template_for(kind) else "none"
 
 
 def queue_message(
@@ -144,7 +166,7 @@ def _deliver_one(
         message = session.get(OutboxMessage, message_id)
         if message is not None:
             session.expunge(message)  # read after the session ends, whatever expire_on_commit
-        route = policy.route(session, message.openid, now) if message is not None else "none"
+        route = policy.route(session, message.openid, now, message.kind) if message is not None else "none"
         session.commit()
     if not claimed or message is None:
         return False
@@ -159,7 +181,8 @@ def _deliver_one(
     # Sent outside any transaction: a slow WeChat must not hold the database.
     try:
         if route == "template":
-            messenger.send_template(message.openid, policy.template_id, message.text)  # type: ignore[attr-defined]
+            messenger.send_template(message.openid, policy.template_for(message.kind),  # type: ignore[attr-defined]
+                                    message.text)
             channel = f"{messenger.channel}_tpl"
         else:
             messenger.send_text(message.openid, message.text)

@@ -15,8 +15,11 @@ Timing rules (local time, ``app.timezone``):
   per deadline; ``overdue_city_days``: the city officers.
 - Acknowledgement: a report still ``submitted`` at its ``ack_due_at`` is sent again to the
   officers it went to; ``ack_escalate_hours`` later, to the city officers.
-- Weekly (``weekly_day`` at ``weekly_at``): every county and city officer gets the 周调度统计表
-  reminder with draft counts for his jurisdiction, due at ``weekly_overdue_at``.
+- Weekly (``weekly_day`` at ``weekly_at``): every county and city officer whose region reports
+  for a running weekly campaign (``Campaign``) gets the 周调度统计表 reminder with the draft
+  figures of ``bot.services.stats``, due at ``weekly_overdue_at``, unless his region already
+  confirmed the week's table; at ``weekly_overdue_at`` those whose region has still not
+  confirmed it (``WeeklyReport.confirmed_at``) get an overdue note.
 - Monthly (day ``monthly_day``, the last day of a shorter month): campaign progress reminder
   to officers. Quarterly (day ``inspection_day`` of January, April, July, October; every month
   for metal smelting enterprises): the principals' inspection reminder to managers.
@@ -39,10 +42,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Enterprise, Hazard, User
+from bot.models import Campaign, Enterprise, Hazard, OutboxMessage, Region, User
+from bot.services import campaigns, stats
 from bot.services import workflow_texts as WT
 from bot.services.clock import format_local, local, local_tz
-from bot.services.jurisdiction import jurisdiction_codes
+from bot.services.jurisdiction import is_within, jurisdiction_codes
 from bot.services.notifications import city_code_of, new_report_officers, officers_at, scrub
 from bot.services.outbox import queue_message
 from bot.services.workdays import is_workday, on_or_before_workday
@@ -56,12 +60,13 @@ OVERDUE_CITY = "overdue_city"
 ACK_OVERDUE = "ack_overdue"
 ACK_ESCALATE = "ack_escalate"
 WEEKLY_STATS = "weekly_stats"
+WEEKLY_OVERDUE = "weekly_overdue"
 CAMPAIGN = "campaign"
 INSPECTION = "inspection"
 # Scheduled reminders wait out the quiet hours; workflow messages (a new report…) do not.
 QUIET_KINDS = frozenset({
     DEADLINE_NUDGE, DEADLINE_OVERDUE, OVERDUE_COUNTY, OVERDUE_CITY, ACK_OVERDUE, ACK_ESCALATE,
-    WEEKLY_STATS, CAMPAIGN, INSPECTION,
+    WEEKLY_STATS, WEEKLY_OVERDUE, CAMPAIGN, INSPECTION,
 })
 
 NUDGE_DAYS = (3, 1, 0)
@@ -95,9 +100,16 @@ T_ACK_ESCALATE = (
 )
 T_WEEKLY = (
     "【周调度统计表】请于{due}前报送本周《周调度统计表》。\n"
-    "本辖区隐患统计（草稿，截至{at}）：\n{counts}\n整改逾期：{overdue}项"
+    "以下为本辖区统计草稿（截至{at}）：\n{campaigns}\n整改逾期隐患：{overdue}项"
 )
-T_WEEKLY_NONE = "暂无隐患记录"
+T_WEEKLY_CAMPAIGN = (
+    "{name}（{week}，累计）：检查企业{enterprises}家；一般隐患{general_found}项、已整改{general_fixed}项；"
+    "重大隐患{major_found}项、已整改{major_fixed}项"
+)
+T_WEEKLY_OVERDUE = (
+    "【周调度统计表逾期】{name}{week}的《周调度统计表》应于{due}前报送，"
+    "{region}尚未确认报送，请尽快核对并确认报送。"
+)
 T_CAMPAIGN = "【专项行动进展】请于本月{day}日前报送{month}月专项整治行动进展情况。"
 T_INSPECTION_Q = (
     "【主要负责人检查提醒】请{enterprise}主要负责人于本季度内组织开展安全生产检查，"
@@ -204,6 +216,10 @@ def _send(session: Session, users: Iterable[User], *, key: str, kind: str, text:
         if queue_message(session, key=f"{key}:{user.id}", openid=user.openid, kind=kind, text=text, now=now):
             queued += 1
     return queued
+
+
+def _queued(session: Session, key: str) -> bool:
+    return session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None
 
 
 def _managers_by_enterprise(session: Session, enterprise_ids: set[int]) -> dict[int, list[User]]:
@@ -341,63 +357,87 @@ def _officers(session: Session, roles: Iterable[str]) -> list[User]:
     ))
 
 
-def draft_counts(session: Session, region_code: str, *, today: date) -> tuple[str, int]:
-    """Hazards in the jurisdiction by state and level, and how many are overdue (a simple
-    aggregate until the statistics module provides the real 周调度统计表)."""
+def overdue_count(session: Session, region_code: str, *, today: date) -> int:
+    """Rectifying hazards past their deadline in the jurisdiction (for the weekly note)."""
     codes = jurisdiction_codes(session, region_code)
     if not codes:
-        return T_WEEKLY_NONE, 0
-    rows = session.execute(
-        select(Hazard.state, Hazard.level, func.count())
-        .where(Hazard.region_code.in_(codes))
-        .group_by(Hazard.state, Hazard.level)
-    ).all()
-    by_state: dict[str, int] = defaultdict(int)
-    major: dict[str, int] = defaultdict(int)
-    for state, level, count in rows:
-        by_state[state] += count
-        if level == "major":
-            major[state] += count
-    overdue = session.scalar(
+        return 0
+    return session.scalar(
         select(func.count()).select_from(Hazard)
         .where(Hazard.region_code.in_(codes), Hazard.state == "rectifying", Hazard.deadline < today)
     ) or 0
-    parts = [
-        f"{WT.STATE_NAMES.get(state, state)}{by_state[state]}项"
-        + (f"（重大{major[state]}项）" if major[state] else "")
-        for state in WT.STATE_NAMES if by_state.get(state)
-    ]
-    return ("，".join(parts) or T_WEEKLY_NONE), overdue
+
+
+def _weekly_days(now: datetime, settings: ReminderSettings, at: time) -> Iterable[tuple[date, date]]:
+    """(nominal weekly day, day it goes out) for the weeks whose reminder at ``at`` is due
+    now or was missed within the catch-up window (a stale week's table is moot)."""
+    today = local(now).date()
+    this = today - timedelta(days=(today.weekday() - settings.weekly_day) % 7)
+    for day in (this - timedelta(days=7), this, this + timedelta(days=7)):
+        sent_on = _effective(day, settings)
+        week_end = _at(day + timedelta(days=7 - day.weekday()), time(0))
+        if _in_window(_at(sent_on, at), now, settings) and now < week_end:
+            yield day, sent_on
+
+
+def _weekly_campaigns(session: Session, officer: User, day: date) -> list[Campaign]:
+    """The weekly campaigns running on ``day`` that the officer's region reports for."""
+    assert officer.region_code is not None
+    return [c for c in campaigns.active_campaigns(session, _at(day, time(12)))
+            if is_within(session, c.region_code, officer.region_code)]
 
 
 def sweep_weekly(session: Session, *, now: datetime, settings: ReminderSettings) -> int:
-    """The 周调度统计表 reminder with draft counts, once per officer and week."""
-    today = local(now).date()
-    this = today - timedelta(days=(today.weekday() - settings.weekly_day) % 7)
+    """The 周调度统计表 reminder with the draft figures (bot.services.stats), once per officer
+    and week, to county and city officers whose region reports for a running weekly campaign
+    and has not yet confirmed that week's table."""
     queued = 0
-    for day in (this - timedelta(days=7), this, this + timedelta(days=7)):
-        sent_on = _effective(day, settings)
-        due_at = _at(sent_on, settings.weekly_at)
-        week_end = _at(day + timedelta(days=7 - day.weekday()), time(0))  # a stale week's table is moot
-        if not (_in_window(due_at, now, settings) and now < week_end):
-            continue
+    for day, sent_on in _weekly_days(now, settings, settings.weekly_at):
         due = f"{sent_on.month}月{sent_on.day}日{settings.weekly_overdue_at.strftime('%H:%M')}"
+        week = stats.week_of(_at(day, time(12)))
+        key = f"weekly:{day.isoformat()}"
         for officer in _officers(session, OFFICERS):
             assert officer.region_code is not None
-            counts, overdue = draft_counts(session, officer.region_code, today=today)
-            text = T_WEEKLY.format(due=due, at=format_local(now), counts=counts, overdue=overdue)
-            queued += _send(session, [officer], key=f"weekly:{day.isoformat()}", kind=WEEKLY_STATS,
+            if _queued(session, f"{key}:{officer.id}"):  # figures are dear: not again in a catch-up
+                continue
+            running = {c.id for c in _weekly_campaigns(session, officer, day)}
+            if not running:
+                continue
+            lines = [
+                T_WEEKLY_CAMPAIGN.format(name=d.campaign_name, **{
+                    k: getattr(d, k) for k in ("week", "enterprises", "general_found", "general_fixed",
+                                               "major_found", "major_fixed")})
+                for d in campaigns.draft_counts(session, officer.region_code, _at(day, time(12)))
+                if d.campaign_id in running and d.status != "confirmed" and d.week == week
+            ]
+            if not lines:  # every table already confirmed
+                continue
+            overdue = overdue_count(session, officer.region_code, today=local(now).date())
+            text = T_WEEKLY.format(due=due, at=format_local(now), campaigns="\n".join(lines), overdue=overdue)
+            queued += _send(session, [officer], key=key, kind=WEEKLY_STATS,
                             text=text, now=now)
     return queued
 
 
 def sweep_weekly_overdue(session: Session, *, now: datetime, settings: ReminderSettings) -> int:
-    """Friday 12:00: remind officers who have not confirmed the 周调度统计表.
-
-    A hook, deliberately a no-op: nothing records a confirmation yet (the statistics issue
-    adds the table). It must then queue under ``weekly_overdue:<friday>:<user>`` keys.
-    """
-    return 0
+    """Friday 12:00: an overdue note to the officers whose region has not confirmed the week's
+    周调度统计表 (WeeklyReport) of a running weekly campaign, once per campaign and week."""
+    queued = 0
+    for day, sent_on in _weekly_days(now, settings, settings.weekly_overdue_at):
+        due = f"{sent_on.month}月{sent_on.day}日{settings.weekly_overdue_at.strftime('%H:%M')}"
+        week = stats.week_of(_at(day, time(12)))
+        for officer in _officers(session, OFFICERS):
+            assert officer.region_code is not None
+            for campaign in _weekly_campaigns(session, officer, day):
+                report = campaigns.get_report(session, campaign, officer.region_code, week)
+                if report is not None and report.confirmed_at is not None:
+                    continue
+                region = session.get(Region, officer.region_code)
+                text = T_WEEKLY_OVERDUE.format(name=campaign.name, week=week, due=due,
+                                               region=region.name if region else "本辖区")
+                queued += _send(session, [officer], key=f"weekly_overdue:{day.isoformat()}:{campaign.id}",
+                                kind=WEEKLY_OVERDUE, text=text, now=now)
+    return queued
 
 
 def sweep_monthly(session: Session, *, now: datetime, settings: ReminderSettings) -> int:

@@ -62,6 +62,10 @@ NOT_FOUND = "没有找到编号为 {number} 的隐患，或您无权处理。"
 WRONG_STATE = "该隐患当前状态为“{state}”，不能{step}。"
 OFFICERS_ONLY = "“{step}”只能由监管部门办理。"
 MANAGERS_ONLY = "“{step}”由企业安全管理人员提交。"
+MANAGERS_ONLY_BOUND = (
+    "该企业已绑定安全管理人员，“{step}”应由企业提交；"
+    "只有尚未登记或未绑定安全管理人员的企业，才可由监管人员代为填报。"
+)
 TEXT_REQUIRED = "请写明{what}。"
 TEXT_TOO_LONG = "{what}太长了（{length} 字），请精简到 {max} 字以内。"
 BAD_LEVEL = "隐患等级只能是“一般”或“重大”。"
@@ -166,6 +170,10 @@ CLOSED_FOR_REPORTER = (
     "您报告的隐患（编号 {number}，{enterprise}）已整改完毕，经{unit}验收销号。"
     "感谢您对安全生产工作的支持！"
 )
+MERGED_CLOSED_FOR_REPORTER = (
+    "您报告的隐患（编号 {number}，{enterprise}）已并入编号 {into} 处理，该隐患已整改完毕，"
+    "经{unit}验收销号。感谢您对安全生产工作的支持！"
+)
 MERGED_FOR_REPORTER = (
     "您报告的隐患（编号 {number}，{enterprise}）与编号 {into} 的报告为同一问题，已合并处理。"
     "感谢您的报告！"
@@ -187,6 +195,8 @@ NOTE_MERGED_INTO = "合并至 {into}"
 NOTE_MERGED_FROM = "合并了 {number}"
 NOTE_SUPERVISION_LIFTED = "改定为一般隐患，解除挂牌督办（{unit}）"
 NOTE_PLAN = "责任人：{person}；资金：{funds} 万元；时限：{deadline}"
+NOTE_ON_BEHALF = "代企业填报："
+ON_BEHALF_LABEL = "{label}\n（{enterprise}未绑定安全管理人员，由您代企业填报，记入处理记录）"
 NOTE_REWARD = "奖励 {amount} 元"
 REWARD_BASIS_FINES = "罚款合计 {fines} 万元 × {rate}% = {raw} 元"
 REWARD_BASIS_NO_FINE = "未记录罚款"

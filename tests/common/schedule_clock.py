@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import OutboxMessage
+from bot.models import Campaign, OutboxMessage
 from bot.services import reminders
 from bot.services.reminders import ReminderSettings
 
@@ -50,3 +50,17 @@ def rows(factory: sessionmaker[Session], *kinds: str) -> list[OutboxMessage]:
 
 def local_day(dt: datetime) -> date:
     return dt.astimezone(LOCAL).date()
+
+
+def weekly_campaign(factory: sessionmaker[Session], starts: date, ends: date, *, region: str = "140000",
+                    doc: str = "晋应急发〔2026〕1号") -> int:
+    """A province-wide weekly campaign (周调度, Friday) running from ``starts`` to ``ends``."""
+    with factory() as session:
+        campaign = Campaign(
+            doc_number=doc, name="冶金工贸行业隐患排查整治专项行动", region_code=region,
+            starts_on=starts, ends_on=ends, cadence="weekly", due_weekday=4, due_time="12:00",
+            form="weekly_dispatch", created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        session.add(campaign)
+        session.commit()
+        return campaign.id

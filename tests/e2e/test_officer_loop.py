@@ -138,7 +138,7 @@ def test_report_to_closing_in_chat(live: LiveServer, peer: WeChatPeer, fake_wech
     assert hazard.state == "closed" and hazard.closed_at is not None
     assert (hazard.level, hazard.basis) == ("major", "第四条第（一）项")
     assert hazard.possibly_major and hazard.source == "public_report"
-    assert hazard.supervising_unit == "小店区应急管理局" and hazard.deadline == deadline
+    assert hazard.supervising_unit == "小店区应急管理局" and hazard.deadline == plan_by  # the plan's, nudged
     assert hazard.measures == "更换氧枪冷却水流量计，恢复报警与氧枪提升联锁"
     plan_row = one(engine, RectificationPlan, RectificationPlan.hazard_id == hazard.id)
     assert (plan_row.responsible_person, str(plan_row.funds_wan), plan_row.deadline) == (

@@ -87,6 +87,9 @@ class FakeWeChatServer:
         self._fail: tuple[int, int, int] = (0, 200, -1)  # (remaining, status, errcode)
         self._down = False
         self._delay = 0.0
+        # Customer-service quota (DESIGN.md §7): at most 5 per user after his last message;
+        # enforced only for users a test opened a window for (``user_wrote``).
+        self._cs_left: dict[str, int] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -257,9 +260,20 @@ class FakeWeChatServer:
             self._sent.append(body)
         return None
 
+    def user_wrote(self, openid: str, quota: int = 5) -> None:
+        """The user just wrote to the account: ``quota`` customer-service messages may follow;
+        one more is refused with 45047 (out of response count limit), as WeChat does."""
+        with self._lock:
+            self._cs_left[openid] = quota
+
     def _custom_send(self, query: dict[str, str], body: Any) -> Response:
         if isinstance(body, dict) and not body.get("msgtype"):
             return _error(47001)
+        if isinstance(body, dict) and body.get("touser") in self._cs_left:
+            with self._lock:
+                if self._cs_left[body["touser"]] <= 0:
+                    return _json({"errcode": 45047, "errmsg": "out of response count limit"})
+                self._cs_left[body["touser"]] -= 1
         return self._record(body) or _json({"errcode": 0, "errmsg": "ok"})
 
     def _template_send(self, query: dict[str, str], body: Any) -> Response:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
 import time as systime
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import Engine, inspect
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import DEFAULTS
@@ -23,9 +25,10 @@ from bot.services.outbox import DeliveryPolicy
 from bot.services.reminders import ReminderSettings
 from bot.wechat.adapters import WeChatMessenger
 from bot.wechat.client import HazardWeChatClient
-from scheduler.runner import LEASE_NAME, SweepRunner, build_scheduler
+from scheduler.leader import LeadingScheduler
+from scheduler.runner import JOBSTORE_TABLE, LEASE_NAME, SweepRunner, job_specs, stored_next_runs
 from tests.common.factories import ENTERPRISE, enterprise, make_hazard
-from tests.common.schedule_clock import L, hours, rows, sweep
+from tests.common.schedule_clock import L, hours, rows, sweep, weekly_campaign
 from tests.conftest import TEST_APPID, TEST_SECRET
 from tests.fakes.wechat_api import FakeWeChatServer
 
@@ -58,6 +61,7 @@ def _hazards(factory: sessionmaker[Session]) -> None:
         make_hazard(session, enterprise=ent, state="rectifying").deadline = date(2026, 12, 1)
         make_hazard(session, enterprise=ent, state="submitted").ack_due_at = L(2026, 11, 26, 14)
         session.commit()
+    weekly_campaign(factory, date(2026, 11, 1), date(2026, 12, 31))
 
 
 # --- a simulated week -----------------------------------------------------------------------
@@ -181,6 +185,47 @@ def test_the_channel_follows_the_48_hour_window(factory, world, live, fake_wecha
     assert "outbox.template_id" in caplog.text
 
 
+def test_past_five_service_messages_the_rest_go_as_templates_of_their_kind(  # type: ignore[no-untyped-def]
+    factory, world, live, fake_wechat
+) -> None:
+    """WeChat allows 5 customer-service messages after a user's last message (the fake server
+    refuses a sixth with 45047); the outbox sends the rest as template messages, each with
+    the template configured for its kind."""
+    t = L(2026, 11, 24, 10)
+    _inbound(factory, world.county, t - timedelta(hours=1))
+    kinds = ["new_report", "proof", "plan", "new_report", "proof", R.WEEKLY_STATS, "new_report"]
+    openid = ""
+    for i, kind in enumerate(kinds):
+        openid = _queue(factory, world.county, f"q{i}", t, kind=kind)
+    fake_wechat.user_wrote(openid)
+    policy = DeliveryPolicy(windowed=True, template_id="TPL_ANY",
+                            templates={R.WEEKLY_STATS: "TPL_WEEKLY"})
+    assert _deliver(factory, live, t, policy) == 7
+    sent = fake_wechat.sent_messages(openid)
+    assert [m["msgtype"] if "msgtype" in m else m["template_id"] for m in sent] == [
+        "text", "text", "text", "text", "text", "TPL_WEEKLY", "TPL_ANY"]
+    assert [m.channel for m in rows(factory)] == ["wechat"] * 5 + ["wechat_tpl"] * 2
+    # He writes again: the window and its quota start afresh.
+    _inbound(factory, world.county, t + timedelta(minutes=5))
+    fake_wechat.user_wrote(openid)
+    _queue(factory, world.county, "after", t + timedelta(minutes=6))
+    assert _deliver(factory, live, t + timedelta(minutes=6), policy) == 1
+    assert fake_wechat.sent_messages(openid)[-1]["msgtype"] == "text"
+
+
+def test_delivery_policy_comes_from_config() -> None:
+    from bot.wiring import delivery_policy
+
+    cfg = _cfg()
+    cfg["app"]["dev_mode"] = False
+    cfg["templates"]["deadline_nudge"] = "TPL_DEADLINE"
+    cfg["outbox"]["template_id"] = "TPL_ANY"
+    policy = delivery_policy(cfg)
+    assert policy.windowed and policy.window_quota == 5
+    assert policy.template_for(R.DEADLINE_NUDGE) == "TPL_DEADLINE"
+    assert policy.template_for("close") == "TPL_ANY"
+
+
 def test_quiet_hours_hold_reminders_but_not_workflow_messages(factory, world) -> None:  # type: ignore[no-untyped-def]
     night = L(2026, 11, 24, 23)
     _queue(factory, world.county, "reminder", night)
@@ -217,7 +262,9 @@ def test_wechat_down_then_back_delivers_every_message_exactly_once(factory, worl
         assert len(fake_wechat.sent_messages(openid)) == 1
 
 
-def test_a_message_wechat_keeps_refusing_fails_loudly_after_max_tries(factory, world, live, fake_wechat, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_a_message_wechat_keeps_refusing_fails_loudly_after_max_tries(  # type: ignore[no-untyped-def]
+    factory, world, live, fake_wechat, caplog
+) -> None:
     t = L(2026, 11, 24, 10)
     _inbound(factory, world.county, t)
     _queue(factory, world.county, "doomed", t)
@@ -238,34 +285,163 @@ def _cfg() -> dict[str, dict[str, Any]]:
     return copy.deepcopy(DEFAULTS)
 
 
-def test_apscheduler_runs_the_sweeps_once_each_with_two_schedulers_started(factory, world) -> None:  # type: ignore[no-untyped-def]
+class CountingRunner(SweepRunner):
+    """The real runner, counting which sweeps ran (to see coalescing)."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.ran: list[str] = []
+
+    def run(self, name: str, now: datetime | None = None) -> int | None:
+        self.ran.append(name)
+        return super().run(name, now)
+
+
+def _clear_jobstore(factory: sessionmaker[Session]) -> Engine:
+    engine: Engine = factory.kw["bind"]
+    if inspect(engine).has_table(JOBSTORE_TABLE):
+        with engine.begin() as conn:
+            conn.execute(sql(f"DELETE FROM {JOBSTORE_TABLE}"))
+    return engine
+
+
+def _stored(engine: Engine) -> dict[str, datetime | None]:
+    return stored_next_runs(engine)
+
+
+def _wait_until(cond: Any, seconds: float = 20) -> None:
+    deadline = systime.monotonic() + seconds
+    while systime.monotonic() < deadline:
+        if cond():
+            return
+        systime.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_jobs_missed_while_down_run_once_and_two_schedulers_never_both_fire(factory, world) -> None:  # type: ignore[no-untyped-def]
+    """A scheduler ran, then none for two days (its stored jobs are two days late); two are
+    started together: one leads and runs every missed job once, the other stands by."""
     _hazards(factory)
-    friday = L(2026, 11, 27, 10)
+    engine = _clear_jobstore(factory)
     cfg = _cfg()
-    runners = [SweepRunner(factory, SETTINGS, lease_ttl=timedelta(minutes=2), holder=h, clock=lambda: friday)
+    friday = L(2026, 11, 27, 10)
+    ttl = timedelta(minutes=2)
+    first = LeadingScheduler(cfg, CountingRunner(factory, SETTINGS, lease_ttl=ttl, holder="old",
+                                                 clock=lambda: friday), engine)
+    assert first.step() and first.leading
+    stored = _stored(engine)
+    assert set(stored) == {"deadlines", "acknowledgements", "weekly", "weekly_overdue", "monthly",
+                           "inspections"}
+    job = first.scheduler.get_job("acknowledgements")  # type: ignore[union-attr]
+    assert job.misfire_grace_time is None and job.coalesce is True and job.max_instances == 1
+    # Down for two days: the stored jobs' next runs are then two days past (the 15-minute
+    # acknowledgement sweep alone missed some 190 runs). Written through APScheduler, which
+    # keeps the time both in its column and in the pickled job.
+    first.scheduler.pause()  # type: ignore[union-attr]
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    for job_id in stored:
+        first.scheduler.modify_job(job_id, next_run_time=two_days_ago)  # type: ignore[union-attr]
+    first.stop()
+    assert all(at is not None and at < two_days_ago + M for at in _stored(engine).values())
+
+    runners = [CountingRunner(factory, SETTINGS, lease_ttl=ttl, holder=h, clock=lambda: friday)
                for h in ("a", "b")]
-    schedulers = [build_scheduler(cfg, r) for r in runners]
-    assert str(schedulers[0].timezone) == "Asia/Shanghai"
+    leaders = [LeadingScheduler(cfg, r, engine) for r in runners]
+    barrier = threading.Barrier(2)
+
+    def start(leader: LeadingScheduler) -> None:
+        barrier.wait()
+        leader.step()
+
+    threads = [threading.Thread(target=start, args=(lead,)) for lead in leaders]
     try:
-        for s in schedulers:
-            s.start()
-        job = schedulers[0].get_job("weekly")
-        assert job.misfire_grace_time == 86400 and job.coalesce is True and job.max_instances == 1
-        deadline = systime.monotonic() + 15
-        while systime.monotonic() < deadline:
-            if len(rows(factory, R.WEEKLY_STATS)) >= 5 and len(rows(factory, R.ACK_OVERDUE)) >= 2:
-                break
-            systime.sleep(0.1)
-        systime.sleep(0.5)  # let the slower scheduler's start-up runs finish too
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [lead.leading for lead in leaders].count(True) == 1
+        now = datetime.now(UTC)
+        _wait_until(lambda: all(at is not None and at > now for at in _stored(engine).values()))
+        systime.sleep(0.5)  # let the last sweeps commit
+        ran = runners[0].ran + runners[1].ran
+        assert sorted(ran) == sorted(stored)  # every missed job once, by the leader only
+        assert not (runners[0].ran and runners[1].ran)
+        assert len(rows(factory, R.WEEKLY_STATS)) == 5 and len(rows(factory, R.ACK_OVERDUE)) == 2
+        keys = [m.key for m in rows(factory)]
+        assert len(keys) == len(set(keys))
+        # The stand-by steps again: still standing by, nothing fired.
+        standby = next(lead for lead in leaders if not lead.leading)
+        assert not standby.step() and standby.runner.ran == []  # type: ignore[attr-defined]
+        # The leader stops cleanly: the stand-by takes over at once, with the stored jobs.
+        leader = next(lead for lead in leaders if lead.leading)
+        leader.stop()
+        assert standby.step() and standby.leading
+        assert set(_stored(engine)) == set(stored)
     finally:
-        for s in schedulers:
-            s.shutdown(wait=True)
-    assert len(rows(factory, R.WEEKLY_STATS)) == 5
-    assert len(rows(factory, R.ACK_OVERDUE)) == 2  # escalation only at 14:00
-    keys = [m.key for m in rows(factory)]
-    assert len(keys) == len(set(keys))
-    with factory() as session:
-        assert session.scalars(select(SchedulerLease.holder)).one() in ("a", "b")
+        for lead in leaders:
+            lead.stop()
+
+
+def test_a_leader_that_lost_its_lease_stops_firing(factory, world) -> None:  # type: ignore[no-untyped-def]
+    engine = _clear_jobstore(factory)
+    cfg = _cfg()
+    t = L(2026, 11, 24, 10)
+    ttl = timedelta(minutes=2)
+    clocks = {"a": t, "b": t}
+    a, b = (LeadingScheduler(cfg, SweepRunner(factory, SETTINGS, lease_ttl=ttl, holder=h,
+                                               clock=lambda h=h: clocks[h]), engine) for h in "ab")  # type: ignore[misc]
+    try:
+        assert a.step() and not b.step() and b.scheduler is None
+        # a stalls past its lease; b takes over; a notices at its next heartbeat and stops.
+        clocks["b"] = t + ttl + M
+        assert b.step() and b.leading
+        clocks["a"] = t + ttl + 2 * M
+        assert not a.step() and a.scheduler is None and b.leading
+        assert set(_stored(engine)) == {spec.id for spec in job_specs(cfg)}
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_a_changed_timetable_reschedules_only_what_changed(factory, world) -> None:  # type: ignore[no-untyped-def]
+    engine = _clear_jobstore(factory)
+    cfg = _cfg()
+    ttl = timedelta(minutes=2)
+    first = LeadingScheduler(cfg, SweepRunner(factory, SETTINGS, lease_ttl=ttl, holder="x"), engine)
+    assert first.step()
+    first.scheduler.pause()  # type: ignore[union-attr]
+    past = datetime.now(UTC) - timedelta(hours=3)
+    for job_id in ("weekly", "monthly"):
+        first.scheduler.modify_job(job_id, next_run_time=past)  # type: ignore[union-attr]
+    first.stop()
+    cfg["scheduler"]["weekly_at"] = "08:30"  # the operator moved the weekly reminder
+    second = LeadingScheduler(cfg, SweepRunner(factory, SETTINGS, lease_ttl=ttl, holder="y"), engine)
+    try:
+        second.step()
+        assert second.scheduler is not None
+        weekly = second.scheduler.get_job("weekly")
+        assert "minute='30'" in str(weekly.trigger) and weekly.next_run_time > datetime.now(UTC)
+        assert weekly.args[0] == "y"  # every stored job now runs through this scheduler
+    finally:
+        second.stop()
+
+
+def test_the_job_store_table_is_apschedulers_not_alembics(empty_engine) -> None:  # type: ignore[no-untyped-def]
+    """APScheduler creates ``apscheduler_jobs`` itself; migrations neither create nor drop it."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    from bot.migrate import include_object, upgrade
+    from bot.models import Base
+
+    upgrade(empty_engine)
+    SQLAlchemyJobStore(engine=empty_engine, tablename=JOBSTORE_TABLE).jobs_t.create(empty_engine)
+    with empty_engine.connect() as conn:
+        plain = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert any(d[0] == "remove_table" for d in plain)  # unfiltered, autogenerate would drop it
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
+        assert compare_metadata(ctx, Base.metadata) == []
 
 
 def test_cli_status_commands(app: Flask) -> None:
@@ -279,6 +455,18 @@ def test_cli_status_commands(app: Flask) -> None:
                                   attempts=6, next_attempt_at=L(2026, 11, 24), created_at=L(2026, 11, 24),
                                   last_error="WeChat refused"))
         session.commit()
+    # Once a scheduler has led, the stored next runs are shown; a missed one is flagged.
+    engine = _clear_jobstore(app.extensions["session_factory"])
+    leader = LeadingScheduler(app.config["HAZARDBOT"], SweepRunner(
+        app.extensions["session_factory"], SETTINGS, lease_ttl=timedelta(minutes=2), holder="cli"), engine)
+    assert leader.step()
+    leader.scheduler.pause()  # type: ignore[union-attr]
+    leader.scheduler.modify_job("monthly", next_run_time=datetime.now(UTC) - timedelta(days=1))  # type: ignore[union-attr]
+    leader.stop()
+    out = runner.invoke(args=["scheduler", "status"])
+    assert "job store: empty" not in out.output and "lease: expired by cli" in out.output
+    [monthly] = [line for line in out.output.splitlines() if line.startswith("monthly")]
+    assert "missed: runs once" in monthly
     out = runner.invoke(args=["outbox", "status"])
     assert out.exit_code == 0, out.output
     assert "pending  1" in out.output and "failed   1" in out.output and "WeChat refused" in out.output
@@ -305,3 +493,36 @@ def test_jobs_of_one_scheduler_starting_together_all_find_the_lease_theirs(facto
     assert results == [True] * 6
     with factory() as session:
         assert not leases.acquire(session, "race", "someone else", now=now, ttl=timedelta(minutes=2))
+
+
+def test_a_message_given_up_on_shows_as_failed_in_outbox_status(  # type: ignore[no-untyped-def]
+    app: Flask, world, fake_wechat, caplog
+) -> None:
+    """The app's own worker against a WeChat that stays down: it tries max_attempts times,
+    logs an error, and the operator's ``flask outbox status`` shows the failure and why."""
+    from bot.services.clock import utcnow
+
+    factory = app.extensions["session_factory"]
+    with factory() as session:
+        user = session.get(User, world.county)
+        assert user is not None
+        user.last_inbound_at = utcnow()
+        outbox.queue_message(session, key="doomed", openid=user.openid, kind="new_report",
+                             text="新报告", now=utcnow())
+        session.commit()
+    fake_wechat.set_down(True)
+    worker = app.extensions["worker"]
+    deadline = systime.monotonic() + 20
+    with caplog.at_level(logging.ERROR):
+        while systime.monotonic() < deadline and rows(factory)[0].status == "pending":
+            worker.run_once()
+            systime.sleep(0.05)
+    [m] = rows(factory)
+    assert (m.status, m.attempts) == ("failed", app.config["HAZARDBOT"]["jobs"]["max_attempts"])
+    assert "failed for good" in caplog.text
+    out = app.test_cli_runner().invoke(args=["outbox", "status"])
+    assert "failed   1" in out.output and "doomed" not in out.output and "new_report" in out.output
+    assert "WeChat" in out.output  # the reason, as the sender recorded it
+    fake_wechat.set_down(False)
+    worker.run_once()
+    assert fake_wechat.sent_messages(m.openid) == []  # given up means not sent later by surprise

@@ -60,7 +60,7 @@ def test_the_full_loop_writes_its_history(factory: sessionmaker[Session], world:
     assert hazard.level == "major" and hazard.basis == "判定标准第十条第（三）项"
     assert hazard.supervising_unit == "太原市应急管理局"
     assert hazard.check_unit == "小店区应急管理局"
-    assert hazard.deadline == date(2026, 12, 20)
+    assert hazard.deadline == PLAN.deadline == date(2026, 12, 10)  # the plan brought 12-20 forward
     assert hazard.measures == PLAN.measures
     with factory() as s:
         proof_events = s.scalars(select(HazardEvent.id).where(HazardEvent.action == "proof")
@@ -168,7 +168,8 @@ def test_each_party_keeps_to_its_own_steps(factory: sessionmaker[Session], world
             step=T.STEP_NAMES[name])
     for name in MANAGER_STEPS:
         step, kw = table[name]
-        assert refused(factory, step, number, world.county, **kw) == T.MANAGERS_ONLY.format(
+        # Its managers are bound: only they file (officers only for an enterprise without).
+        assert refused(factory, step, number, world.county, **kw) == T.MANAGERS_ONLY_BOUND.format(
             step=T.STEP_NAMES[name])
     # The reporter's identity is not even acknowledged to exist for the enterprise.
     assert refused(factory, lifecycle.reporter_identity, number, world.manager,

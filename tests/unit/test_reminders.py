@@ -6,13 +6,15 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import Hazard, User
+from bot.models import Campaign, Hazard, User
+from bot.services import campaigns
 from bot.services import reminders as R
 from bot.services.reminders import ReminderSettings
 from tests.common.factories import ENTERPRISE, enterprise, make_hazard
-from tests.common.schedule_clock import L, hours, local_day, rows, sweep
+from tests.common.schedule_clock import L, hours, local_day, rows, sweep, weekly_campaign
 
 SETTINGS = ReminderSettings()
 NO_SHIFT = replace(SETTINGS, holiday_shift=False)
@@ -105,8 +107,15 @@ def test_an_unacknowledged_report_is_sent_again_then_escalated_once(factory, wor
     assert len(rows(factory, R.ACK_OVERDUE, R.ACK_ESCALATE)) == before
 
 
-def test_friday_officers_get_the_weekly_table_reminder_with_draft_counts(factory, world) -> None:  # type: ignore[no-untyped-def]
-    _rectifying(factory, date(2026, 11, 20))  # overdue, in 小店区
+def test_friday_officers_get_the_weekly_table_reminder_with_draft_figures(factory, world) -> None:  # type: ignore[no-untyped-def]
+    number = _rectifying(factory, date(2026, 11, 20))  # overdue, in 小店区
+    with factory() as session:
+        h = session.scalars(select(Hazard).where(Hazard.number == number)).one()
+        h.reported_at = L(2026, 11, 25, 10)
+        session.commit()
+    sweep(factory, L(2026, 11, 27, 10), SETTINGS, ("weekly", "weekly_overdue"))
+    assert rows(factory) == []  # no weekly campaign running: no table to file
+    weekly_campaign(factory, date(2026, 11, 1), date(2026, 12, 31))
     sweep(factory, L(2026, 11, 26, 9), SETTINGS, ("weekly",))  # Thursday: nothing
     assert rows(factory) == []
     for now in hours(L(2026, 11, 27, 8), L(2026, 11, 28)):
@@ -117,9 +126,31 @@ def test_friday_officers_get_the_weekly_table_reminder_with_draft_counts(factory
     assert sorted(m.openid for m in weekly) == sorted(officers)  # once each; no province, no managers
     assert {m.created_at for m in weekly} == {L(2026, 11, 27, 9)}
     mine = next(m for m in weekly if m.openid == _openid(factory, world.county))
-    assert "11月27日12:00" in mine.text and "整改中1项（重大1项）" in mine.text and "整改逾期：1项" in mine.text
+    assert "11月27日12:00" in mine.text and "2026-W48" in mine.text and "整改逾期隐患：1项" in mine.text
+    assert "检查企业1家" in mine.text and "重大隐患1项、已整改0项" in mine.text  # stats' figures
     other = next(m for m in weekly if m.openid == _openid(factory, world.other_county))
-    assert "暂无隐患记录" in other.text
+    assert "检查企业0家" in other.text
+    # 12:00: nobody confirmed, so every one of them is told the table is overdue, once.
+    overdue = rows(factory, R.WEEKLY_OVERDUE)
+    assert sorted(m.openid for m in overdue) == sorted(officers)
+    assert {m.created_at for m in overdue} == {L(2026, 11, 27, 12)} and "尚未确认报送" in overdue[0].text
+
+
+def test_the_overdue_note_skips_regions_that_confirmed_their_table(factory, world) -> None:  # type: ignore[no-untyped-def]
+    campaign_id = weekly_campaign(factory, date(2026, 11, 1), date(2026, 12, 31))
+    with factory() as session:
+        county = session.get(User, world.county)
+        assert county is not None and county.region_code is not None
+        campaigns.confirm(session, session.get(Campaign, campaign_id), county.region_code,  # type: ignore[arg-type]
+                          "2026-W48", county.id, L(2026, 11, 27, 8))
+        session.commit()
+    for now in hours(L(2026, 11, 27, 8), L(2026, 11, 28)):
+        sweep(factory, now, SETTINGS, ("weekly", "weekly_overdue"))
+    county_officers = {_openid(factory, u) for u in (world.county, world.county2)}  # one county
+    for kind in (R.WEEKLY_STATS, R.WEEKLY_OVERDUE):
+        told = {m.openid for m in rows(factory, kind)}
+        assert told and not told & county_officers
+        assert _openid(factory, world.city) in told  # the city has not confirmed its own
 
 
 def test_the_monthly_reminder_is_on_the_30th_and_the_last_day_of_february(factory, world) -> None:  # type: ignore[no-untyped-def]
@@ -171,3 +202,36 @@ def test_config_is_checked(factory) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ConfigError, match="daily_at"):
         ReminderSettings.from_config(cfg)
     assert timedelta(hours=72) == SETTINGS.catchup
+
+
+# --- real holidays (chinesecalendar): National Day 2025 and its make-up working days ----------
+
+
+def test_national_day_moves_reminders_to_the_working_day_before(factory, world) -> None:  # type: ignore[no-untyped-def]
+    """2025: 10-01…10-08 are holidays; Sunday 09-28 and Saturday 10-11 are working days (调休)."""
+    _rectifying(factory, date(2025, 10, 9))  # D-3 (10-06) and D-1 (10-08) fall in the holiday
+    for now in hours(L(2025, 9, 25), L(2025, 10, 14)):
+        sweep(factory, now, SETTINGS, ("deadlines", "inspections"))
+    d = date
+    # The quarterly inspection reminder due on 10-01 goes out on Tuesday 09-30.
+    assert _days(factory, R.INSPECTION, world.manager) == [d(2025, 9, 30)]
+    # Both holiday nudges collapse into one on 09-30 (the later point wins); then the day itself.
+    assert _days(factory, R.DEADLINE_NUDGE, world.manager) == [d(2025, 9, 30), d(2025, 10, 9)]
+    assert "还有9天" in rows(factory, R.DEADLINE_NUDGE)[0].text
+    # Overdue daily on working days: the make-up Saturday 10-11 counts, Sunday 10-12 does not.
+    assert _days(factory, R.DEADLINE_OVERDUE, world.manager) == [
+        d(2025, 10, 10), d(2025, 10, 11), d(2025, 10, 13)]
+
+
+def test_a_make_up_sunday_is_a_working_day_for_overdue_nudges(factory, world) -> None:  # type: ignore[no-untyped-def]
+    _rectifying(factory, date(2025, 9, 26))  # a Friday
+    for now in hours(L(2025, 9, 26), L(2025, 10, 10)):
+        sweep(factory, now, SETTINGS, ("deadlines",))
+    assert _days(factory, R.DEADLINE_OVERDUE, world.manager) == [
+        date(2025, 9, 28), date(2025, 9, 29), date(2025, 9, 30), date(2025, 10, 9)]  # not 09-27, nor 10-01…08
+
+
+def test_without_the_holiday_shift_national_day_is_an_ordinary_day(factory, world) -> None:  # type: ignore[no-untyped-def]
+    for now in hours(L(2025, 9, 29), L(2025, 10, 3)):
+        sweep(factory, now, NO_SHIFT, ("inspections",))
+    assert _days(factory, R.INSPECTION, world.manager) == [date(2025, 10, 1)]
