@@ -45,6 +45,9 @@ def create_app(
 
     app.register_blueprint(wechat_bp)
     app.register_blueprint(public_bp)
+    from bot import console
+
+    console.init_app(app)
     if config["app"]["dev_mode"]:
         from bot.dev.views import bp as dev_bp
 

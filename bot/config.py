@@ -88,6 +88,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "quiet_start": "22:00",
         "quiet_end": "07:00",
     },
+    "console": {
+        "session_minutes": 480,
+        "page_size": 20,
+        "oauth_base_url": "https://open.weixin.qq.com/connect/",
+        "oauth_api_base_url": "https://api.weixin.qq.com/",
+    },
 }
 
 
