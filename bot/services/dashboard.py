@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from bot.models import Hazard, Region
 from bot.services.clock import local, local_tz
 from bot.services.console_scope import Scope
-from bot.services.hazard_search import OPEN_STATES, SOURCE_NAMES
+from bot.services.hazard_search import NOT_HAZARDS, OPEN_STATES, SOURCE_NAMES
 
-COUNTED_OUT = ("rejected", "merged")
+COUNTED_OUT = NOT_HAZARDS
 WEEKS = 12
 TOP_ENTERPRISES = 15
 
@@ -79,7 +79,7 @@ def weekly(session: Session, scope: Scope, now: datetime, weeks: int = WEEKS) ->
     for i, monday in enumerate(mondays):
         label = f"{monday:%m-%d}"
         sunday = monday + timedelta(days=6)
-        days = {"date_from": monday.isoformat(), "date_to": sunday.isoformat()}
+        days = {"date_from": monday.isoformat(), "date_to": sunday.isoformat(), "state": "valid"}
         found.append(Bar(label, int(row[i]), days))
         closed.append(Bar(label, int(row[weeks + i]), {"state": "closed"}))
     return found, closed
@@ -124,7 +124,7 @@ def sources(session: Session, scope: Scope) -> list[Bar]:
         select(Hazard.source, count).where(scope.hazard_clause(), Hazard.state.not_in(COUNTED_OUT))
         .group_by(Hazard.source).order_by(count.desc())
     ).all()
-    return [Bar(SOURCE_NAMES.get(s, s), int(n), {"source": s}) for s, n in rows]
+    return [Bar(SOURCE_NAMES.get(s, s), int(n), {"source": s, "state": "valid"}) for s, n in rows]
 
 
 def rectification(session: Session, scope: Scope, today: date) -> tuple[list[Bar], dict[str, int]]:

@@ -27,6 +27,7 @@ from bot.services.stats import SOURCE_LABELS
 from bot.services.workflow_texts import LEVEL_NAMES, STATE_NAMES
 
 OPEN_STATES = ("submitted", "acknowledged", "rectifying", "awaiting_verification")
+NOT_HAZARDS = ("rejected", "merged")  # reports that turned out to be no (new) hazard
 SOURCE_NAMES = {**SOURCE_LABELS, "worker_report": "内部报告", "public_report": "群众举报"}
 MAX_TEXT = 50
 MAX_EXPORT_ROWS = 20_000
@@ -52,7 +53,7 @@ class HazardFilters:
     industry: str = ""
     level: str = ""  # general | major | none (not yet graded)
     source: str = ""
-    state: str = ""  # one of STATES, or "open"
+    state: str = ""  # one of STATES, "open" (before 销号) or "valid" (not rejected or merged)
     overdue: bool = False
     date_from: date | None = None
     date_to: date | None = None
@@ -87,7 +88,7 @@ class HazardFilters:
         f.industry = pick("industry", INDUSTRIES, "行业类别无效")
         f.level = pick("level", (*LEVELS, "none"), "隐患等级无效")
         f.source = pick("source", SOURCES, "隐患来源无效")
-        f.state = pick("state", (*STATES, "open"), "状态无效")
+        f.state = pick("state", (*STATES, "open", "valid"), "状态无效")
         f.overdue = (args.get("overdue") or "") in ("1", "on", "true")
         for name, label in (("date_from", "开始日期"), ("date_to", "结束日期")):
             raw = (args.get(name) or "").strip()
@@ -178,6 +179,8 @@ def _where(session: Session, scope: Scope, f: HazardFilters, today: date) -> lis
         conds.append(Hazard.source == f.source)
     if f.state == "open":
         conds.append(Hazard.state.in_(OPEN_STATES))
+    elif f.state == "valid":
+        conds.append(Hazard.state.not_in(NOT_HAZARDS))
     elif f.state:
         conds.append(Hazard.state == f.state)
     if f.overdue:
