@@ -42,7 +42,8 @@ from bot.services.console_scope import CONSOLE_ROLES, ROLE_NAMES, scope_for
 
 log = logging.getLogger(__name__)
 
-UID, EXPIRES, CSRF, OAUTH_STATE = "console_uid", "console_expires", "csrf_token", "console_oauth_state"
+UID, EXPIRES, CSRF = "console_uid", "console_expires", "csrf_token"
+OAUTH_STATE, OAUTH_NEXT = "console_oauth_state", "console_oauth_next"
 PUBLIC_ENDPOINTS = {"console.login", "console.dev_login", "console.wechat_login", "console.oauth_callback"}
 
 
@@ -95,7 +96,7 @@ def load_user() -> Response | None:
                 g.user, g.scope = user, scope
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.method == "GET":
-            return redirect(url_for("console.login", next=request.full_path))
+            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
         abort(401)
     return None
 
@@ -119,6 +120,9 @@ def login() -> str | Response:
     if g.user is not None:
         return redirect(url_for("console.dashboard"))
     dev = _cfg()["app"]["dev_mode"]
+    if not dev and "MicroMessenger" in request.user_agent.string:
+        # Inside WeChat's browser the authorization needs no click: go straight there.
+        return redirect(url_for("console.wechat_login", next=request.args.get("next")))
     users: list[dict[str, Any]] = []
     if dev:
         query = (select(User, Region.name, Enterprise.name)
@@ -166,6 +170,7 @@ def wechat_login() -> Response:
         abort(404)
     state = secrets.token_urlsafe(16)
     session[OAUTH_STATE] = state
+    session[OAUTH_NEXT] = _safe_next(request.args.get("next"))
     return redirect(_oauth(state).authorize_url)
 
 
@@ -190,8 +195,9 @@ def oauth_callback() -> str | Response | tuple[str, int]:
         log.info("console: refused sign-in of an unbound or non-officer openid")
         return render_template("console/refused.html"), 403
     assert user is not None
+    target = _safe_next(session.get(OAUTH_NEXT))
     _sign_in(user)
-    return redirect(url_for("console.dashboard"))
+    return redirect(target)
 
 
 @bp.post("/logout")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Hazard, HazardEvent, User
 from tests.common.factories import enterprise, make_hazard, make_user
-from tests.console.conftest import Console, hazard_numbers
+from tests.console.conftest import BASE_URL, Console, hazard_numbers
 
 
 def _hazard(db: sessionmaker[Session], **kw: object) -> str:
@@ -23,6 +24,22 @@ def test_bound_officer_signs_in_through_wechat(console: Console, demo: dict[str,
     assert response.status_code == 302 and response.location.endswith("/console/")
     page = console.get("/console/").get_data(as_text=True)
     assert "演示科长（小店区）" in page and "县级监管人员" in page and "小店区" in page
+
+
+def test_inside_wechat_the_login_goes_straight_to_authorization_and_back(
+    console: Console, demo: dict[str, User], db: sessionmaker[Session]
+) -> None:
+    number = _hazard(db)
+    response = console.get(f"/console/hazards/{number}")  # a link from a chat message
+    assert response.status_code == 302
+    wechat = {"User-Agent": "Mozilla/5.0 (iPhone) MicroMessenger/8.0.50"}
+    response = console.get(response.location, headers=wechat)
+    assert response.status_code == 302 and "/console/login/wechat" in response.location
+    console.fake.authorize_as(demo["county-xiaodian"].openid)
+    start = console.get(response.location)
+    back = requests.get(start.location, allow_redirects=False, timeout=5).headers["Location"]
+    response = console.get(back.removeprefix(BASE_URL))
+    assert response.status_code == 302 and response.location == f"/console/hazards/{number}"
 
 
 def test_unbound_and_non_officer_openids_are_refused(console: Console, db: sessionmaker[Session]) -> None:
