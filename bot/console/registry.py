@@ -14,7 +14,7 @@ from bot.console import bp
 from bot.models import Enterprise, EnterpriseChange, Region
 from bot.services import ledger, posters
 from bot.services.clock import utcnow
-from bot.services.hazard_search import _escape_like
+from bot.services.hazard_search import escape_like
 from bot.services.ports import QRCodeIssueError
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def enterprises() -> str:
     size = int(current_app.config["HAZARDBOT"]["console"]["page_size"])
     conds: list[Any] = [g.scope.enterprise_clause()]
     if q:
-        pattern = f"%{_escape_like(q)}%"
+        pattern = f"%{escape_like(q)}%"
         conds.append(or_(Enterprise.name.ilike(pattern, escape="\\"),
                          Enterprise.credit_code.ilike(pattern, escape="\\")))
     total = g.db.scalar(select(func.count()).select_from(Enterprise).where(*conds)) or 0

@@ -40,7 +40,7 @@ SORTS: dict[str, tuple[str, Any]] = {
 }
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -190,7 +190,7 @@ def _where(session: Session, scope: Scope, f: HazardFilters, today: date) -> lis
     if f.date_to:
         conds.append(Hazard.reported_at < _local_start(f.date_to + timedelta(days=1)))
     if f.q:
-        pattern = f"%{_escape_like(f.q)}%"
+        pattern = f"%{escape_like(f.q)}%"
         conds.append(or_(Hazard.number.ilike(pattern, escape="\\"),
                          Hazard.enterprise_name.ilike(pattern, escape="\\"),
                          Hazard.description.ilike(pattern, escape="\\")))
