@@ -32,8 +32,12 @@ def init_app(app: Flask) -> None:
     """Register the blueprint with its views (imported for their routes)."""
     from bot.console import auth, dashboard, hazards, registry, reports  # noqa: F401
 
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    # Lax: WeChat's redirect back after authorization is a top-level GET, which keeps the
+    # cookie; a cross-site POST does not (a second guard next to the CSRF token).
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if app.config["HAZARDBOT"]["app"]["public_base_url"].startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
     app.register_blueprint(bp)
 
 

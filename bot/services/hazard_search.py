@@ -191,9 +191,10 @@ def _where(session: Session, scope: Scope, f: HazardFilters, today: date) -> lis
         conds.append(Hazard.reported_at < _local_start(f.date_to + timedelta(days=1)))
     if f.q:
         pattern = f"%{escape_like(f.q)}%"
-        conds.append(or_(Hazard.number.ilike(pattern, escape="\\"),
-                         Hazard.enterprise_name.ilike(pattern, escape="\\"),
-                         Hazard.description.ilike(pattern, escape="\\")))
+        fields = [Hazard.number, Hazard.enterprise_name]
+        if not scope.is_manager:  # a manager could probe the description for a reporter's name
+            fields.append(Hazard.description)
+        conds.append(or_(*(field.ilike(pattern, escape="\\") for field in fields)))
     return conds
 
 

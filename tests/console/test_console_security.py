@@ -22,6 +22,8 @@ def _hazard(db: sessionmaker[Session], **kw: object) -> str:
 def test_bound_officer_signs_in_through_wechat(console: Console, demo: dict[str, User]) -> None:
     response = console.sign_in(demo["county-xiaodian"].openid)
     assert response.status_code == 302 and response.location.endswith("/console/")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     page = console.get("/console/").get_data(as_text=True)
     assert "演示科长（小店区）" in page and "县级监管人员" in page and "小店区" in page
 
@@ -97,6 +99,10 @@ def test_a_manager_sees_only_graded_hazards_of_his_enterprise(
     assert graded in numbers and ungraded not in numbers and other not in numbers
     assert console.get("/console/hazards/export.xlsx").status_code == 403
     assert console.get("/console/reports").status_code == 403
+    # Free text searches numbers and names only: the description could name the reporter.
+    cooling_water = "/console/hazards?q=%E5%86%B7%E5%8D%B4%E6%B0%B4"  # 冷却水, in the description
+    assert hazard_numbers(console.get(cooling_water).get_data(as_text=True)) == []
+    assert graded in hazard_numbers(console.get(f"/console/hazards?q={graded}").get_data(as_text=True))
 
 
 def test_a_post_without_the_csrf_token_is_refused(console: Console, demo: dict[str, User],
