@@ -45,6 +45,9 @@ class ConsoleNav:
     def filters_ledger(self, **selects: str) -> list[str]:
         """Open the ledger, choose the filters (select id suffix → value), apply; the numbers shown."""
         self.page.goto(f"{self.base_url}/console/hazards")
+        box = self.page.locator("#filter-box")
+        if box.get_attribute("open") is None:  # folded at phone width
+            box.locator("summary").click()
         for name, value in selects.items():
             self.page.locator(f"#f-{name}").select_option(value)
         self.page.locator("#f-apply").click()

@@ -77,6 +77,8 @@ def test_county_officer_works_through_the_console(
     console.screenshot("reports")
 
     page.set_viewport_size(PHONE)  # the same pages fit a phone (WeChat's built-in browser)
+    page.goto(f"{dev_url}/console/hazards")
+    expect(page.locator("#filter-box")).not_to_have_attribute("open", "")  # folded away
     console.filters_ledger(state="open")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     console.screenshot("ledger-phone")
