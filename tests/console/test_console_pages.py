@@ -220,3 +220,81 @@ def test_weekly_report_from_draft_to_download(console: Console, demo: dict[str, 
     ledger = console.get("/console/reports/ledger.xlsx")
     assert "重大事故隐患台账" in str(load_workbook(io.BytesIO(ledger.data)).worksheets[0]["A1"].value)
     assert console.get("/console/reports?week=2025-99").status_code == 200  # a bad week is named
+
+
+def test_the_whole_loop_in_the_console(
+    console: Console, demo: dict[str, User], db: sessionmaker[Session]
+) -> None:
+    """受理 → 定级 → 限期 → 督办 → (manager) 五落实, 提交整改 → 退回 → 提交整改 → 验收销号."""
+    with db() as s:
+        number = make_hazard(s, enterprise=enterprise(s, "太原晋钢钢铁有限公司")).number
+        s.commit()
+    url = f"/console/hazards/{number}"
+    soon = (local(utcnow()).date() + timedelta(days=20)).isoformat()
+
+    def step(name: str, done: str, **form: str) -> str:
+        page = console.post(f"{url}/act/{name}", form, follow_redirects=True).get_data(as_text=True)
+        assert done in page, page[page.find('class="flash"'):][:200]
+        return page
+
+    def offered() -> list[str]:
+        return re.findall(r'data-step="(\w+)"', console.get(url).get_data(as_text=True))
+
+    console.sign_in(demo["county-xiaodian"].openid)
+    assert offered() == ["acknowledge", "reject"]
+    step("acknowledge", "已受理。")
+    step("classify", "已定级。", level="重大", basis="判定标准第四条第（一）项")
+    step("deadline", "已设定整改期限。", deadline=soon)
+    assert offered() == ["classify", "deadline", "supervise", "merge", "penalty"]
+    page = step("supervise", "已挂牌督办。")
+    assert "小店区应急管理局" in page
+    step("penalty", "已记录行政处罚。", fine_enterprise_wan="5", suspended="1", note="停产整顿一周")
+
+    console.sign_in(demo["manager"].openid)
+    assert offered() == ["plan", "proof"]
+    step("proof", "请先提交“五落实”整改方案")  # the service's rule, shown as it is
+    step("plan", "已提交五落实方案。", responsible_person="王五", measures="更换", funds_wan="2",
+         plan_deadline=soon, contingency="停炉")
+    step("proof", "已提交整改完成情况，等待验收。", note="已更换")
+
+    console.sign_in(demo["county-xiaodian"].openid)
+    assert offered() == ["close", "send_back", "penalty"]
+    step("send_back", "已退回整改。", reason="照片看不清")
+    console.sign_in(demo["manager"].openid)
+    step("proof", "已提交整改完成情况，等待验收。", note="补充照片")
+    console.sign_in(demo["county-xiaodian"].openid)
+    page = step("close", "已验收销号。")
+    assert 'id="state">已销号' in page
+    history = re.findall(r'<li data-action="([^"]+)"', page)
+    assert history == ["提交报告", "受理", "定级", "设定整改期限", "挂牌督办", "行政处罚",
+                       "提交五落实方案", "提交整改完成情况", "退回整改", "提交整改完成情况", "验收销号"]
+    with db() as s:
+        hazard = s.scalars(select(Hazard).where(Hazard.number == number)).one()
+        assert hazard.state == "closed" and hazard.supervising_unit == "小店区应急管理局"
+        assert hazard.closed_at is not None
+
+
+def test_an_admin_sees_everything_and_acts_on_nothing(
+    console: Console, demo: dict[str, User], db: sessionmaker[Session]
+) -> None:
+    with db() as s:
+        number = make_hazard(s, enterprise=enterprise(s, "清徐宏达焦化钢铁有限公司")).number
+        s.commit()
+    console.sign_in(demo["admin"].openid)
+    page = console.get(f"/console/hazards/{number}").get_data(as_text=True)
+    assert "data-step=" not in page
+    response = console.post(f"/console/hazards/{number}/act/acknowledge")
+    assert response.status_code == 422
+    assert f"没有找到编号为 {number} 的隐患，或您无权处理。" in response.get_data(as_text=True)
+    assert "全省" in console.get("/console/").get_data(as_text=True)
+
+
+def test_a_failed_authorization_signs_nobody_in(console: Console, demo: dict[str, User]) -> None:
+    console.get("/console/login/wechat")
+    with console.client.session_transaction() as session:
+        state = session["console_oauth_state"]
+    response = console.get(f"/console/oauth/callback?code=never-issued&state={state}",
+                           follow_redirects=True)
+    assert "微信授权失败，请稍后重试。" in response.get_data(as_text=True)
+    assert console.get("/console/hazards").status_code == 302
+    assert any(c.path == "/sns/oauth2/access_token" for c in console.fake.calls)
