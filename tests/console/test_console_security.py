@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import create_app
 from bot.models import Hazard, HazardEvent, User
 from tests.common.factories import enterprise, make_hazard, make_user
+from tests.conftest import app_config
 from tests.console.conftest import BASE_URL, Console, hazard_numbers
 
 
@@ -170,7 +174,6 @@ def test_a_photo_is_served_only_to_who_may_see_its_hazard(
     console: Console, demo: dict[str, User], db: sessionmaker[Session], console_app: object
 ) -> None:
     import io
-    from pathlib import Path
 
     from PIL import Image
 
@@ -202,3 +205,28 @@ def test_a_photo_is_served_only_to_who_may_see_its_hazard(
         assert response.status_code == 200 and response.mimetype == "image/jpeg"
         assert b"PhoneMaker" not in response.data
     assert console.get(f"/console/photos/{ids['清徐宏达焦化钢铁有限公司'][1]}").status_code == 404
+
+
+def test_dev_login_offers_only_console_users(
+    database_url: str, tmp_path: Path, demo: dict[str, User], db: sessionmaker[Session]
+) -> None:
+    with db() as s:
+        worker = make_user(s, role="worker", name="某职工")
+        s.commit()
+    app = create_app(app_config(database_url, tmp_path / "dev", app={"dev_mode": True}))
+    try:
+        client = app.test_client()
+        page = client.get("/console/login").get_data(as_text=True)
+        assert "演示科长（小店区）" in page and "某职工" not in page
+        assert client.get("/console/login/wechat").status_code == 404  # no WeChat in dev mode
+        with client.session_transaction() as session:
+            token = session["csrf_token"]
+        refused = client.post("/console/login/dev", data={"csrf_token": token, "user_id": worker.id},
+                              follow_redirects=True)
+        assert "该用户不能使用监管后台。" in refused.get_data(as_text=True)
+        signed_in = client.post("/console/login/dev", data={
+            "csrf_token": token, "user_id": demo["county-qingxu"].id, "next": "//evil.example/"})
+        assert signed_in.location == "/console/"  # never an open redirect
+    finally:
+        app.extensions["worker"].stop()
+        app.extensions["engine"].dispose()
