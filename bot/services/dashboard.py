@@ -81,7 +81,8 @@ def weekly(session: Session, scope: Scope, now: datetime, weeks: int = WEEKS) ->
         sunday = monday + timedelta(days=6)
         days = {"date_from": monday.isoformat(), "date_to": sunday.isoformat(), "state": "valid"}
         found.append(Bar(label, int(row[i]), days))
-        closed.append(Bar(label, int(row[weeks + i]), {"state": "closed"}))
+        closed.append(Bar(label, int(row[weeks + i]), {
+            "state": "closed", "closed_from": monday.isoformat(), "closed_to": sunday.isoformat()}))
     return found, closed
 
 

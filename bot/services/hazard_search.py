@@ -55,8 +55,10 @@ class HazardFilters:
     source: str = ""
     state: str = ""  # one of STATES, "open" (before 销号) or "valid" (not rejected or merged)
     overdue: bool = False
-    date_from: date | None = None
+    date_from: date | None = None  # reported (local days, inclusive)
     date_to: date | None = None
+    closed_from: date | None = None  # closed (销号)
+    closed_to: date | None = None
     q: str = ""
     sort: str = "reported_desc"
     page: int = 1
@@ -90,7 +92,8 @@ class HazardFilters:
         f.source = pick("source", SOURCES, "隐患来源无效")
         f.state = pick("state", (*STATES, "open", "valid"), "状态无效")
         f.overdue = (args.get("overdue") or "") in ("1", "on", "true")
-        for name, label in (("date_from", "开始日期"), ("date_to", "结束日期")):
+        for name, label in (("date_from", "开始日期"), ("date_to", "结束日期"),
+                            ("closed_from", "销号开始日期"), ("closed_to", "销号结束日期")):
             raw = (args.get(name) or "").strip()
             if raw:
                 try:
@@ -100,6 +103,9 @@ class HazardFilters:
         if f.date_from and f.date_to and f.date_from > f.date_to:
             f.errors.append("开始日期不能晚于结束日期")
             f.date_from = f.date_to = None
+        if f.closed_from and f.closed_to and f.closed_from > f.closed_to:
+            f.errors.append("销号开始日期不能晚于结束日期")
+            f.closed_from = f.closed_to = None
         q = (args.get("q") or "").strip()
         if len(q) > MAX_TEXT:
             f.errors.append(f"搜索内容不能超过{MAX_TEXT}字")
@@ -189,6 +195,10 @@ def _where(session: Session, scope: Scope, f: HazardFilters, today: date) -> lis
         conds.append(Hazard.reported_at >= _local_start(f.date_from))
     if f.date_to:
         conds.append(Hazard.reported_at < _local_start(f.date_to + timedelta(days=1)))
+    if f.closed_from:
+        conds.append(Hazard.closed_at >= _local_start(f.closed_from))
+    if f.closed_to:
+        conds.append(Hazard.closed_at < _local_start(f.closed_to + timedelta(days=1)))
     if f.q:
         pattern = f"%{escape_like(f.q)}%"
         fields = [Hazard.number, Hazard.enterprise_name]

@@ -61,7 +61,8 @@ def test_each_link_lists_what_its_bar_counts(factory: sessionmaker[Session], wor
     with factory() as s:
         scope = scope_for(s, s.get(User, world.city))
         assert scope is not None
-        bars = [*board.major_by_county, *board.overdue_by_enterprise, *board.sources, board.weekly_found[-1]]
+        bars = [*board.major_by_county, *board.overdue_by_enterprise, *board.sources, board.weekly_found[-1],
+                board.weekly_closed[-1], board.weekly_closed[-2]]
         for bar in bars:
             page = search(s, scope, HazardFilters.from_args(bar.link), today=TODAY, page_size=50)
             assert page.total == bar.value, (bar.label, bar.link)
