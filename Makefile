@@ -22,7 +22,9 @@ run: setup
 	$(FLASK) db upgrade
 	$(FLASK) regions load
 	$(FLASK) demo load
+	$(FLASK) demo console
 	@echo ""
+	@echo "  监管后台 (officers' console): http://127.0.0.1:$(PORT)/console/"
 	@echo "  模拟器 (phone simulator): http://127.0.0.1:$(PORT)/dev/simulator"
 	@echo "  WeChat endpoint:          http://127.0.0.1:$(PORT)/wechat"
 	@echo "  演示绑定码 (demo binding codes, valid 1 day):"

@@ -47,6 +47,9 @@ def create_app(
     app.register_blueprint(wechat_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(downloads_bp)
+    from bot import console
+
+    console.init_app(app)
     if config["app"]["dev_mode"]:
         from bot.dev.views import bp as dev_bp
 

@@ -88,6 +88,17 @@ def demo_invites() -> None:
         click.echo(f"  {who}：在模拟器中另开一个用户，发送“绑定 {code}”")
 
 
+@demo_cli.command("console")
+def demo_console() -> None:
+    """Add demo console users (for the dev login), hazards with history and a running campaign."""
+    from bot.demo_console import load_console_demo
+
+    with session_factory()() as session:
+        added = load_console_demo(session, now=utcnow())
+        session.commit()
+    click.echo(f"{added} demo hazards added; sign in at /console/ (dev mode)")
+
+
 @worker_cli.command("run")
 def worker_run() -> None:
     """Run jobs and deliver the outbox until interrupted (production: its own process)."""

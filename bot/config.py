@@ -120,6 +120,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "campaign": "",
         "inspection": "",
     },
+    "console": {
+        "session_minutes": 480,
+        "page_size": 20,
+        "oauth_base_url": "https://open.weixin.qq.com/connect/",
+        "oauth_api_base_url": "https://api.weixin.qq.com/",
+    },
 }
 
 

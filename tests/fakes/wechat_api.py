@@ -26,6 +26,7 @@ ERRMSGS = {
     40001: "invalid credential, access_token is invalid or not latest",
     40007: "invalid media_id",
     40097: "invalid args",
+    40029: "invalid code",
     40125: "invalid appsecret",
     41001: "access_token missing",
     45015: "response out of time limit",
@@ -66,7 +67,8 @@ def _error(errcode: int, status: int = 200) -> Response:
 
 class FakeWeChatServer:
     """Serves /cgi-bin/token, media/get, message/custom/send, message/template/send,
-    qrcode/create and showqrcode (the image of a created code, as mp.weixin.qq.com serves it).
+    qrcode/create and showqrcode (the image of a created code, as mp.weixin.qq.com serves it),
+    and web authorization: /connect/oauth2/authorize and /sns/oauth2/access_token.
     """
 
     def __init__(self, appid: str = "wxtest", secret: str = "s3cret", *, port: int = 0) -> None:
@@ -90,6 +92,8 @@ class FakeWeChatServer:
         # Customer-service quota (DESIGN.md §7): at most 5 per user after his last message;
         # enforced only for users a test opened a window for (``user_wrote``).
         self._cs_left: dict[str, int] = {}
+        self._oauth_user: str | None = None  # who taps "agree" on the authorization page
+        self._oauth_codes: dict[str, str] = {}  # one-time code → openid
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -133,6 +137,11 @@ class FakeWeChatServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/cgi-bin/"
 
+    @property
+    def root_url(self) -> str:
+        """The host root: web authorization lives at connect/ and sns/ under it, not cgi-bin/."""
+        return f"http://127.0.0.1:{self.port}/"
+
     # -- test controls ---------------------------------------------------------------------
 
     @property
@@ -159,6 +168,11 @@ class FakeWeChatServer:
         """Every call waits ``seconds`` before answering (to test client timeouts)."""
         with self._lock:
             self._delay = seconds
+
+    def authorize_as(self, openid: str | None) -> None:
+        """The WeChat user whose browser opens the authorization page (None: nobody signed in)."""
+        with self._lock:
+            self._oauth_user = openid
 
     def expire_token(self) -> None:
         """Invalidate the current token, as when another process refreshed it."""
@@ -210,6 +224,10 @@ class FakeWeChatServer:
             return self._issue_token(query)
         if request.path == "/cgi-bin/showqrcode" and request.method == "GET":
             return self._show_qrcode(query)  # needs no access token, as on WeChat
+        if request.path == "/connect/oauth2/authorize" and request.method == "GET":
+            return self._oauth_authorize(query)
+        if request.path == "/sns/oauth2/access_token" and request.method == "GET":
+            return self._oauth_access_token(query)
         with self._lock:
             remaining, status, errcode = self._fail
             if remaining > 0:
@@ -313,6 +331,34 @@ class FakeWeChatServer:
         if not permanent:
             answer["expire_seconds"] = int(body.get("expire_seconds") or 60)
         return _json(answer)
+
+    def _oauth_authorize(self, query: dict[str, str]) -> Response:
+        """Web authorization (snsapi_base): redirect back with a one-time code, no consent page."""
+        redirect_uri = query.get("redirect_uri", "")
+        if query.get("appid") != self.appid or not redirect_uri.startswith(("http://", "https://")):
+            return Response("invalid appid or redirect_uri", status=400)
+        with self._lock:
+            openid = self._oauth_user
+            if openid is None:
+                return Response("no WeChat user in this browser", status=403)
+            code = secrets.token_hex(16)
+            self._oauth_codes[code] = openid
+        sep = "&" if "?" in redirect_uri else "?"
+        target = f"{redirect_uri}{sep}code={code}&state={query.get('state', '')}"
+        return Response("", status=302, headers={"Location": target})
+
+    def _oauth_access_token(self, query: dict[str, str]) -> Response:
+        if query.get("grant_type") != "authorization_code":
+            return _json({"errcode": 40002, "errmsg": "invalid grant_type"})
+        if query.get("appid") != self.appid or query.get("secret") != self.secret:
+            return _error(40125)
+        with self._lock:
+            openid = self._oauth_codes.pop(query.get("code", ""), None)  # a code works once
+        if openid is None:
+            return _error(40029)
+        return _json({"access_token": "oauth-" + secrets.token_hex(8), "expires_in": 7200,
+                      "refresh_token": "refresh-" + secrets.token_hex(8), "openid": openid,
+                      "scope": "snsapi_base"})
 
     def _show_qrcode(self, query: dict[str, str]) -> Response:
         with self._lock:

@@ -1,0 +1,199 @@
+"""The hazard ledger (filters, sort, pages, export) and the hazard page (fields, photos, history,
+actions)."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from bot.console import bp
+from bot.console.actions import ACTION_LABELS, PENALTY_FLAGS, STEPS, offered_steps, step_title
+from bot.models import Attachment, Enterprise, Hazard, HazardEvent, Region, User
+from bot.models.enterprise import INDUSTRIES
+from bot.services import exports, hazard_search, lifecycle, notifications
+from bot.services.clock import format_local, local, utcnow
+from bot.services.console_scope import ROLE_NAMES
+from bot.services.hazard_search import SORTS, SOURCE_NAMES, HazardFilters
+from bot.services.rectification import plan_of
+from bot.services.workflow_common import WorkflowError, find_hazard
+from bot.services.workflow_texts import LEVEL_NAMES, STATE_NAMES
+
+log = logging.getLogger(__name__)
+# What a manager may not see of a hazard: where it came from (the whistleblower rule).
+MANAGER_HIDDEN_ACTIONS = {"submit", "reject", "merge_in", "reward_open", "reward_approve", "reward_paid"}
+
+
+def _today() -> Any:
+    return local(utcnow()).date()
+
+
+def _region_choices() -> list[tuple[str, str]]:
+    """The regions a user may filter by: his own and every division under it."""
+    if g.scope.is_manager:
+        return []
+    query = select(Region.code, Region.name).order_by(Region.code)
+    if g.scope.region_codes is not None:
+        query = query.where(Region.code.in_(g.scope.region_codes))
+    return [(c, n) for c, n in g.db.execute(query.limit(300))]
+
+
+@bp.get("/hazards")
+def ledger() -> str:
+    filters = HazardFilters.from_args(request.args)
+    if g.scope.is_manager:
+        filters.source = ""  # managers never see or filter by the channel
+    page = hazard_search.search(g.db, g.scope, filters, today=_today(),
+                                page_size=int(current_app.config["HAZARDBOT"]["console"]["page_size"]))
+    enterprise_name = g.db.scalar(select(Enterprise.name).where(Enterprise.id == filters.enterprise_id)) \
+        if filters.enterprise_id else None
+    return render_template(
+        "console/ledger.html", active="ledger", f=filters, page=page, regions=_region_choices(),
+        industries=INDUSTRIES, levels=LEVEL_NAMES, sources=SOURCE_NAMES, states=STATE_NAMES, sorts=SORTS,
+        enterprise_name=enterprise_name,
+    )
+
+
+@bp.get("/hazards/export.xlsx")
+def ledger_export() -> Response:
+    if g.scope.is_manager:
+        abort(403)
+    filters = HazardFilters.from_args(request.args)
+    rows = hazard_search.export_rows(g.db, g.scope, filters, today=_today())
+    sheet = exports.Sheet(
+        name="隐患台账", title="隐患台账（按筛选条件导出）",
+        filer_line=f"导出单位：{g.scope.label}          导出时间：{format_local(utcnow())}",
+        header_rows=[list(hazard_search.EXPORT_HEADERS)], merges=[], body=rows,
+        widths=(6, 18, 24, 12, 8, 10, 12, 8, 16, 12, 8, 40, 24, 30, 18, 18),
+    )
+    buf = io.BytesIO()
+    exports.write_workbook(buf, [sheet])
+    buf.seek(0)
+    return send_file(buf, as_attachment=True, download_name=f"隐患台账_{_today():%Y%m%d}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _visible_hazard(number: str) -> Hazard:
+    """The hazard if this user may see it; 404 otherwise (the same for unknown and foreign)."""
+    hazard = find_hazard(g.db, number[:30], lock=False)
+    if hazard is None or not g.scope.sees_hazard(hazard):
+        abort(404)
+    return hazard
+
+
+def _history(hazard: Hazard) -> list[dict[str, Any]]:
+    events = list(g.db.scalars(select(HazardEvent).where(HazardEvent.hazard_id == hazard.id)
+                               .order_by(HazardEvent.at, HazardEvent.id)))
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    actors = {u.id: u for u in g.db.scalars(select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
+    rows = []
+    for e in events:
+        if g.scope.is_manager and e.action in MANAGER_HIDDEN_ACTIONS:
+            continue
+        actor = actors.get(e.actor_id) if e.actor_id else None
+        if e.action == "submit":
+            who = "报告人"
+        elif actor is None:
+            who = "系统"
+        else:
+            who = f"{actor.name or '用户' + str(actor.id)}（{ROLE_NAMES.get(actor.role, actor.role)}）"
+        note = e.note or ""
+        if g.scope.is_manager and note:
+            note = notifications.scrub(g.db, hazard, note)
+        rows.append({"at": e.at, "action": ACTION_LABELS.get(e.action, e.action), "who": who, "note": note,
+                     "from": STATE_NAMES.get(e.from_state or "", ""), "to": STATE_NAMES.get(e.to_state, "")})
+    return rows
+
+
+def _detail(hazard: Hazard, *, reporter: Any = None, status: int = 200) -> tuple[str, int]:
+    query = (select(Attachment).where(Attachment.hazard_id == hazard.id, Attachment.status == "stored")
+             .order_by(Attachment.event_id.is_not(None), Attachment.seq, Attachment.id))
+    photos = [a for a in g.db.scalars(query) if not g.scope.is_manager or a.event_id is not None]
+    description = hazard.description
+    if g.scope.is_manager:
+        description = notifications.scrub(g.db, hazard, description)
+    region = g.db.get(Region, hazard.region_code)
+    steps = offered_steps(hazard, g.user, is_officer=g.scope.is_officer, is_manager=g.scope.is_manager)
+    return render_template(
+        "console/hazard.html", active="ledger", h=hazard, description=description,
+        region_name=region.name if region else hazard.region_code, photos=photos, history=_history(hazard),
+        plan=plan_of(g.db, hazard), steps=steps, step_title=step_title, levels=LEVEL_NAMES,
+        states=STATE_NAMES, sources=SOURCE_NAMES, penalty_flags=PENALTY_FLAGS, reporter=reporter,
+        overdue=hazard.deadline is not None and hazard.deadline < _today()
+        and hazard.state in hazard_search.OPEN_STATES,
+    ), status
+
+
+@bp.get("/hazards/<number>")
+def hazard(number: str) -> tuple[str, int]:
+    return _detail(_visible_hazard(number))
+
+
+@bp.post("/hazards/<number>/act/<step>")
+def act(number: str, step: str) -> Response | tuple[str, int]:
+    """One step through ``lifecycle``; a refusal is shown on the page in the service's words."""
+    hazard = _visible_hazard(number)
+    call = STEPS.get(step)
+    if call is None:
+        abort(404)
+    settings = current_app.extensions["workflow_settings"]
+    try:
+        call.run(g.db, hazard.number, g.user, request.form, utcnow(), settings)
+        g.db.commit()
+    except WorkflowError as exc:
+        g.db.rollback()
+        log.info("console: %s on %s refused for user %s: %s", step, hazard.number, g.user.id, exc)
+        g.db.expire_all()
+        return _refused(number, str(exc))
+    current_app.extensions["job_runner"].wake()  # send the messages the step queued
+    flash(call.done)
+    return redirect(url_for("console.hazard", number=hazard.number))
+
+
+def _refused(number: str, message: str) -> tuple[str, int]:
+    hazard = _visible_hazard(number)
+    flash(message)
+    return _detail(hazard, status=422)
+
+
+@bp.post("/hazards/<number>/reporter")
+def reporter(number: str) -> tuple[str, int]:
+    """举报人: shown to an officer of the jurisdiction, each look logged (channel "console")."""
+    hazard = _visible_hazard(number)
+    try:
+        view = lifecycle.reporter_identity(g.db, hazard.number, actor=g.user, channel="console", now=utcnow())
+        g.db.commit()
+    except WorkflowError as exc:
+        g.db.rollback()
+        return _refused(number, str(exc))
+    return _detail(hazard, reporter=view)
+
+
+@bp.get("/photos/<int:attachment_id>")
+def photo(attachment_id: int) -> Response:
+    """A stored (EXIF-free) photo, only to someone who may see its hazard."""
+    attachment = g.db.get(Attachment, attachment_id)
+    hazard = g.db.get(Hazard, attachment.hazard_id) if attachment and attachment.hazard_id else None
+    if (attachment is None or hazard is None or attachment.status != "stored" or not attachment.relpath
+            or not g.scope.sees_hazard(hazard) or (g.scope.is_manager and attachment.event_id is None)):
+        abort(404)
+    media_dir = Path(current_app.config["HAZARDBOT"]["media"]["dir"])
+    response = send_from_directory(media_dir, attachment.relpath, mimetype=attachment.content_type)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

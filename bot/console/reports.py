@@ -1,0 +1,157 @@
+"""Reports page: the week's 周调度统计表 draft, its free-text rows, confirm and download; the
+附件2 ledger; the campaigns (专项行动) with their progress. Officers and admins only."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from bot.console import bp
+from bot.models import Campaign, WeeklyReport
+from bot.models.campaign import TEXT_ROWS
+from bot.services import campaigns, exports, report_files, stats
+from bot.services.campaigns import ReportError
+from bot.services.clock import local, utcnow
+from bot.services.stats import StatsError
+
+MAX_TEXT_CHARS = 2000
+CADENCE_NAMES = {"weekly": "每周", "monthly": "每月"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _region() -> str:
+    if g.scope.is_manager:
+        abort(403)
+    return g.scope.region_code or "140000"  # an admin files for the province
+
+
+def _today() -> date:
+    return local(utcnow()).date()
+
+
+def _selection(values: Any) -> tuple[str, Campaign | None, list[str]]:
+    """(week, campaign, errors) from the request; a bad week falls back to this one."""
+    errors = []
+    week = (values.get("week") or "").strip() or stats.week_of(utcnow())
+    try:
+        stats.parse_week(week)
+    except StatsError as exc:
+        errors.append(str(exc))
+        week = stats.week_of(utcnow())
+    key = (values.get("campaign") or "").strip()
+    campaign = None
+    try:
+        campaign = stats.campaign_for_week(g.db, week, key[:64] or None)
+    except StatsError as exc:
+        errors.append(str(exc))
+    return week, campaign, errors
+
+
+def _progress(campaign: Campaign, region: str, today: date) -> dict[str, Any]:
+    span = max((campaign.ends_on - campaign.starts_on).days, 1)
+    elapsed = min(max((today - campaign.starts_on).days, 0), span)
+    filed = g.db.scalar(select(func.count()).select_from(WeeklyReport).where(
+        WeeklyReport.campaign_id == campaign.id, WeeklyReport.region_code == region,
+        WeeklyReport.status == "confirmed")) or 0
+    state = "未开始" if today < campaign.starts_on else "已结束" if today > campaign.ends_on else "进行中"
+    return {"c": campaign, "percent": round(100 * elapsed / span), "filed": filed, "state": state,
+            "cadence": CADENCE_NAMES.get(campaign.cadence, campaign.cadence)}
+
+
+@bp.get("/reports")
+def reports() -> str:
+    region = _region()
+    week, campaign, errors = _selection(request.args)
+    today = _today()
+    report = campaigns.get_report(g.db, campaign, region, week) if campaign else None
+    rows: list[list[Any]] = []
+    two_sessions = campaign is not None and campaign.form == "two_sessions"
+    if not two_sessions:
+        figures = stats.weekly_figures(g.db, region, week, campaign)
+        rows = exports.weekly_rows(figures, report.texts if report else None)
+    all_campaigns = list(g.db.scalars(select(Campaign).order_by(Campaign.starts_on.desc())))
+    filing = campaigns.filing_status(g.db, campaign, week) if campaign and region == "140000" else {}
+    return render_template(
+        "console/reports.html", active="reports", week=week, campaign=campaign, report=report, rows=rows,
+        errors=errors, text_rows=TEXT_ROWS, two_sessions=two_sessions, filing=filing,
+        weekly_campaigns=[c for c in all_campaigns if c.cadence == "weekly"],
+        progress=[_progress(c, region, today) for c in all_campaigns],
+    )
+
+
+def _back(week: str, campaign: Campaign | None) -> Response:
+    return redirect(url_for("console.reports", week=week, campaign=campaign.id if campaign else None))
+
+
+@bp.post("/reports/texts")
+def report_texts() -> Response:
+    region = _region()
+    week, campaign, errors = _selection(request.form)
+    if errors or campaign is None:
+        flash(errors[0] if errors else f"{week}没有进行中的专项行动，不能保存周报草稿。")
+        return _back(week, campaign)
+    texts = {name: (request.form.get(name) or "").strip() for name in TEXT_ROWS}
+    too_long = [name for name, text in texts.items() if len(text) > MAX_TEXT_CHARS]
+    if too_long:
+        flash(f"“{'、'.join(too_long)}”超过{MAX_TEXT_CHARS}字，请精简后再保存。")
+        return _back(week, campaign)
+    try:
+        campaigns.save_draft(g.db, campaign, region, week, texts, utcnow())
+        g.db.commit()
+        flash("草稿已保存。")
+    except ReportError as exc:
+        g.db.rollback()
+        flash(str(exc))
+    return _back(week, campaign)
+
+
+@bp.post("/reports/confirm")
+def report_confirm() -> Response:
+    region = _region()
+    week, campaign, errors = _selection(request.form)
+    if not g.scope.is_officer:
+        flash("周调度表只能由监管人员确认报送。")
+    elif errors or campaign is None:
+        flash(errors[0] if errors else f"{week}没有进行中的专项行动，不能确认报送。")
+    else:
+        try:
+            campaigns.confirm(g.db, campaign, region, week, g.user.id, utcnow())
+            g.db.commit()
+            flash(f"{week}周调度统计表已确认报送。")
+        except ReportError as exc:
+            g.db.rollback()
+            flash(str(exc))
+    return _back(week, campaign)
+
+
+def _xlsx(sheets: list[exports.Sheet], name: str) -> Response:
+    buf = io.BytesIO()
+    exports.write_workbook(buf, sheets)
+    buf.seek(0)
+    return send_file(buf, mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@bp.get("/reports/weekly.xlsx")
+def report_weekly_file() -> Response:
+    region = _region()
+    week, campaign, errors = _selection(request.args)
+    if errors:
+        abort(400, description=errors[0])
+    sheets = report_files.weekly_sheets(g.db, region, week, campaign, _today())
+    return _xlsx(sheets, f"周调度统计表_{g.scope.label}_{week}.xlsx")
+
+
+@bp.get("/reports/ledger.xlsx")
+def report_ledger_file() -> Response:
+    region = _region()
+    raw_week = (request.args.get("week") or "").strip()
+    week, campaign, errors = _selection(request.args) if raw_week else (None, None, [])
+    if errors:
+        abort(400, description=errors[0])
+    sheet, _count = report_files.ledger_sheet(g.db, region, week, campaign, _today())
+    return _xlsx([sheet], f"重大事故隐患台账_{g.scope.label}{'_' + week if week else ''}.xlsx")
