@@ -1,9 +1,8 @@
-"""The campaigns' tables as sheets, for any front end (the console; the CLI does the same steps).
+"""The campaigns' tables as sheets, for any front end (the console, the chat's links, the CLI).
 
 The form follows the campaign: the 2021 Two Sessions campaign has its own table, every other
-weekly campaign (or none) the 附件1 周调度统计表. As in ``flask report weekly``, the file shows
-the figures computed now with the report's free-text rows; the figures frozen when a report
-is confirmed stay on the record for audit.
+weekly campaign (or none) the 附件1 周调度统计表. A confirmed table is rendered from the figures
+it froze (``weekly_tables.table_sheets``), so every front end hands out the table as filed.
 """
 
 from __future__ import annotations
@@ -14,19 +13,17 @@ from sqlalchemy.orm import Session
 
 from bot.models import Campaign, Region
 from bot.services import exports
-from bot.services.campaigns import get_report
-from bot.services.stats import StatsError, ledger_rows, two_sessions_table, weekly_figures
+from bot.services.stats import StatsError, ledger_rows, weekly_figures
+from bot.services.weekly_tables import table_sheets
 
 
 def weekly_sheets(
     session: Session, region_code: str, week: str, campaign: Campaign | None, today: date
 ) -> list[exports.Sheet]:
     """The week's table for the region (and everything under it)."""
-    if campaign is not None and campaign.form == "two_sessions":
-        return [exports.two_sessions_sheet(two_sessions_table(session, region_code, week, campaign), today)]
-    report = get_report(session, campaign, region_code, week) if campaign else None
-    figures = weekly_figures(session, region_code, week, campaign)
-    return exports.weekly_sheets(figures, today, report.texts if report else None)
+    if campaign is not None:
+        return table_sheets(session, campaign, region_code, week, today)
+    return exports.weekly_sheets(weekly_figures(session, region_code, week, None), today, None)
 
 
 def ledger_sheet(
