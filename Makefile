@@ -21,6 +21,7 @@ setup: $(VENV)/.installed
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) regions load
+	$(FLASK) checklists load
 	$(FLASK) demo load
 	@echo ""
 	@echo "  模拟器 (phone simulator): http://127.0.0.1:$(PORT)/dev/simulator"

@@ -27,6 +27,7 @@ users_cli = AppGroup("users", help="Officers and enterprise managers: binding co
 def init_app(app: Flask) -> None:
     for group in (db_cli, regions_cli, demo_cli, worker_cli, enterprises_cli, qr_cli, users_cli):
         app.cli.add_command(group)
+    app.cli.add_command(checklists_cli)
     from scheduler.cli import outbox_cli, scheduler_cli
 
     app.cli.add_command(scheduler_cli)
@@ -236,3 +237,23 @@ def _ensure_sqlite_dir() -> None:
     url: str = current_app.config["HAZARDBOT"]["database"]["url"]
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+checklists_cli = AppGroup("checklists", help="The checklist library (一行业一清单).")
+
+
+@checklists_cli.command("load")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="A directory of checklist .toml files (default: the shipped ones).")
+def checklists_load(directory: Path | None) -> None:
+    """Load or refresh the checklists into the database (idempotent; a bad file loads nothing)."""
+    from bot.services.checklists import ChecklistError, load_checklists
+
+    with session_factory()() as session:
+        try:
+            result = load_checklists(session, now=utcnow(), directory=directory)
+        except ChecklistError as exc:
+            raise click.ClickException(str(exc)) from exc
+        session.commit()
+    click.echo(f"{result.checklists} checklists, {result.items} items loaded "
+               f"({result.added} new, {result.deactivated} retired)")

@@ -4,6 +4,14 @@ from bot.models.base import Base, UTCDateTime
 from bot.models.campaign import Campaign, WeeklyReport
 from bot.models.enterprise import Enterprise, EnterpriseChange, EnterpriseQRCode, EnterpriseVisit
 from bot.models.hazard import Attachment, Hazard, HazardCounter, HazardEvent
+from bot.models.inspection import (
+    Checklist,
+    ChecklistItem,
+    Inspection,
+    InspectionFinding,
+    InspectionInspector,
+    InspectionResult,
+)
 from bot.models.messaging import Conversation, DevMedia, InboundMessage, Job, OutboxMessage
 from bot.models.region import Region
 from bot.models.scheduling import SchedulerLease
@@ -14,6 +22,8 @@ __all__ = [
     "Attachment",
     "BindingCode",
     "Campaign",
+    "Checklist",
+    "ChecklistItem",
     "Base",
     "Conversation",
     "DevMedia",
@@ -25,6 +35,10 @@ __all__ = [
     "HazardCounter",
     "HazardEvent",
     "IdentityAccess",
+    "Inspection",
+    "InspectionFinding",
+    "InspectionInspector",
+    "InspectionResult",
     "InboundMessage",
     "Job",
     "OutboxMessage",
