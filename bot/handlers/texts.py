@@ -87,10 +87,8 @@ SCAN_REPORT = "扫码报告安全隐患，可以匿名。\n"
 DRAFT_REPLACED = "（之前未提交的报告已放弃。）\n"
 SCAN_REVOKED = "此二维码已作废，请扫描现场张贴的最新二维码，或回复“举报”手动选择企业。"
 SCAN_UNKNOWN = "无法识别这个二维码。报告隐患请回复“举报”。"
-OFFICER_VISIT = (
-    "已记录您到达 {enterprise}（{at}）。\n"
-    "检查清单功能即将上线；发现隐患可回复“举报”代为登记。"
-)
+OFFICER_VISIT = "已记录您到达 {enterprise}（{at}）。\n"
+OFFICER_VISIT_NO_INSPECTION = "该企业不在您的辖区；发现隐患可回复“举报”代为登记。"
 
 # --- the reporter's own judgement --------------------------------------------------------
 ASK_MAJOR = (
