@@ -33,7 +33,9 @@ def handle(dialogue: Dialogue, msg: Incoming, port: ChatPort) -> str:
     intent = classify(msg)
     if intent is Intent.COMMAND and (dialogue.state, Intent.TEXT) in TRANSITIONS:
         intent = Intent.TEXT
-    if intent is Intent.INSPECT and (dialogue.state, Intent.TEXT) in TRANSITIONS and inspect_target(msg.text):
+    # ("检查 <企业>" at a checklist item switches to that enterprise.)
+    if (intent is Intent.INSPECT and dialogue.state not in (State.INSPECT_ITEM, State.INSPECT_FINISH)
+            and (dialogue.state, Intent.TEXT) in TRANSITIONS and inspect_target(msg.text)):
         intent = Intent.TEXT  # "检查 发现除尘器…" typed as a description is that description
     step = TRANSITIONS.get((dialogue.state, intent)) or GLOBAL.get(intent)
     if step is None:

@@ -26,15 +26,17 @@ _FINISH = {"完成", "结束", "结束检查", "检查完成"}
 
 def command_step(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     """"检查 [企业]" / "自查" in any state."""
-    if d.state.flow == "inspect":
-        return prompt(d, port)
     if d.state.flow in ("plan", "proof"):
         return IT.BUSY
     name = inspect_target(msg.text)
+    if d.state.flow == "inspect" and not name and not d.data.get("inspect_enterprise_id"):
+        return prompt(d, port)  # "检查" mid-walk: where am I? (a scan elsewhere switches over)
     if name:
         found = port.find_enterprises(name)
         if not found:
             return IT.NO_MATCH.format(typed=name[:50])
+        exact = [c for c in found if c.label.startswith(name + "（")]
+        found = exact if len(exact) == 1 else found
         if len(found) > 1:
             reset(d, port)
             d.choices = [c.key for c in found]
