@@ -33,6 +33,7 @@ from bot.models import (
     InspectionResult,
     User,
 )
+from bot.services import notifications, outbox
 from bot.services.checklists import applicable_items
 from bot.services.jurisdiction import is_within
 from bot.services.numbers import next_hazard_number
@@ -298,13 +299,37 @@ def progress(session: Session, inspection: Inspection) -> Progress:
 
 
 def finish(session: Session, inspection: Inspection, *, user: User, now: datetime) -> Inspection:
-    """Close the inspection; items left unanswered stay so (shown as 未检查)."""
+    """Close the inspection; items left unanswered stay so (shown as 未检查).
+
+    A 企业自查 that found hazards is reported to the officers of the jurisdiction (seed 000
+    四（一）: 自查发现的重大事故隐患及时上报属地应急部门), through the outbox.
+    """
     _check_open(inspection)
     inspection.state = "finished"
     inspection.finished_by = user.id
     inspection.finished_at = now
     session.flush()
+    if inspection.stage == "self_check":
+        _report_self_check(session, inspection, now=now)
     return inspection
+
+
+def _report_self_check(session: Session, inspection: Inspection, *, now: datetime) -> None:
+    found = findings(session, inspection)
+    if not found:
+        return
+    first = found[0][1]
+    major = sum(h.level == "major" for _, h in found)
+    lines = "\n".join(
+        f"{h.number}（{'重大' if h.level == 'major' else '一般'}）{h.description[:60]}" for _, h in found
+    )
+    text = (
+        f"【企业自查】{first.enterprise_name} 完成自查，发现隐患 {len(found)} 条（重大 {major} 条）：\n"
+        f"{lines}\n隐患已登记为已受理，请定级（定级 编号 重大|一般）、限期后督促整改。"
+    )
+    for officer in notifications.jurisdiction_officers(session, first):
+        outbox.queue_message(session, key=f"self_check:{inspection.id}:{officer.id}", openid=officer.openid,
+                             kind="self_check", text=text, now=now)
 
 
 def _check_open(inspection: Inspection) -> None:

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from bot.dev.peer import WeChatPeer
 from bot.models import Enterprise, Hazard, Inspection, InspectionInspector, InspectionResult, User
-from tests.e2e.chat import bind_as, engine_of, idle_for, one, rows, say
+from tests.e2e.chat import bind_as, engine_of, idle_for, one, received, rows, say
 from tests.e2e.conftest import LiveServer
 from tests.e2e.inspection_chat import load_library, position, scene_of
+from tests.fakes.wechat_api import FakeWeChatServer
 
 STEEL = "太原晋钢钢铁有限公司"
 A, B = "o_insp_a", "o_insp_b"
@@ -78,7 +79,9 @@ def test_two_inspectors_share_one_inspection(live: LiveServer, peer: WeChatPeer)
     assert len(rows(engine, InspectionInspector)) == 2
 
 
-def test_a_manager_checks_his_own_plant(live: LiveServer, peer: WeChatPeer) -> None:
+def test_a_manager_checks_his_own_plant(
+    live: LiveServer, peer: WeChatPeer, fake_wechat: FakeWeChatServer
+) -> None:
     load_library(live)
     engine = engine_of(live)
     enterprise = one(engine, Enterprise, Enterprise.name == STEEL)
@@ -95,6 +98,16 @@ def test_a_manager_checks_his_own_plant(live: LiveServer, peer: WeChatPeer) -> N
     manager = one(engine, User, User.openid == "o_insp_mgr")
     assert (hazard.source, hazard.check_unit, hazard.reporter_id) == ("self_check", STEEL, manager.id)
     assert hazard.basis == "《工贸企业重大事故隐患判定标准》第三条第（一）项" and hazard.level == "major"
+
+    # Finished: the county's officers are told what the self-check found.
+    bind_as(live, peer, A, "--role", "county_officer", "--region", "140105", "--name", "赵科长")
+    say(peer, "o_insp_mgr", "完成")
+    reply = say(peer, "o_insp_mgr", "确认")
+    assert "检查已结束" in reply and "属地监管部门可见" in reply
+    live.run_worker()
+    [told] = received(fake_wechat, A)
+    assert told.startswith(f"【企业自查】{STEEL} 完成自查，发现隐患 1 条（重大 1 条）")
+    assert hazard.number in told
 
 
 def test_who_may_inspect_whom(live: LiveServer, peer: WeChatPeer) -> None:
