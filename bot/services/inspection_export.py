@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Side
+from openpyxl.styles import Font as CellFont
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from bot.models import Attachment, Enterprise, Inspection
 from bot.services import inspections
 from bot.services.clock import local
-from bot.services.fonts import load_font
+from bot.services.fonts import Font, load_font
 from bot.services.pdfpages import ImagePdfWriter
 from bot.services.posters import wrap
 
@@ -115,13 +116,13 @@ def render_xlsx(data: HazardList) -> bytes:
     wrap_top = Alignment(wrap_text=True, vertical="top")
     ws.append([TITLE])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
-    ws["A1"].font = Font(size=14, bold=True)
+    ws["A1"].font = CellFont(size=14, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center")
     ws.append([f"企业名称：{data.enterprise}", None, None, f"检查时间：{data.date}", None,
                f"{data.stage}（{data.unit}）"])
     ws.append(list(COLUMNS))
     for cell in ws[HEADER_ROW]:
-        cell.font, cell.border = Font(bold=True), box
+        cell.font, cell.border = CellFont(bold=True), box
     for row in data.rows:
         ws.append([row.seq, row.description, row.evidence, row.basis, row.kind, row.remarks])
         for cell in ws[ws.max_row]:
@@ -197,7 +198,7 @@ def _new_page() -> tuple[Image.Image, ImageDraw.ImageDraw, int]:
     return page, ImageDraw.Draw(page), _MARGIN
 
 
-def _draw_heading(draw: ImageDraw.ImageDraw, data: HazardList, title_font, body, y: int) -> int:  # type: ignore[no-untyped-def]
+def _draw_heading(draw: ImageDraw.ImageDraw, data: HazardList, title_font: Font, body: Font, y: int) -> int:
     width = draw.textlength(TITLE, font=title_font)
     draw.text(((_PAGE[0] - width) / 2, y), TITLE, font=title_font, fill="black")
     y += 60
@@ -208,7 +209,9 @@ def _draw_heading(draw: ImageDraw.ImageDraw, data: HazardList, title_font, body,
     return y + 44
 
 
-def _draw_header_row(draw, lefts, widths, bold, y: int, line_h: int) -> int:  # type: ignore[no-untyped-def]
+def _draw_header_row(
+    draw: ImageDraw.ImageDraw, lefts: list[int], widths: list[int], bold: Font, y: int, line_h: int
+) -> int:
     height = line_h + 2 * _PAD
     for left, width, name in zip(lefts, widths, COLUMNS, strict=True):
         draw.rectangle((left, y, left + width, y + height), outline="black", width=2, fill=(235, 235, 235))

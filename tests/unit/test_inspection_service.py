@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,7 +17,7 @@ from bot.services import inspections
 from bot.services.checklists import load_checklists
 from bot.services.inspection_export import COLUMNS, hazard_list, render_pdf, render_xlsx
 from bot.services.inspections import InspectionError
-from tests.common.factories import T0, World, make_photo
+from tests.common.factories import T0, World, enterprise, make_photo, make_user
 
 
 @pytest.fixture
@@ -106,3 +107,24 @@ def test_an_inspection_without_findings_still_has_its_list(
     ws = load_workbook(io.BytesIO(render_xlsx(data))).active
     assert tuple(next(ws.iter_rows(min_row=3, max_row=3, values_only=True))) == COLUMNS
     assert render_pdf(data).startswith(b"%PDF")
+
+
+def test_checklists_load_and_export_from_the_command_line(app: Flask, tmp_path: Path) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["checklists", "load"])
+    assert result.exit_code == 0 and "new" in result.output
+    assert "0 new" in runner.invoke(args=["checklists", "load"]).output
+    with Session(app.extensions["engine"]) as s:
+        county = make_user(s, role="county_officer", region_code="140105", name="赵科长")
+        steel = enterprise(s, "太原晋钢钢铁有限公司")
+        inspection = inspections.start_or_join(s, user=county, enterprise_id=steel.id, now=T0)
+        inspections.record_finding(s, inspection, item_id=None, description="厂区消防通道堵塞", photo_ids=[],
+                                   user=county, now=T0)
+        s.commit()
+        inspection_id = inspection.id
+    out = tmp_path / "list.xlsx"
+    result = runner.invoke(args=["inspections", "export", str(inspection_id), str(out)])
+    assert result.exit_code == 0 and "1 hazards" in result.output
+    assert load_workbook(out).active.cell(row=4, column=2).value == "厂区消防通道堵塞"
+    result = runner.invoke(args=["inspections", "export", "999999", str(tmp_path / "x.pdf")])
+    assert result.exit_code != 0 and "没有编号为 999999 的检查" in result.output
