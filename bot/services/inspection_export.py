@@ -38,6 +38,7 @@ COLUMNS = ("序号", "隐患描述", "现场证据", "判定依据", "隐患类�
 KIND_NAMES = {"major": "重大事故隐患", "general": "一般隐患"}
 SIGN_INSPECTORS = "检查人员（签字）："
 SIGN_PRINCIPAL = "企业负责人（签字）："
+NOTHING_FOUND = "本次检查未发现问题隐患。"
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,11 @@ def render_pdf(data: HazardList) -> bytes:
                 x = lefts[2] + _PAD + (n % thumbs_per_line) * (_THUMB + _PAD)
                 page.paste(thumb, (x, top + (n // thumbs_per_line) * (_THUMB + _PAD)))
             y += height
+        if not data.rows:
+            box = (_MARGIN, y, _MARGIN + table_width, y + line_h + 2 * _PAD)
+            draw.rectangle(box, outline="black", width=2)
+            draw.text((_MARGIN + _PAD, y + _PAD), NOTHING_FOUND, font=body, fill="black")
+            y += line_h + 2 * _PAD
         if y + 4 * line_h > _PAGE[1] - _MARGIN:
             pdf.add_page(page)
             page, draw, y = _new_page()
