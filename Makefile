@@ -21,6 +21,7 @@ setup: $(VENV)/.installed
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) regions load
+	$(FLASK) checklists load
 	$(FLASK) demo load
 	$(FLASK) demo console
 	@echo ""

@@ -41,6 +41,7 @@ def create_app(
     cli.init_app(app)
 
     from bot.public.downloads import bp as downloads_bp
+    from bot.public.inspections import bp as inspection_lists_bp
     from bot.public.views import bp as public_bp
     from bot.wechat.views import bp as wechat_bp
 
@@ -50,6 +51,7 @@ def create_app(
     from bot import console
 
     console.init_app(app)
+    app.register_blueprint(inspection_lists_bp)
     if config["app"]["dev_mode"]:
         from bot.dev.views import bp as dev_bp
 

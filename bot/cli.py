@@ -1,5 +1,6 @@
 """Flask CLI commands: ``flask db upgrade|downgrade``, ``regions load``, ``demo load``, ``worker run``,
-``enterprises import|export``, ``qr export|poster|revoke``, ``users invite``."""
+``enterprises import|export``, ``qr export|poster|revoke``, ``users invite``, ``checklists load``,
+``inspections export``."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ users_cli = AppGroup("users", help="Officers and enterprise managers: binding co
 def init_app(app: Flask) -> None:
     for group in (db_cli, regions_cli, demo_cli, worker_cli, enterprises_cli, qr_cli, users_cli):
         app.cli.add_command(group)
+    app.cli.add_command(checklists_cli)
+    app.cli.add_command(inspections_cli)
     from scheduler.cli import outbox_cli, scheduler_cli
 
     app.cli.add_command(scheduler_cli)
@@ -247,3 +250,46 @@ def _ensure_sqlite_dir() -> None:
     url: str = current_app.config["HAZARDBOT"]["database"]["url"]
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+checklists_cli = AppGroup("checklists", help="The checklist library (一行业一清单).")
+
+
+@checklists_cli.command("load")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="A directory of checklist .toml files (default: the shipped ones).")
+def checklists_load(directory: Path | None) -> None:
+    """Load or refresh the checklists into the database (idempotent; a bad file loads nothing)."""
+    from bot.services.checklists import ChecklistError, load_checklists
+
+    with session_factory()() as session:
+        try:
+            result = load_checklists(session, now=utcnow(), directory=directory)
+        except ChecklistError as exc:
+            raise click.ClickException(str(exc)) from exc
+        session.commit()
+    click.echo(f"{result.checklists} checklists, {result.items} items loaded "
+               f"({result.added} new, {result.deactivated} retired)")
+
+
+inspections_cli = AppGroup("inspections", help="Inspections and their 附件5 hazard lists.")
+
+
+@inspections_cli.command("export")
+@click.argument("inspection_id", type=int)
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def inspections_export(inspection_id: int, out: Path) -> None:
+    """Write the 检查问题隐患清单 (附件5) of an inspection to OUT (.xlsx or .pdf)."""
+    from bot.services import inspection_export, inspections
+
+    if out.suffix.lower() not in (".xlsx", ".pdf"):
+        raise click.ClickException("输出文件须为 .xlsx 或 .pdf")
+    media_dir = Path(current_app.config["HAZARDBOT"]["media"]["dir"])
+    with session_factory()() as session:
+        inspection = inspections.get(session, inspection_id)
+        if inspection is None:
+            raise click.ClickException(f"没有编号为 {inspection_id} 的检查")
+        data = inspection_export.hazard_list(session, inspection, media_dir=media_dir)
+    render = inspection_export.render_xlsx if out.suffix.lower() == ".xlsx" else inspection_export.render_pdf
+    out.write_bytes(render(data))
+    click.echo(f"{out}: {len(data.rows)} hazards")

@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
         max_description_chars=cfg["dialogue"]["max_description_chars"],
         workflow=app.extensions["workflow_settings"],
         links=app.extensions["report_links"],
+        public_base_url=cfg["app"]["public_base_url"].rstrip("/"),
     )
     worker = Worker(
         factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits)}, messenger,

@@ -45,13 +45,20 @@ class State(enum.Enum):
     PROOF_PHOTOS = "proof_photos"
     PROOF_NOTE = "proof_note"
     PROOF_CONFIRM = "proof_confirm"
+    # an inspection: walking the checklist items (inspect.py)
+    INSPECT_CHOOSE = "inspect_choose"
+    INSPECT_ITEM = "inspect_item"
+    INSPECT_DESCRIPTION = "inspect_description"
+    INSPECT_PHOTOS = "inspect_photos"
+    INSPECT_FINISH = "inspect_finish"
 
     @property
     def flow(self) -> str:
-        """``idle``, ``report``, ``plan`` or ``proof``: the dialogue this state belongs to."""
+        """``idle``, ``report``, ``plan``, ``proof`` or ``inspect``: the dialogue of this state."""
         if self is State.IDLE:
             return "idle"
-        return self.value.split("_")[0] if self.value.startswith(("plan_", "proof_")) else "report"
+        prefixes = ("plan_", "proof_", "inspect_")
+        return self.value.split("_")[0] if self.value.startswith(prefixes) else "report"
 
 
 @dataclass
@@ -90,6 +97,10 @@ class ScanOutcome:
     label: str = ""
     at: str = ""
     offer_worker: bool = False
+    # The inspection the person may start or join there: its stage (市县检查…), and the open
+    # one's progress ("张三，已检查 5/16 项") when there is one.
+    inspect_stage: str = ""
+    inspect_open: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,49 @@ class PlanTarget:
     number: str
     label: str  # what he is shown: number, level, the problem
     deadline: date | None  # the officers' 整改期限, which the plan may not pass
+
+
+@dataclass(frozen=True)
+class InspectionView:
+    """An inspection as the chat shows it."""
+
+    id: int
+    enterprise: str
+    stage: str  # 市县检查…
+    total: int
+    answered: int
+    findings: int
+    major: int
+    open: bool
+    summary: str = ""  # counts by result, for the end
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One checklist item within an inspection."""
+
+    id: str
+    index: int  # 1-based position in the walk
+    total: int
+    text: str
+    focus: str | None
+    basis: str
+    major: bool
+    verbatim: bool
+    recorded: str = ""  # the answer already recorded (合格…), if any, and by whom
+
+
+@dataclass(frozen=True)
+class FindingOutcome:
+    number: str
+    level_label: str
+
+
+@dataclass(frozen=True)
+class FinishedInspection:
+    view: InspectionView
+    xlsx_url: str
+    pdf_url: str
 
 
 @dataclass(frozen=True)
@@ -192,6 +246,20 @@ class ChatPort(Protocol):
     def plan_target(self, number: str, flow: str) -> PlanTarget: ...
     def submit_plan(self, number: str, plan: PlanDraft) -> Outcome: ...
     def submit_proof(self, number: str, photo_ids: list[int], note: str) -> Outcome: ...
+
+    # inspections (raise InspectionError; str(exc) is the answer)
+    def start_inspection(self, enterprise_id: int) -> InspectionView: ...
+    def resumable_inspection(self) -> InspectionView | None: ...
+    def own_enterprise(self) -> int | None: ...  # a manager's enterprise
+    def inspection(self, inspection_id: int) -> InspectionView: ...
+    def inspection_item(self, inspection_id: int, item_id: str) -> ItemView: ...
+    def next_inspection_item(self, inspection_id: int, after: str | None) -> str | None: ...
+    def previous_inspection_item(self, inspection_id: int, current: str | None) -> str | None: ...
+    def answer_item(self, inspection_id: int, item_id: str, result: str) -> None: ...
+    def add_finding(
+        self, inspection_id: int, item_id: str | None, description: str, photo_ids: list[int]
+    ) -> FindingOutcome: ...
+    def finish_inspection(self, inspection_id: int) -> FinishedInspection: ...
 
 
 Step = Callable[[Dialogue, Incoming, ChatPort], str]

@@ -8,9 +8,18 @@ commands (``officer.py``) and the manager's plan and proof dialogues (``plan.py`
 
 from __future__ import annotations
 
-from bot.handlers import officer, plan, texts
+from bot.handlers import inspect, inspect_texts, officer, plan, texts
 from bot.handlers.core import ChatPort, Dialogue, State, Step, reset, shorten
-from bot.handlers.incoming import Incoming, Intent, classify, fold, is_new_follower, parse_query, scene_of
+from bot.handlers.incoming import (
+    Incoming,
+    Intent,
+    classify,
+    fold,
+    inspect_target,
+    is_new_follower,
+    parse_query,
+    scene_of,
+)
 from bot.handlers.prompts import enterprise_label, prompt
 from bot.services.reports import ReportDraft, ReportError, clean_description, parse_contact
 
@@ -24,6 +33,10 @@ def handle(dialogue: Dialogue, msg: Incoming, port: ChatPort) -> str:
     intent = classify(msg)
     if intent is Intent.COMMAND and (dialogue.state, Intent.TEXT) in TRANSITIONS:
         intent = Intent.TEXT
+    # ("检查 <企业>" at a checklist item switches to that enterprise.)
+    if (intent is Intent.INSPECT and dialogue.state not in (State.INSPECT_ITEM, State.INSPECT_FINISH)
+            and (dialogue.state, Intent.TEXT) in TRANSITIONS and inspect_target(msg.text)):
+        intent = Intent.TEXT  # "检查 发现除尘器…" typed as a description is that description
     step = TRANSITIONS.get((dialogue.state, intent)) or GLOBAL.get(intent)
     if step is None:
         step = _guide if dialogue.state is State.IDLE else _reprompt
@@ -82,7 +95,14 @@ def _scan(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     outcome = port.scan(scene_of(msg))
     greeting = texts.WELCOME + "\n\n" if is_new_follower(msg) else ""
     if outcome.kind == "visit":
-        return greeting + texts.OFFICER_VISIT.format(enterprise=outcome.label, at=outcome.at)
+        reply = greeting + texts.OFFICER_VISIT.format(enterprise=outcome.label, at=outcome.at)
+        if outcome.inspect_stage and outcome.enterprise_id is not None:
+            d.data["inspect_enterprise_id"] = outcome.enterprise_id
+            if outcome.inspect_open:
+                return reply + inspect_texts.VISIT_JOIN.format(
+                    stage=outcome.inspect_stage, progress=outcome.inspect_open)
+            return reply + inspect_texts.VISIT_OFFER.format(stage=outcome.inspect_stage)
+        return reply + texts.OFFICER_VISIT_NO_INSPECTION
     if outcome.kind != "report" or outcome.enterprise_id is None:
         return greeting + (texts.SCAN_REVOKED if outcome.kind == "revoked" else texts.SCAN_UNKNOWN)
     dropped = texts.DRAFT_REPLACED if d.state is not State.IDLE else ""
@@ -91,6 +111,9 @@ def _scan(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     d.data["scanned_enterprise_id"] = outcome.enterprise_id
     d.state = State.DESCRIPTION
     offer = texts.OFFER_WORKER if outcome.offer_worker else ""
+    if outcome.inspect_stage:
+        d.data["inspect_enterprise_id"] = outcome.enterprise_id
+        offer += inspect_texts.MANAGER_OFFER
     return greeting + dropped + texts.SCAN_REPORT + prompt(d, port) + offer
 
 
@@ -297,6 +320,7 @@ GLOBAL: dict[Intent, Step] = {
     Intent.SILENT_EVENT: _silent,
     Intent.COMMAND: officer.command_step,
     Intent.DECLARE_WORKER: officer.declare_worker_step,
+    Intent.INSPECT: inspect.command_step,
 }
 
 TRANSITIONS: dict[tuple[State, Intent], Step] = {
@@ -324,4 +348,5 @@ TRANSITIONS: dict[tuple[State, Intent], Step] = {
     (State.MAJOR, Intent.SKIP): _major,
     (State.CONFIRM, Intent.CONFIRM): _confirm,
     **plan.TRANSITIONS,
+    **inspect.TRANSITIONS,
 }

@@ -46,6 +46,7 @@ class Intent(enum.Enum):
     UNSUPPORTED = "unsupported"
     COMMAND = "command"  # an officer's or manager's command, or "绑定 <code>"
     DECLARE_WORKER = "declare_worker"
+    INSPECT = "inspect"  # "检查 [企业]" / "自查": start, join or resume an inspection
 
 
 # Keywords count only as the whole message: "车间有隐患" is a description, not a command.
@@ -75,6 +76,8 @@ MENU_REPORT_KEY = "REPORT"
 _QUERY = re.compile(r"^查询[\s:]*(?P<number>[A-Za-z]{2}\d+)?(?:\s+(?P<code>\w+))?\s*$")
 # "查询" alone or followed by a number is the command; "查询了一下，除尘器…" is a sentence.
 _QUERY_COMMAND = re.compile(r"^查询(?:$|[\s:A-Za-z0-9])")
+# "检查" alone or followed by a space and a name; "检查了除尘器…" is a sentence.
+_INSPECT = re.compile(r"^(?:检查|自查|开始检查|继续检查)(?:$|[\s:：]+(?P<name>\S.*)$)")
 
 
 def fold(text: str) -> str:
@@ -96,6 +99,8 @@ def classify(msg: Incoming) -> Intent:
         return Intent.QUERY
     if _COMMAND.match(text):
         return Intent.COMMAND
+    if _INSPECT.match(text):
+        return Intent.INSPECT
     if text.isdigit() and len(text) <= 2:
         return Intent.NUMBER
     for intent, words in _KEYWORDS.items():
@@ -132,3 +137,9 @@ def parse_query(text: str) -> tuple[str, str | None] | None:
     if match is None or not match.group("number"):
         return None
     return match.group("number").upper(), match.group("code")
+
+
+def inspect_target(text: str) -> str | None:
+    """The enterprise named in "检查 <企业>", or None for a bare "检查" / "自查"."""
+    match = _INSPECT.match(fold(text))
+    return match.group("name").strip() if match and match.group("name") else None

@@ -3,7 +3,7 @@ interrupted the dialogue."""
 
 from __future__ import annotations
 
-from bot.handlers import plan, texts
+from bot.handlers import inspect, plan, texts
 from bot.handlers.core import ChatPort, Dialogue, State
 
 
@@ -13,6 +13,8 @@ def prompt(d: Dialogue, port: ChatPort) -> str:
         return texts.ASK_DESCRIPTION.format(enterprise=enterprise_label(d, port))
     if d.state.flow in ("plan", "proof"):
         return plan.prompt(d, port)
+    if d.state.flow == "inspect":
+        return inspect.prompt(d, port)
     return {
         State.IDLE: texts.GUIDE,
         State.ENTERPRISE: texts.ASK_ENTERPRISE,

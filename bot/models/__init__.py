@@ -4,6 +4,14 @@ from bot.models.base import Base, UTCDateTime
 from bot.models.campaign import Campaign, CampaignTask, WeeklyReport
 from bot.models.enterprise import Enterprise, EnterpriseChange, EnterpriseQRCode, EnterpriseVisit
 from bot.models.hazard import Attachment, Hazard, HazardCounter, HazardEvent
+from bot.models.inspection import (
+    Checklist,
+    ChecklistItem,
+    Inspection,
+    InspectionFinding,
+    InspectionInspector,
+    InspectionResult,
+)
 from bot.models.messaging import Conversation, DevMedia, InboundMessage, Job, OutboxMessage
 from bot.models.region import Region
 from bot.models.scheduling import SchedulerLease
@@ -15,6 +23,8 @@ __all__ = [
     "BindingCode",
     "Campaign",
     "CampaignTask",
+    "Checklist",
+    "ChecklistItem",
     "Base",
     "Conversation",
     "DevMedia",
@@ -26,6 +36,10 @@ __all__ = [
     "HazardCounter",
     "HazardEvent",
     "IdentityAccess",
+    "Inspection",
+    "InspectionFinding",
+    "InspectionInspector",
+    "InspectionResult",
     "InboundMessage",
     "Job",
     "OutboxMessage",

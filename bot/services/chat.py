@@ -19,7 +19,18 @@ from bot.handlers import texts
 from bot.handlers.core import Choice, ScanOutcome
 from bot.handlers.incoming import Incoming
 from bot.models import User
-from bot.services import bindings, conversations, enterprises, inbound, media, qrcodes, reports, visits
+from bot.services import (
+    bindings,
+    conversations,
+    enterprises,
+    inbound,
+    inspections,
+    media,
+    qrcodes,
+    reports,
+    visits,
+)
+from bot.services.chat_inspections import InspectionChat
 from bot.services.chat_reports import ReportChat
 from bot.services.chat_workflow import WorkflowChat
 from bot.services.clock import format_local
@@ -37,9 +48,10 @@ class ChatSettings:
     max_description_chars: int = 1000
     workflow: WorkflowSettings = DEFAULT_SETTINGS
     links: ReportLinks = ReportLinks(secret="dev-only-secret-change-me", base_url="http://127.0.0.1:5000")
+    public_base_url: str = "http://127.0.0.1:5000"  # links sent in chat (the 附件5 download)
 
 
-class ChatServices(WorkflowChat, ReportChat):
+class ChatServices(WorkflowChat, ReportChat, InspectionChat):
     """What dialogue steps may do, bound to one transaction and one user (a ``ChatPort``).
 
     Reporting is here; the officers' and managers' commands are in ``WorkflowChat``.
@@ -53,6 +65,7 @@ class ChatServices(WorkflowChat, ReportChat):
         self.max_description_chars = settings.max_description_chars
         self.workflow = settings.workflow
         self.links = settings.links
+        self.public_base_url = settings.public_base_url
 
     def find_enterprises(self, text: str) -> list[Choice]:
         found = enterprises.search_enterprises(self.session, text)
@@ -107,14 +120,29 @@ class ChatServices(WorkflowChat, ReportChat):
         if target.revoked:
             return ScanOutcome("revoked")
         label = self.enterprise_label(target.enterprise_id)
+        stage, progress = self._inspection_offer(target.enterprise_id)
         if visits.is_officer(self.user):
             visits.record_visit(
                 self.session, officer=self.user, enterprise_id=target.enterprise_id,
                 qr_code_id=target.code_id, now=self.now,
             )
-            return ScanOutcome("visit", target.enterprise_id, label, format_local(self.now))
+            return ScanOutcome("visit", target.enterprise_id, label, format_local(self.now),
+                               inspect_stage=stage, inspect_open=progress)
         offer = bindings.may_declare_worker(self.user, target.enterprise_id)
-        return ScanOutcome("report", target.enterprise_id, label, offer_worker=offer)
+        return ScanOutcome("report", target.enterprise_id, label, offer_worker=offer, inspect_stage=stage,
+                           inspect_open=progress)
+
+    def _inspection_offer(self, enterprise_id: int) -> tuple[str, str]:
+        """The stage the person may inspect the enterprise at, and the open one's progress."""
+        found = inspections.offer(self.session, self.user, enterprise_id)
+        if found is None:
+            return "", ""
+        stage, open_one = found
+        if open_one is None:
+            return inspections.STAGE_NAMES[stage], ""
+        view = self._view(open_one)
+        names = "、".join(u.name or "检查人员" for u in inspections.inspectors(self.session, open_one))
+        return view.stage, f"{names}，已检查 {view.answered}/{view.total} 项"
 
 
 def process_message(

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.handlers import texts
+from bot.handlers import inspect_texts, texts
 from bot.handlers.core import Dialogue, State
 from bot.models import Conversation, User
 from bot.services import media, outbox
@@ -34,6 +34,8 @@ def is_expired(dialogue: Dialogue, updated_at: datetime | None, *, now: datetime
 def expired_notice(dialogue: Dialogue, idle: timedelta) -> str:
     """What the person is told when his unfinished dialogue was ended for idleness."""
     minutes = int(idle.total_seconds() // 60)
+    if dialogue.state.flow == "inspect":
+        return inspect_texts.EXPIRED.format(minutes=minutes)
     if dialogue.state.flow == "report":
         return texts.EXPIRED.format(minutes=minutes)
     return texts.EXPIRED_FLOW.format(minutes=minutes)

@@ -147,9 +147,11 @@ def classify(
     new_basis = clean_text(basis, what=T.WHAT_BASIS, max_chars=MAX_BASIS_CHARS, required=False)
     if new_basis is None and code == hazard.level:
         new_basis = hazard.basis
-    if code == hazard.level and new_basis == hazard.basis:
-        raise WorkflowError(T.SAME_LEVEL.format(level=T.LEVEL_NAMES[code]))
     first = hazard.state == "acknowledged"
+    # An inspection's finding arrives acknowledged with its level already set: grading it the
+    # same way for the first time is what sends it to the enterprise, not a no-op.
+    if not first and code == hazard.level and new_basis == hazard.basis:
+        raise WorkflowError(T.SAME_LEVEL.format(level=T.LEVEL_NAMES[code]))
     note = T.LEVEL_NAMES[code] + (T.BASIS_SUFFIX.format(basis=new_basis) if new_basis else "")
     if code == "general" and hazard.supervising_unit:
         note += "；" + T.NOTE_SUPERVISION_LIFTED.format(unit=hazard.supervising_unit)
