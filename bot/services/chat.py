@@ -140,7 +140,7 @@ class ChatServices(WorkflowChat, ReportChat, InspectionChat):
         stage, open_one = found
         if open_one is None:
             return inspections.STAGE_NAMES[stage], ""
-        view = self._view(open_one)
+        view = self._inspection_view(open_one)
         names = "、".join(u.name or "检查人员" for u in inspections.inspectors(self.session, open_one))
         return view.stage, f"{names}，已检查 {view.answered}/{view.total} 项"
 

@@ -36,17 +36,17 @@ class InspectionChat:
         inspection = inspections.start_or_join(self.session, user=self.user, enterprise_id=enterprise_id,
                                                now=self.now)
         log.info("user %s in inspection %s (%s)", self.user.id, inspection.id, inspection.stage)
-        return self._view(inspection)
+        return self._inspection_view(inspection)
 
     def resumable_inspection(self) -> InspectionView | None:
         found = inspections.resumable(self.session, self.user)
-        return self._view(found) if found else None
+        return self._inspection_view(found) if found else None
 
     def inspection(self, inspection_id: int) -> InspectionView:
-        return self._view(self._get(inspection_id))
+        return self._inspection_view(self._inspection(inspection_id))
 
     def inspection_item(self, inspection_id: int, item_id: str) -> ItemView:
-        inspection = self._get(inspection_id)
+        inspection = self._inspection(inspection_id)
         item = inspections.item(self.session, item_id)
         recorded = inspections.results(self.session, inspection).get(item_id)
         label = ""
@@ -62,19 +62,19 @@ class InspectionChat:
         )
 
     def next_inspection_item(self, inspection_id: int, after: str | None) -> str | None:
-        return inspections.next_item(self.session, self._get(inspection_id), after)
+        return inspections.next_item(self.session, self._inspection(inspection_id), after)
 
     def previous_inspection_item(self, inspection_id: int, current: str | None) -> str | None:
-        return inspections.previous_item(self._get(inspection_id), current)
+        return inspections.previous_item(self._inspection(inspection_id), current)
 
     def answer_item(self, inspection_id: int, item_id: str, result: str) -> None:
-        inspection = self._get(inspection_id, lock=True)
+        inspection = self._inspection(inspection_id, lock=True)
         inspections.record_result(self.session, inspection, item_id, result, user=self.user, now=self.now)
 
     def add_finding(
         self, inspection_id: int, item_id: str | None, description: str, photo_ids: list[int]
     ) -> FindingOutcome:
-        inspection = self._get(inspection_id, lock=True)
+        inspection = self._inspection(inspection_id, lock=True)
         hazard = inspections.record_finding(
             self.session, inspection, item_id=item_id, description=description, photo_ids=photo_ids,
             user=self.user, now=self.now,
@@ -83,19 +83,19 @@ class InspectionChat:
         return FindingOutcome(hazard.number, T.LEVEL_NAMES.get(hazard.level or "", ""))
 
     def finish_inspection(self, inspection_id: int) -> FinishedInspection:
-        inspection = self._get(inspection_id, lock=True)
+        inspection = self._inspection(inspection_id, lock=True)
         inspections.finish(self.session, inspection, user=self.user, now=self.now)
         xlsx, pdf = download_urls(self.public_base_url, inspection)
         log.info("inspection %s finished by user %s", inspection.id, self.user.id)
-        return FinishedInspection(self._view(inspection), xlsx, pdf)
+        return FinishedInspection(self._inspection_view(inspection), xlsx, pdf)
 
-    def _get(self, inspection_id: int, *, lock: bool = False) -> Inspection:
+    def _inspection(self, inspection_id: int, *, lock: bool = False) -> Inspection:
         inspection = inspections.get(self.session, inspection_id, lock=lock)
         if inspection is None:
             raise InspectionError("没有找到这次检查。")
         return inspection
 
-    def _view(self, inspection: Inspection) -> InspectionView:
+    def _inspection_view(self, inspection: Inspection) -> InspectionView:
         enterprise = self.session.get(Enterprise, inspection.enterprise_id)
         progress = inspections.progress(self.session, inspection)
         parts = [f"{RESULT_NAMES[r]} {progress.counts[r]}" for r in RESULT_NAMES if progress.counts.get(r)]

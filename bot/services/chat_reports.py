@@ -39,7 +39,7 @@ class ReportChat:
     now: datetime
     links: ReportLinks
 
-    def _target(self) -> tuple[Campaign, str, str]:
+    def _weekly_target(self) -> tuple[Campaign, str, str]:
         if not is_officer(self.user):
             raise ReportError(OFFICERS_ONLY)
         if not self.user.region_code:
@@ -50,7 +50,7 @@ class ReportChat:
             raise ReportError(NO_CAMPAIGN)
         return campaign, self.user.region_code, week
 
-    def _view(self, campaign: Campaign, region_code: str, week: str) -> WeeklyView:
+    def _weekly_view(self, campaign: Campaign, region_code: str, week: str) -> WeeklyView:
         report = campaigns.get_report(self.session, campaign, region_code, week)
         if report is not None and report.status == "confirmed" and report.figures:
             figures = stats.WeeklyFigures.from_json(report.figures)
@@ -75,26 +75,26 @@ class ReportChat:
         return view
 
     def weekly_table(self) -> WeeklyView:
-        return self._view(*self._target())
+        return self._weekly_view(*self._weekly_target())
 
     def weekly_text(self, row: str, text: str) -> WeeklyView:
-        campaign, region_code, week = self._target()
+        campaign, region_code, week = self._weekly_target()
         if campaign.form != "weekly_dispatch":
             raise ReportError(TWO_SESSIONS_NO_TEXT)
         campaigns.save_draft(self.session, campaign, region_code, week, {row: text}, self.now)
-        return self._view(campaign, region_code, week)
+        return self._weekly_view(campaign, region_code, week)
 
     def weekly_confirm(self) -> WeeklyView:
-        campaign, region_code, week = self._target()
+        campaign, region_code, week = self._weekly_target()
         campaigns.confirm(self.session, campaign, region_code, week, officer_id=self.user.id, now=self.now)
         log.info("officer %s confirmed the %s table of %s for %s", self.user.id, campaign.doc_number,
                  region_code, week)
-        return self._view(campaign, region_code, week)
+        return self._weekly_view(campaign, region_code, week)
 
     def weekly_progress(self) -> tuple[str, dict[str, str]]:
         if self.user.role != "province_officer":
             raise ReportError(PROVINCE_ONLY)
-        campaign, _, week = self._target()
+        campaign, _, week = self._weekly_target()
         return week, campaigns.filing_status(self.session, campaign, week)
 
 
