@@ -40,11 +40,13 @@ def create_app(
     wiring.init_app(app)
     cli.init_app(app)
 
+    from bot import api
     from bot.public.views import bp as public_bp
     from bot.wechat.views import bp as wechat_bp
 
     app.register_blueprint(wechat_bp)
     app.register_blueprint(public_bp)
+    api.init_app(app)
     if config["app"]["dev_mode"]:
         from bot.dev.views import bp as dev_bp
 

@@ -1,5 +1,6 @@
 """All models, imported here so that ``Base.metadata`` knows every table (Alembic needs it)."""
 
+from bot.models.api import ApiIdempotencyKey, MiniProgramAccount, RateLimitCounter, SubscribeConsent
 from bot.models.base import Base, UTCDateTime
 from bot.models.campaign import Campaign, WeeklyReport
 from bot.models.enterprise import Enterprise, EnterpriseChange, EnterpriseQRCode, EnterpriseVisit
@@ -11,6 +12,10 @@ from bot.models.user import User
 from bot.models.workflow import BindingCode, IdentityAccess, Penalty, RectificationPlan, RewardCase
 
 __all__ = [
+    "ApiIdempotencyKey",
+    "MiniProgramAccount",
+    "RateLimitCounter",
+    "SubscribeConsent",
     "Attachment",
     "BindingCode",
     "Campaign",
