@@ -29,6 +29,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
 
 
 _NULLABLE_STR = {"type": "string", "nullable": True}
+# OpenAPI 3.0: a nullable enum must list null among its values.
+_LEVEL = {"type": "string", "enum": ["general", "major", None], "nullable": True}
 _LIST = {"type": "object", "required": ["items"], "additionalProperties": False}
 
 SCHEMAS: dict[str, Any] = {
@@ -83,7 +85,7 @@ SCHEMAS: dict[str, Any] = {
             "enterprise_name": {"type": "string"},
             "reported_at": {"type": "string", "format": "date-time"},
             "anonymous": {"type": "boolean"},
-            "level": {"type": "string", "enum": ["general", "major"], "nullable": True},
+            "level": _LEVEL,
             "level_label": _NULLABLE_STR,
             "deadline": {"type": "string", "format": "date", "nullable": True},
             "closed_at": {"type": "string", "format": "date-time", "nullable": True},
@@ -100,7 +102,7 @@ SCHEMAS: dict[str, Any] = {
             "region_name": {"type": "string"},
             "source": {"type": "string", "enum": ["self_check", "joint_inspection", "cross_inspection",
                                                   "provincial", "public_report", "worker_report"]},
-            "level": {"type": "string", "enum": ["general", "major"], "nullable": True},
+            "level": _LEVEL,
             "possibly_major": {"type": "boolean"}, "description": {"type": "string"},
             "reported_at": {"type": "string", "format": "date-time"},
             "ack_due_at": {"type": "string", "format": "date-time", "nullable": True},
@@ -114,7 +116,7 @@ SCHEMAS: dict[str, Any] = {
                      "supervising_unit"],
         "properties": {
             "number": {"type": "string"}, "state": {"type": "string"}, "state_label": {"type": "string"},
-            "level": {"type": "string", "enum": ["general", "major"], "nullable": True},
+            "level": _LEVEL,
             "level_label": _NULLABLE_STR,
             "deadline": {"type": "string", "format": "date", "nullable": True},
             "supervising_unit": _NULLABLE_STR,
