@@ -46,15 +46,17 @@ def read_upload() -> ReportUpload:
     fields: dict[str, str] = {}
     for name in form:
         if name not in FIELDS:
-            raise ApiError(400, "unknown_field", f"不认识的字段：{name[:40]}", field=name[:40])
+            label = str(name or "")[:40]  # a garbled part may even have no name at all
+            raise ApiError(400, "unknown_field", f"不认识的字段：{label}", field=label or "-")
         values = form.getlist(name)
         if len(values) != 1:
             raise ApiError(400, "invalid_field", f"字段 {name} 只能出现一次。", field=name)
         fields[name] = values[0]
     for name in request.files:
         if name != "photos":
-            raise ApiError(400, "unknown_field", f"照片须以 photos 字段上传，不认识：{name[:40]}",
-                           field=name[:40])
+            label = str(name or "")[:40]
+            raise ApiError(400, "unknown_field", f"照片须以 photos 字段上传，不认识：{label}",
+                           field=label or "-")
     files = request.files.getlist("photos")
     max_photos = int(config("dialogue")["max_photos"])
     if len(files) > max_photos:
