@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -50,6 +51,8 @@ def string_field(data: dict[str, Any], name: str, *, required: bool = True, max_
     if not isinstance(value, str):
         raise ApiError(400, "invalid_field", f"{what}须为文本。", field=name)
     value = value.strip()
+    if "\x00" in value:
+        raise ApiError(400, "invalid_characters", f"{what}含有无效字符。", field=name)
     if len(value) > max_chars:
         raise ApiError(400, "invalid_field", f"{what}太长了（最多 {max_chars} 字）。", field=name)
     return value
@@ -59,6 +62,6 @@ def limit_arg(default: int = 20, maximum: int = 100) -> int:
     raw = request.args.get("limit")
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= maximum:
         raise ApiError(400, "invalid_parameter", f"limit 须为 1–{maximum} 之间的整数。", field="limit")
     return int(raw)

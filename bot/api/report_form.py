@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,8 @@ def read_upload() -> ReportUpload:
         values = form.getlist(name)
         if len(values) != 1:
             raise ApiError(400, "invalid_field", f"字段 {name} 只能出现一次。", field=name)
+        if "\x00" in values[0]:
+            raise ApiError(400, "invalid_characters", f"字段 {name} 含有无效字符。", field=name)
         fields[name] = values[0]
     for name in request.files:
         if name != "photos":
@@ -78,7 +81,7 @@ def build_draft(session: Session, upload: ReportUpload) -> reports.ReportDraft:
     draft = reports.ReportDraft()
     raw_id = f.get("enterprise_id", "").strip()
     if raw_id:
-        if not raw_id.isdigit() or len(raw_id) > 12:
+        if not re.fullmatch(r"[0-9]{1,9}", raw_id):  # fits PostgreSQL's integer
             raise ApiError(400, "invalid_field", "enterprise_id 须为企业编号（整数）。",
                            field="enterprise_id")
         enterprise = session.get(Enterprise, int(raw_id))
@@ -98,7 +101,7 @@ def build_draft(session: Session, upload: ReportUpload) -> reports.ReportDraft:
         code = f.get("region_code", "").strip()
         if not code:
             raise ApiError(400, "missing_field", "请填写企业所在县（市、区）。", field="region_code")
-        region = session.get(Region, code) if code.isdigit() and len(code) == 6 else None
+        region = session.get(Region, code) if re.fullmatch(r"[0-9]{6}", code) else None
         if region is None or not region.is_county_level:
             raise ApiError(422, "unknown_region", "所在县（市、区）代码无效。", field="region_code")
         draft.enterprise_name, draft.region_code = name, code
