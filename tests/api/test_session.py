@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
+from flask.testing import FlaskClient
+from openapi_core.exceptions import OpenAPIError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import MiniProgramAccount, SubscribeConsent, User
 from bot.services import bindings
 from bot.services.clock import utcnow
-from tests.api.conftest import ApiClient, auth, login, user_of
+from tests.api.conftest import ApiClient, auth, check_against_spec, login, user_of
 from tests.fakes.wechat_api import FakeWeChatServer
 
 
@@ -158,3 +161,20 @@ def test_subscribe_consents_are_counted_per_template(
         "/api/v1/subscriptions", json={"results": {"TPL_x": "maybe"}}, headers=auth(token)
     )
     assert maybe.status_code == 422
+
+
+def test_the_response_check_catches_an_answer_the_document_does_not_describe(
+    api_app: Flask, fake_wechat: FakeWeChatServer
+) -> None:
+    """The fixture every API test relies on is not a rubber stamp."""
+    plain = FlaskClient(api_app)
+    token = login(plain, fake_wechat, "oMini_honest")
+    good = plain.get("/api/v1/me", headers=auth(token))
+    check_against_spec(good)
+    good.set_data(b'{"id": "seven"}')
+    with pytest.raises(OpenAPIError):
+        check_against_spec(good)
+    teapot = plain.get("/api/v1/me", headers=auth(token))
+    teapot.status_code = 418
+    with pytest.raises(OpenAPIError):
+        check_against_spec(teapot)
