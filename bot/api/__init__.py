@@ -21,6 +21,7 @@ __all__ = ["bp", "init_app"]
 def init_app(app: Flask) -> None:
     """Register the blueprint with its login adapter, rate limiter and idempotency keys."""
     from bot.api import errors, views_officer, views_people, views_reports  # noqa: F401 (routes)
+    from bot.api.open311 import bp as open311_bp
     cfg = app.config["HAZARDBOT"]
     api = cfg["api"]
     app.extensions["api_login"] = _login_adapter(cfg)
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
 
     errors.init_app(app)
     app.register_blueprint(bp)
+    app.register_blueprint(open311_bp)
 
 
 def _login_adapter(cfg: dict[str, dict[str, object]]) -> object:

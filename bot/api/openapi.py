@@ -154,6 +154,30 @@ SCHEMAS["CreatedReport"]["properties"]["query_code"] = {
 SCHEMAS["CreatedReport"]["properties"]["photo_count"] = {"type": "integer"}
 SCHEMAS["CreatedReport"]["required"] = [*SCHEMAS["ReportStatus"]["required"], "query_code", "photo_count"]
 
+SCHEMAS["Open311Request"] = {
+    "type": "object", "additionalProperties": False,
+    "required": ["service_request_id", "status", "status_notes", "service_name", "service_code",
+                 "agency_responsible", "requested_datetime", "updated_datetime", "expected_datetime",
+                 "address"],
+    "properties": {
+        "service_request_id": {"type": "string"},
+        "status": {"type": "string", "enum": ["open", "closed"]},
+        "status_notes": {"type": "string"},
+        "service_name": {"type": "string"},
+        "service_code": {"type": "string", "enum": ["general", "major"]},
+        "agency_responsible": _NULLABLE_STR,
+        "requested_datetime": {"type": "string", "format": "date-time"},
+        "updated_datetime": {"type": "string", "format": "date-time", "nullable": True},
+        "expected_datetime": {"type": "string", "format": "date-time", "nullable": True},
+        "address": {"type": "string"},
+    },
+}
+SCHEMAS["Open311Errors"] = {
+    "type": "array", "minItems": 1,
+    "items": {"type": "object", "required": ["code", "description"], "additionalProperties": False,
+              "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}},
+}
+
 _ERROR_TEXT = {
     400: "Bad input: a missing or malformed field or parameter.",
     401: "No valid token (or an invalid login code).",
@@ -322,6 +346,42 @@ PATHS: dict[str, Any] = {
                       **_errors(*_AUTHED, 403, 404, 409)},
     }},
 }
+
+
+_O311_ERR = {"description": "Open311 errors: [{code, description}].",
+             "content": {"application/json": {"schema": _ref("Open311Errors")}}}
+_O311_LIST = {"type": "array", "items": _ref("Open311Request")}
+
+PATHS.update({
+    "/open311/v2/discovery.json": {"get": {
+        "operationId": "open311Discovery", "tags": ["open311"], "summary": "GeoReport v2 discovery.",
+        "responses": {"200": _json({"type": "object", "required": ["endpoints"]}, "Discovery.")},
+    }},
+    "/open311/v2/services.json": {"get": {
+        "operationId": "open311Services", "tags": ["open311"],
+        "summary": "The services: general and major hazards.",
+        "responses": {"200": _json({"type": "array", "items": {
+            "type": "object", "required": ["service_code", "service_name", "description", "metadata", "type"],
+        }}, "Services.")},
+    }},
+    "/open311/v2/requests.json": {"get": {
+        "operationId": "open311Requests", "tags": ["open311"],
+        "summary": "Graded reports, public non-identifying fields only (no description, no coordinates, "
+                   "no reporter), newest first.",
+        "parameters": [_query("start_date", "From this day (default: 90 days before end_date)."),
+                       _query("end_date", "Up to this day (default: today)."),
+                       _query("status", "open or closed.",
+                              schema={"type": "string", "enum": ["open", "closed"]}),
+                       _query("service_code", "general, major, or both comma-separated.")],
+        "responses": {"200": _json(_O311_LIST, "Requests."), "400": _O311_ERR},
+    }},
+    "/open311/v2/requests/{number}.json": {"get": {
+        "operationId": "open311Request", "tags": ["open311"], "summary": "One public request.",
+        "parameters": [_NUMBER],
+        "responses": {"200": _json(_O311_LIST, "A list of one request, as GeoReport v2 has it."),
+                      "404": _O311_ERR},
+    }},
+})
 
 
 def document() -> dict[str, Any]:

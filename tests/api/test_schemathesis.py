@@ -24,7 +24,7 @@ from bot.api.openapi import document
 from tests.api.conftest import ApiClient, auth, login, set_role
 from tests.fakes.wechat_api import FakeWeChatServer
 
-MAX_EXAMPLES = 8
+MAX_EXAMPLES = 6
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
