@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_core.exceptions import OpenAPIError
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import MiniProgramAccount, SubscribeConsent, User
@@ -178,3 +179,29 @@ def test_the_response_check_catches_an_answer_the_document_does_not_describe(
     teapot.status_code = 418
     with pytest.raises(OpenAPIError):
         check_against_spec(teapot)
+
+
+def test_dev_mode_logs_in_without_wechat(
+    clean_db: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """The simulator's world: no mini-program account, any code is a stable dev identity."""
+    from bot import create_app
+    from tests.conftest import app_config
+
+    app = create_app(app_config(database_url, tmp_path / "i", app={"dev_mode": True}))
+    app.test_client_class = ApiClient
+    try:
+        client = app.test_client()
+        first = client.post("/api/v1/session", json={"code": "tester-1"}).get_json()
+        again = client.post("/api/v1/session", json={"code": "tester-1"}).get_json()
+        other = client.post("/api/v1/session", json={"code": "tester-2"}).get_json()
+        assert first["user"]["id"] == again["user"]["id"] != other["user"]["id"]
+    finally:
+        app.extensions["worker"].stop()
+        app.extensions["engine"].dispose()
+
+
+def test_live_mode_without_a_mini_program_account_says_login_is_unavailable(app: Flask) -> None:
+    app.test_client_class = ApiClient
+    refused = app.test_client().post("/api/v1/session", json={"code": "abc"})
+    assert refused.status_code == 503 and refused.get_json()["message"] == "暂时无法登录，请稍后再试。"
