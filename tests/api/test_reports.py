@@ -340,3 +340,23 @@ def test_uploads_need_a_login_and_an_idempotency_key(
     assert missing.status_code == 400 and missing.get_json()["code"] == "idempotency_key_required"
     bad = post_report(client, token, form(), key="short")
     assert bad.status_code == 400 and bad.get_json()["code"] == "invalid_idempotency_key"
+
+
+def test_two_uploads_of_one_report_at_once_make_one_report(
+    api_app: Flask, fake_wechat: FakeWeChatServer, db: sessionmaker[Session]
+) -> None:
+    """The phone gave up waiting and sent again while the first upload was still running."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    token = login(api_app.test_client(), fake_wechat, "oMini_race")  # type: ignore[arg-type]
+
+    def upload(_: int) -> tuple[int, dict[str, Any]]:
+        response = post_report(api_app.test_client(), token, form(), key="race-key-01")  # type: ignore[arg-type]
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        answers = list(pool.map(upload, range(3)))
+    assert count(db, Hazard) == 1
+    created = [body for status, body in answers if status == 201]
+    assert created and all(body == created[0] for body in created)
+    assert all(status in (201, 409) for status, _ in answers)
