@@ -193,6 +193,11 @@ _ERROR_TEXT = {
     503: "WeChat login cannot be reached now; retry later.",
 }
 RESPONSES = {f"E{s}": _json(_ref("Error"), text) for s, text in _ERROR_TEXT.items()}
+RESPONSES["E429"]["headers"] = {"Retry-After": {
+    "description": "Seconds until the rate window ends.", "required": True,
+    "schema": {"type": "integer", "minimum": 1}}}
+RESPONSES["E401"]["headers"] = {"WWW-Authenticate": {
+    "description": "Bearer, when the token is missing, invalid or expired.", "schema": {"type": "string"}}}
 
 _BEARER = [{"bearer": []}]
 _COMMON = (400, 405, 413, 415)
@@ -315,7 +320,10 @@ PATHS: dict[str, Any] = {
                             "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,64}$"},
                             "description": "One random value per report (e.g. a UUID)."}],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _REPORT_FORM}}},
-            "responses": {"201": _json(_ref("CreatedReport"), "Submitted (or the replayed first answer)."),
+            "responses": {"201": {**_json(_ref("CreatedReport"), "Submitted (or the replayed first answer)."),
+                                  "headers": {"Idempotent-Replay": {
+                                      "description": "true when this is the first upload's answer again.",
+                                      "schema": {"type": "string", "enum": ["true"]}}}},
                           **_errors(*_AUTHED, 409, 422, 429)},
         },
         "get": {
