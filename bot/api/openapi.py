@@ -290,12 +290,16 @@ PATHS: dict[str, Any] = {
     },
     "/api/v1/qrcodes/{token}": {"get": {
         "operationId": "resolveQRCode", "tags": ["reporting"],
-        "summary": "The enterprise behind a scanned poster (scene e:<token> or the bare token).",
+        "summary": "The enterprise behind a scanned poster (scene e:<token> or the bare token); "
+                   "an officer's token records his visit.",
+        "security": [{}, {"bearer": []}],
         "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {
             "200": _json({"type": "object", "required": ["enterprise"], "additionalProperties": False,
-                          "properties": {"enterprise": _ref("Enterprise")}}, "The enterprise."),
-            **_errors(*_COMMON, 404, 410)},
+                          "properties": {"enterprise": _ref("Enterprise"),
+                                         "visit_recorded_at": {"type": "string", "format": "date-time"}}},
+                         "The enterprise."),
+            **_errors(*_COMMON, 401, 404, 410)},
     }},
     "/api/v1/enterprises": {"get": {
         "operationId": "searchEnterprises", "tags": ["reporting"], "summary": "Registry search by name.",

@@ -15,7 +15,7 @@ from bot.api.common import config, db_session, limit_arg, now
 from bot.api.errors import ApiError
 from bot.api.report_form import build_draft, read_upload, store_photos
 from bot.models import Attachment, Hazard
-from bot.services import enterprises, qrcodes, reports
+from bot.services import enterprises, qrcodes, reports, visits
 from bot.services.idempotency import IdempotencyKeys, fingerprint
 from bot.services.rate_limits import Limit, RateLimiter
 
@@ -26,9 +26,14 @@ _MAX_QUERY_CHARS = 50
 
 @bp.get("/qrcodes/<token>")
 def resolve_qrcode(token: str) -> dict[str, Any]:
-    """The enterprise behind a scanned poster (``e:<token>`` or the bare token)."""
+    """The enterprise behind a scanned poster (``e:<token>`` or the bare token).
+
+    Anyone may ask (the poster hangs at the gate). An officer who sends his token has his
+    visit recorded, as when he scans the code in chat.
+    """
     token = token.removeprefix(qrcodes.SCENE_PREFIX)
     with db_session() as session:
+        user = current_user(session) if request.headers.get("Authorization") else None
         target = qrcodes.resolve_token(session, token)
         if target is None:
             raise ApiError(404, "unknown_qrcode", "无法识别此二维码，请在页面中搜索企业名称。")
@@ -37,10 +42,17 @@ def resolve_qrcode(token: str) -> dict[str, Any]:
                            "此二维码已作废，请扫描企业张贴的新二维码，或搜索企业名称。")
         enterprise = enterprises.get_enterprise(session, target.enterprise_id)
         assert enterprise is not None
-        return {"enterprise": {
+        body: dict[str, Any] = {"enterprise": {
             "id": enterprise.id, "name": enterprise.name, "region_code": enterprise.region_code,
             "region_name": enterprises.region_name(session, enterprise.region_code),
         }}
+        if user is not None and visits.is_officer(user):
+            at = now()
+            visits.record_visit(session, officer=user, enterprise_id=enterprise.id,
+                                qr_code_id=target.code_id, now=at)
+            session.commit()
+            body["visit_recorded_at"] = serialize.iso(at)
+        return body
 
 
 @bp.get("/enterprises")

@@ -13,10 +13,10 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import Attachment, Hazard, OutboxMessage, User
+from bot.models import Attachment, EnterpriseVisit, Hazard, OutboxMessage, User
 from bot.services import qrcodes
 from bot.services.clock import utcnow
-from tests.api.conftest import ApiClient, auth, jpeg, login, user_of
+from tests.api.conftest import ApiClient, auth, jpeg, login, set_role, user_of
 from tests.common.factories import ENTERPRISE, enterprise, make_user
 from tests.fakes.wechat_api import FakeWeChatServer
 
@@ -28,7 +28,8 @@ def form(**overrides: Any) -> dict[str, Any]:
     photos = overrides.pop("photos", [jpeg(exif_gps=True), jpeg((30, 30, 200))])
     data: dict[str, Any] = {
         # Not in the registry unless a test names an enterprise_id (ids differ per backend).
-        "enterprise_name": "某某铸造厂", "region_code": "140105",
+        "enterprise_name": "某某铸造厂",
+        "region_code": "140105",
         "description": DESCRIPTION,
         "anonymous": "false",
         "reporter_name": "李四",
@@ -74,7 +75,7 @@ def count(db: sessionmaker[Session], model: type) -> int:
 
 
 def test_a_scanned_poster_names_its_enterprise(
-    client: ApiClient, db: sessionmaker[Session], ent_id: int
+    client: ApiClient, db: sessionmaker[Session], ent_id: int, fake_wechat: FakeWeChatServer
 ) -> None:
     with db() as s:
         ent = enterprise(s, ENTERPRISE)
@@ -89,6 +90,16 @@ def test_a_scanned_poster_names_its_enterprise(
             "region_code": "140105",
             "region_name": "小店区",
         }
+    assert "visit_recorded_at" not in found.get_json()
+    officer = login(client, fake_wechat, "oMini_inspector")
+    set_role(db, "oMini_inspector", role="county_officer", region_code="140105")
+    visited = client.get(f"/api/v1/qrcodes/{token}", headers=auth(officer))
+    assert visited.status_code == 200 and visited.get_json()["visit_recorded_at"]
+    inspector_id = user_of(db, "oMini_inspector").id
+    with db() as s:
+        visit = s.scalars(select(EnterpriseVisit)).one()
+        assert (visit.enterprise_id, visit.officer_id) == (ent_id, inspector_id)
+    assert client.get(f"/api/v1/qrcodes/{token}", headers=auth("forged")).status_code == 401
     unknown = client.get("/api/v1/qrcodes/AAAAAAAAAAAAAAAAAAAAAA")
     assert unknown.status_code == 404 and unknown.get_json()["code"] == "unknown_qrcode"
     with db() as s:
