@@ -40,6 +40,7 @@ def create_app(
     wiring.init_app(app)
     cli.init_app(app)
 
+    from bot import api, console
     from bot.public.downloads import bp as downloads_bp
     from bot.public.inspections import bp as inspection_lists_bp
     from bot.public.views import bp as public_bp
@@ -48,10 +49,9 @@ def create_app(
     app.register_blueprint(wechat_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(downloads_bp)
-    from bot import console
-
-    console.init_app(app)
     app.register_blueprint(inspection_lists_bp)
+    console.init_app(app)
+    api.init_app(app)
     if config["app"]["dev_mode"]:
         from bot.dev.views import bp as dev_bp
 

@@ -82,6 +82,17 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "misfire_grace_seconds": 0,  # 0: no limit
         "lease_seconds": 120,
     },
+    "api": {
+        "miniprogram_appid": "",
+        "miniprogram_secret": "",
+        "token_max_age_seconds": 7200,
+        "reports_per_user": 10,
+        "reports_per_ip": 30,
+        "rate_window_seconds": 3600,
+        "redis_url": "",
+        "idempotency_hours": 24,
+        "subscribe_template_ids": "",
+    },
     "outbox": {
         "template_id": "",
         "service_window_hours": 48,

@@ -1,5 +1,6 @@
 """All models, imported here so that ``Base.metadata`` knows every table (Alembic needs it)."""
 
+from bot.models.api import ApiIdempotencyKey, MiniProgramAccount, RateLimitCounter, SubscribeConsent
 from bot.models.base import Base, UTCDateTime
 from bot.models.campaign import Campaign, CampaignTask, WeeklyReport
 from bot.models.enterprise import Enterprise, EnterpriseChange, EnterpriseQRCode, EnterpriseVisit
@@ -19,6 +20,7 @@ from bot.models.user import User
 from bot.models.workflow import BindingCode, IdentityAccess, Penalty, RectificationPlan, RewardCase
 
 __all__ = [
+    "ApiIdempotencyKey",
     "Attachment",
     "BindingCode",
     "Campaign",
@@ -42,12 +44,15 @@ __all__ = [
     "InspectionResult",
     "InboundMessage",
     "Job",
+    "MiniProgramAccount",
     "OutboxMessage",
     "Penalty",
+    "RateLimitCounter",
     "RectificationPlan",
     "Region",
     "RewardCase",
     "SchedulerLease",
+    "SubscribeConsent",
     "User",
     "UTCDateTime",
     "WeeklyReport",

@@ -68,12 +68,21 @@ def _error(errcode: int, status: int = 200) -> Response:
 class FakeWeChatServer:
     """Serves /cgi-bin/token, media/get, message/custom/send, message/template/send,
     qrcode/create and showqrcode (the image of a created code, as mp.weixin.qq.com serves it),
-    and web authorization: /connect/oauth2/authorize and /sns/oauth2/access_token.
+    web authorization (/connect/oauth2/authorize and /sns/oauth2/access_token)
+    and the mini-program's /sns/jscode2session.
     """
 
-    def __init__(self, appid: str = "wxtest", secret: str = "s3cret", *, port: int = 0) -> None:
+    def __init__(
+        self, appid: str = "wxtest", secret: str = "s3cret", *, port: int = 0,
+        mini_appid: str = "wxminitest", mini_secret: str = "mini-secret",
+    ) -> None:
         self.appid = appid
         self.secret = secret
+        # The mini-program is another app with its own credentials (sns/jscode2session).
+        self.mini_appid = mini_appid
+        self.mini_secret = mini_secret
+        self._login_codes: dict[str, dict[str, str]] = {}  # code → {openid, unionid?}
+        self._used_codes: set[str] = set()
         self._port = port
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -195,6 +204,11 @@ class FakeWeChatServer:
         with self._lock:
             return {ticket: dict(code) for ticket, code in self._qrcodes.items()}
 
+    def add_login_code(self, code: str, openid: str, unionid: str | None = None) -> None:
+        """A ``wx.login()`` code that jscode2session will trade, once, for ``openid``."""
+        with self._lock:
+            self._login_codes[code] = {"openid": openid, **({"unionid": unionid} if unionid else {})}
+
     def clear(self) -> None:
         with self._lock:
             self._calls.clear()
@@ -222,6 +236,8 @@ class FakeWeChatServer:
             return Response("service unavailable", status=503)
         if request.path == "/cgi-bin/token" and request.method == "GET":
             return self._issue_token(query)
+        if request.path == "/sns/jscode2session" and request.method == "GET":
+            return self._jscode2session(query)  # authenticated by appid+secret, no token
         if request.path == "/cgi-bin/showqrcode" and request.method == "GET":
             return self._show_qrcode(query)  # needs no access token, as on WeChat
         if request.path == "/connect/oauth2/authorize" and request.method == "GET":
@@ -257,6 +273,22 @@ class FakeWeChatServer:
         with self._lock:
             self._token = token
         return _json({"access_token": token, "expires_in": 7200})
+
+    def _jscode2session(self, query: dict[str, str]) -> Response:
+        """Each code works once (40163 after), unknown codes are 40029, as on WeChat."""
+        if query.get("appid") != self.mini_appid or query.get("secret") != self.mini_secret:
+            return _error(40125)
+        if query.get("grant_type") != "authorization_code":
+            return _json({"errcode": 40002, "errmsg": "invalid grant_type"})
+        code = query.get("js_code", "")
+        with self._lock:
+            login = self._login_codes.pop(code, None)
+            used = code in self._used_codes
+            self._used_codes.add(code)
+        if login is None:
+            return _json({"errcode": 40163 if used else 40029,
+                          "errmsg": "code been used" if used else "invalid code"})
+        return _json({**login, "session_key": secrets.token_urlsafe(16)})
 
     def _media_get(self, query: dict[str, str], body: Any) -> Response:
         media_id = query.get("media_id", "")

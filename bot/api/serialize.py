@@ -1,0 +1,82 @@
+"""How our records look in the API (the OpenAPI schemas in bot/api/openapi.py say the same).
+
+Nothing here names a reporter: what a report's author sees of his report, and what an
+officer sees in his list, are the fields the chat shows them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.models import Hazard, SubscribeConsent, User
+from bot.services import bindings, enterprises, reports
+from bot.services import workflow_texts as T
+from bot.services.clock import local
+
+
+def iso(dt: Any) -> str | None:
+    return local(dt).isoformat() if dt is not None else None
+
+
+def me(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "role": user.role,
+        "kind": bindings.chat_role(user),
+        "name": user.name,
+        "region_code": user.region_code,
+        "enterprise_id": user.enterprise_id,
+    }
+
+
+def report_status(hazard: Hazard) -> dict[str, Any]:
+    """What the reporter (or the holder of the query code) may follow."""
+    return {
+        "number": hazard.number,
+        "state": hazard.state,
+        "state_label": reports.STATE_LABELS.get(hazard.state, hazard.state),
+        "enterprise_name": hazard.enterprise_name,
+        "reported_at": iso(hazard.reported_at),
+        "anonymous": bool(hazard.anonymous),
+        "level": hazard.level,
+        "level_label": T.LEVEL_NAMES.get(hazard.level or "") or None,
+        "deadline": hazard.deadline.isoformat() if hazard.deadline else None,
+        "closed_at": iso(hazard.closed_at),
+    }
+
+
+def officer_item(session: Session, hazard: Hazard) -> dict[str, Any]:
+    return {
+        "number": hazard.number,
+        "state": hazard.state,
+        "state_label": T.STATE_NAMES.get(hazard.state, hazard.state),
+        "enterprise_name": hazard.enterprise_name,
+        "region_code": hazard.region_code,
+        "region_name": enterprises.region_name(session, hazard.region_code),
+        "source": hazard.source,
+        "level": hazard.level,
+        "possibly_major": bool(hazard.possibly_major),
+        "description": hazard.description,
+        "reported_at": iso(hazard.reported_at),
+        "ack_due_at": iso(hazard.ack_due_at),
+        "deadline": hazard.deadline.isoformat() if hazard.deadline else None,
+        "photo_count": sum(1 for a in hazard.attachments if a.status == "stored"),
+    }
+
+
+def outcome(hazard: Hazard) -> dict[str, Any]:
+    return {
+        "number": hazard.number,
+        "state": hazard.state,
+        "state_label": T.STATE_NAMES.get(hazard.state, hazard.state),
+        "level": hazard.level,
+        "level_label": T.LEVEL_NAMES.get(hazard.level or "") or None,
+        "deadline": hazard.deadline.isoformat() if hazard.deadline else None,
+        "supervising_unit": hazard.supervising_unit,
+    }
+
+
+def consent(row: SubscribeConsent) -> dict[str, Any]:
+    return {"template_id": row.template_id, "remaining": row.remaining, "last_answer": row.last_answer}
