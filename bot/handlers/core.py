@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from bot.handlers import texts
 from bot.handlers.incoming import Incoming
 from bot.services.bindings import Bound
 from bot.services.lifecycle import PenaltyDraft, PlanDraft, ReporterView
@@ -277,3 +278,18 @@ def reset(dialogue: Dialogue, port: ChatPort) -> None:
 
 def shorten(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def collect_photo(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
+    """Add a photo to ``d.data["photo_ids"]`` (proof, inspection findings), up to the limit.
+
+    The photo is stored by a job after the reply; only its attachment id is kept here so a
+    restart mid-dialogue loses nothing.
+    """
+    ids: list[int] = d.data.setdefault("photo_ids", [])
+    if len(ids) >= port.max_photos:
+        return texts.PHOTO_OVER_LIMIT.format(max=port.max_photos)
+    ids.append(port.add_photo(msg.media_id, msg.pic_url, len(ids) + 1))
+    if len(ids) == port.max_photos:
+        return texts.PHOTO_LIMIT_REACHED.format(n=len(ids), max=port.max_photos)
+    return texts.PHOTO_RECEIVED.format(n=len(ids))

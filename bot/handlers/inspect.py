@@ -11,8 +11,7 @@ pause the walk: "检查" later goes on at the first item nobody has answered.
 from __future__ import annotations
 
 from bot.handlers import inspect_texts as IT
-from bot.handlers import texts
-from bot.handlers.core import ChatPort, Dialogue, InspectionView, State, Step, reset
+from bot.handlers.core import ChatPort, Dialogue, InspectionView, State, Step, collect_photo, reset
 from bot.handlers.incoming import Incoming, Intent, fold, inspect_target
 from bot.services.inspections import InspectionError
 
@@ -169,16 +168,6 @@ def _description(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     return prompt(d, port)
 
 
-def _photo(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
-    ids: list[int] = d.data.setdefault("photo_ids", [])
-    if len(ids) >= port.max_photos:
-        return texts.PHOTO_OVER_LIMIT.format(max=port.max_photos)
-    ids.append(port.add_photo(msg.media_id, msg.pic_url, len(ids) + 1))
-    if len(ids) == port.max_photos:
-        return texts.PHOTO_LIMIT_REACHED.format(n=len(ids), max=port.max_photos)
-    return texts.PHOTO_RECEIVED.format(n=len(ids))
-
-
 def _photos_done(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     item_id = d.data.get("finding_item")
     outcome = port.add_finding(int(d.data["inspection_id"]), item_id, d.data["description"],
@@ -231,7 +220,7 @@ TRANSITIONS: dict[tuple[State, Intent], Step] = {
     (State.INSPECT_CHOOSE, Intent.NUMBER): _chosen,
     **{(State.INSPECT_ITEM, intent): _guarded(_answer) for intent in _ANSWER_INTENTS},
     (State.INSPECT_DESCRIPTION, Intent.TEXT): _description,
-    (State.INSPECT_PHOTOS, Intent.IMAGE): _photo,
+    (State.INSPECT_PHOTOS, Intent.IMAGE): collect_photo,
     (State.INSPECT_PHOTOS, Intent.DONE): _guarded(_photos_done),
     (State.INSPECT_PHOTOS, Intent.SKIP): _guarded(_photos_done),
     (State.INSPECT_PHOTOS, Intent.CONFIRM): _guarded(_photos_done),

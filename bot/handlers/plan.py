@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from bot.handlers import texts
 from bot.handlers.commands import CommandError, parse_date, parse_wan
-from bot.handlers.core import ChatPort, Dialogue, Outcome, State, Step, reset, shorten
+from bot.handlers.core import ChatPort, Dialogue, Outcome, State, Step, collect_photo, reset, shorten
 from bot.handlers.incoming import Incoming, Intent
 from bot.services import workflow_texts as T
 from bot.services.lifecycle import PlanDraft, WorkflowError
@@ -124,16 +124,6 @@ def _submit_plan(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     return _finish(d, port, "plan", lambda: port.submit_plan(data["number"], plan))
 
 
-def _photo(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
-    ids: list[int] = d.data.setdefault("photo_ids", [])
-    if len(ids) >= port.max_photos:
-        return texts.PHOTO_OVER_LIMIT.format(max=port.max_photos)
-    ids.append(port.add_photo(msg.media_id, msg.pic_url, len(ids) + 1))
-    if len(ids) == port.max_photos:
-        return texts.PHOTO_LIMIT_REACHED.format(n=len(ids), max=port.max_photos)
-    return texts.PHOTO_RECEIVED.format(n=len(ids))
-
-
 def _photos_done(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     if not d.data.get("photo_ids"):
         return texts.PROOF_PHOTO_REQUIRED
@@ -182,7 +172,7 @@ TRANSITIONS: dict[tuple[State, Intent], Step] = {
     (State.PLAN_DEADLINE, Intent.TEXT): _deadline,
     (State.PLAN_CONTINGENCY, Intent.TEXT): _contingency,
     (State.PLAN_CONFIRM, Intent.CONFIRM): _submit_plan,
-    (State.PROOF_PHOTOS, Intent.IMAGE): _photo,
+    (State.PROOF_PHOTOS, Intent.IMAGE): collect_photo,
     (State.PROOF_PHOTOS, Intent.DONE): _photos_done,
     (State.PROOF_PHOTOS, Intent.CONFIRM): _photos_done,
     (State.PROOF_NOTE, Intent.TEXT): _note,
