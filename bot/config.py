@@ -26,11 +26,17 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "timezone": "Asia/Shanghai",
         "instance_dir": "instance",
         "log_level": "INFO",
+        "log_format": "auto",  # auto: JSON lines when dev_mode is off, readable text in dev
         "public_base_url": "http://127.0.0.1:5000",
     },
     "database": {
         "url": "",  # empty: SQLite file in the instance dir
         "echo": False,
+    },
+    "redis": {
+        "url": "",  # empty: no Redis; each process keeps its own WeChat access token
+        "key_prefix": "hazardbot",
+        "timeout": 2.0,
     },
     "wechat": {
         "token": DEV_TOKEN,

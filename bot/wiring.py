@@ -24,6 +24,12 @@ from scheduler.worker import Worker
 def init_app(app: Flask) -> None:
     cfg = app.config["HAZARDBOT"]
     factory = session_factory(app)
+    redis_client = None
+    if cfg["redis"]["url"]:
+        from bot.wechat.shared_token import make_redis
+
+        redis_client = make_redis(cfg["redis"]["url"], timeout=float(cfg["redis"]["timeout"]))
+    app.extensions["redis"] = redis_client  # /readyz pings it when set
     messenger: Messenger
     fetcher: MediaFetcher
     qr_issuer: QRCodeIssuer
@@ -37,9 +43,20 @@ def init_app(app: Flask) -> None:
         from bot.wechat.adapters import WeChatMediaFetcher, WeChatMessenger, WeChatQRCodeIssuer
         from bot.wechat.client import HazardWeChatClient
 
+        timeout = float(cfg["wechat"]["timeout"])
+        shared: dict[str, Any] = {}
+        if redis_client is not None:
+            # Several workers and machines: one token for all, one refresher at a time.
+            from bot.wechat.shared_token import shared_token
+
+            token = shared_token(
+                redis_client, key_prefix=cfg["redis"]["key_prefix"],
+                appid=cfg["wechat"]["appid"], http_timeout=timeout,
+            )
+            shared = {"session": token.storage, "token_lock": token.lock}
         client = HazardWeChatClient(
             cfg["wechat"]["appid"], cfg["wechat"]["secret"],
-            api_base_url=cfg["wechat"]["api_base_url"], timeout=float(cfg["wechat"]["timeout"]),
+            api_base_url=cfg["wechat"]["api_base_url"], timeout=timeout, **shared,
         )
         app.extensions["wechat_client"] = client
         messenger = WeChatMessenger(client)

@@ -87,6 +87,7 @@ class FakeWeChatServer:
         self._fail: tuple[int, int, int] = (0, 200, -1)  # (remaining, status, errcode)
         self._down = False
         self._delay = 0.0
+        self._token_fetches = 0
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -163,6 +164,12 @@ class FakeWeChatServer:
             self._token = None
 
     @property
+    def token_fetches(self) -> int:
+        """How many tokens were issued so far (each one invalidated the one before)."""
+        with self._lock:
+            return self._token_fetches
+
+    @property
     def calls(self) -> list[Call]:
         """A snapshot of every request received, in order."""
         with self._lock:
@@ -235,6 +242,7 @@ class FakeWeChatServer:
         token = f"fake-token-{next(self._token_seq)}-{secrets.token_hex(8)}"
         with self._lock:
             self._token = token
+            self._token_fetches += 1
         return _json({"access_token": token, "expires_in": 7200})
 
     def _media_get(self, query: dict[str, str], body: Any) -> Response:
