@@ -60,6 +60,7 @@ class PhaseResult:
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)  # hazard numbers of completed dialogues
+    steps: dict[int, list[float]] = field(default_factory=dict)  # dialogue step → latencies
 
     def line(self) -> str:
         n = len(self.latencies)
@@ -83,8 +84,9 @@ def _dialogue_user(url: str, user: int, deadline: float, out: PhaseResult, lock:
     latencies: list[float] = []
     errors: list[str] = []
     numbers: list[str] = []
+    steps: dict[int, list[float]] = {}
     while time.monotonic() < deadline:
-        for text, expected in DIALOGUE:
+        for step, (text, expected) in enumerate(DIALOGUE):
             started = time.perf_counter()
             try:
                 reply = peer.send_text(openid, text)
@@ -93,6 +95,7 @@ def _dialogue_user(url: str, user: int, deadline: float, out: PhaseResult, lock:
             except Exception as exc:  # noqa: BLE001 - every failure is counted and sampled
                 ok, problem, reply = False, f"{text!r}: {type(exc).__name__}: {exc}"[:160], None
             latencies.append(time.perf_counter() - started)
+            steps.setdefault(step, []).append(latencies[-1])
             if not ok:
                 errors.append(problem)
                 try:
@@ -109,6 +112,8 @@ def _dialogue_user(url: str, user: int, deadline: float, out: PhaseResult, lock:
         out.errors += len(errors)
         out.error_samples.extend(errors[:3])
         out.numbers.extend(numbers)
+        for step, values in steps.items():
+            out.steps.setdefault(step, []).extend(values)
 
 
 def _bare_user(url: str, _user: int, deadline: float, out: PhaseResult, lock: threading.Lock) -> None:
@@ -281,13 +286,20 @@ def main() -> None:
 
             print(f"server:   gunicorn {args.workers} workers × {args.threads} threads (gthread), "
                   f"{args.db}, safe mode; load generator: {args.users} users in a second process")
-            print(f"machine:  {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(f"machine:  {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+                  f"load average after the run {load} (other processes share these cores)")
             print(wechat.line())
             print(bare.line())
             print(f"dialogues completed:   {len(wechat.numbers)} ({len(DIALOGUE)} messages each); "
                   f"hazards stored {stored}, distinct numbers {given}")
             print(f"worker RSS idle:       {', '.join(f'{m:.0f}' for m in rss_idle)} MiB")
             print(f"worker RSS after load: {', '.join(f'{m:.0f}' for m in rss_loaded)} MiB")
+            print("per dialogue step (p50 / p99 ms):")
+            for step, values in sorted(wechat.steps.items()):
+                if len(values) >= 2:
+                    cuts = statistics.quantiles(values, n=100, method="inclusive")
+                    print(f"  {step + 1}. {DIALOGUE[step][0][:8]:<8} {cuts[49] * 1000:7.1f} / {cuts[98] * 1000:7.1f}")
             for sample in wechat.error_samples[:5]:
                 print(f"  error: {sample}")
         finally:
