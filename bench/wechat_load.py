@@ -299,7 +299,8 @@ def main() -> None:
             for step, values in sorted(wechat.steps.items()):
                 if len(values) >= 2:
                     cuts = statistics.quantiles(values, n=100, method="inclusive")
-                    print(f"  {step + 1}. {DIALOGUE[step][0][:8]:<8} {cuts[49] * 1000:7.1f} / {cuts[98] * 1000:7.1f}")
+                    label = DIALOGUE[step][0][:8]
+                    print(f"  {step + 1}. {label:<8} {cuts[49] * 1000:7.1f} / {cuts[98] * 1000:7.1f}")
             for sample in wechat.error_samples[:5]:
                 print(f"  error: {sample}")
         finally:
