@@ -24,7 +24,7 @@ from sqlalchemy import Engine, func, select, text
 
 from bot.dev.peer import WeChatPeer
 from bot.models import Hazard, HazardEvent, InboundMessage
-from tests.conftest import BACKEND, TEST_AES_KEY, TEST_APPID, TEST_SECRET, TEST_TOKEN, app_config
+from tests.conftest import BACKEND, TEST_AES_KEY, TEST_APPID, TEST_SECRET, TEST_TOKEN
 from tests.e2e.chat import DESCRIPTION
 from tests.fakes.wechat_api import free_port
 
