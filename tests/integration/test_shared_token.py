@@ -12,6 +12,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -160,3 +161,32 @@ def test_several_processes_fetch_one_token(
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
     assert fake.token_fetches == 1
     assert len(fake.sent_messages(OPENID)) == 4
+
+
+def test_apps_configured_with_redis_share_one_token(
+    redis_client: redis.Redis, prefix: str, database_url: str, clean_db: object, tmp_path: Path,
+    fake_wechat: FakeWeChatServer,
+) -> None:
+    """``[redis] url`` is all it takes: two app processes' clients fetch one token."""
+    from bot import create_app
+    from tests.conftest import app_config
+
+    apps = [
+        create_app(app_config(
+            database_url, tmp_path / f"app{i}", wechat={"api_base_url": fake_wechat.base_url},
+            redis={"url": REDIS_URL, "key_prefix": prefix},
+        ))
+        for i in range(2)
+    ]
+    try:
+        for i, app in enumerate(apps):
+            client = app.extensions["wechat_client"]
+            assert client.shared
+            client.message.send_text(OPENID, f"app {i}")
+        assert fake_wechat.token_fetches == 1
+        assert [m["text"]["content"] for m in fake_wechat.sent_messages(OPENID)] == ["app 0", "app 1"]
+    finally:
+        for app in apps:
+            app.extensions["worker"].stop()
+            app.extensions["engine"].dispose()
+            app.extensions["redis"].close()
