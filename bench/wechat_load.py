@@ -61,6 +61,16 @@ class PhaseResult:
     error_samples: list[str] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)  # hazard numbers of completed dialogues
     steps: dict[int, list[float]] = field(default_factory=dict)  # dialogue step → latencies
+    server_cpu: float = 0.0  # CPU seconds the gunicorn workers spent during the phase
+
+    def cpu_line(self) -> str:
+        """Server CPU per request: what the figures would be on cores of our own."""
+        n = len(self.latencies)
+        if not n:
+            return ""
+        per = self.server_cpu / n
+        return (f"{self.name:<22} server CPU {per * 1000:6.2f} ms/request -> "
+                f"{1 / per if per else 0:7.0f} requests/s per dedicated core")
 
     def line(self) -> str:
         n = len(self.latencies)
@@ -150,11 +160,31 @@ def _phase(name: str, users: int, seconds: float, target: Any, url: str) -> Phas
     return out
 
 
-def load_generator(url: str, users: int, seconds: float, results: Any) -> None:
+def _warm_user(url: str, user: int, deadline: float, out: PhaseResult, lock: threading.Lock) -> None:
+    """Every worker thread opens its database connections and imports what /wechat needs."""
+    import requests
+
+    from bot.dev.peer import WeChatPeer
+
+    peer = WeChatPeer(f"{url}/wechat", token=TOKEN, appid=APPID, encoding_aes_key=AES_KEY,
+                      mode="safe", http=requests.Session(), timeout=60)
+    while time.monotonic() < deadline:
+        peer.send_text(f"oWarm_{user}", "帮助")
+    _bare_user(url, user, time.monotonic() + 0.5, out, lock)
+
+
+def _measured(master: int, name: str, users: int, seconds: float, target: Any, url: str) -> PhaseResult:
+    before = _workers_cpu(master)
+    result = _phase(name, users, seconds, target, url)
+    result.server_cpu = _workers_cpu(master) - before
+    return result
+
+
+def load_generator(url: str, master: int, users: int, seconds: float, results: Any) -> None:
     """Warm every worker up, then the dialogue phase, then the bare phase; results → queue."""
-    _phase("warm-up", users, 2, _bare_user, url)
-    results.put(_phase("/wechat dialogues", users, seconds, _dialogue_user, url))
-    results.put(_phase("bare Flask /bare/", users, seconds, _bare_user, url))
+    _phase("warm-up", users, 3, _warm_user, url)
+    results.put(_measured(master, "/wechat dialogues", users, seconds, _dialogue_user, url))
+    results.put(_measured(master, "bare Flask /bare/", users, seconds, _bare_user, url))
 
 
 # -- the server side ---------------------------------------------------------------------------
@@ -165,6 +195,32 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _workers(master: int) -> list[Path]:
+    """/proc entries of the gunicorn master's children (its workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            if f"\nPPid:\t{master}\n" in status:
+                found.append(entry)
+    return found
+
+
+def _workers_cpu(master: int) -> float:
+    """User + system CPU seconds used so far by the master's live workers."""
+    total = 0
+    for entry in _workers(master):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _workers_rss(master: int) -> list[float]:
@@ -276,7 +332,9 @@ def main() -> None:
 
             ctx = multiprocessing.get_context("spawn")
             results = ctx.Queue()
-            gen = ctx.Process(target=load_generator, args=(base, args.users, args.seconds, results))
+            gen = ctx.Process(
+                target=load_generator, args=(base, server.pid, args.users, args.seconds, results)
+            )
             gen.start()
             wait = args.seconds * 4 + 120
             wechat, bare = results.get(timeout=wait), results.get(timeout=wait)
@@ -291,6 +349,8 @@ def main() -> None:
                   f"load average after the run {load} (other processes share these cores)")
             print(wechat.line())
             print(bare.line())
+            print(wechat.cpu_line())
+            print(bare.cpu_line())
             print(f"dialogues completed:   {len(wechat.numbers)} ({len(DIALOGUE)} messages each); "
                   f"hazards stored {stored}, distinct numbers {given}")
             print(f"worker RSS idle:       {', '.join(f'{m:.0f}' for m in rss_idle)} MiB")
