@@ -320,6 +320,7 @@ def main() -> None:
                 "HAZARDBOT_JOBS_IN_PROCESS": "false",
                 "HAZARDBOT_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(args.workers),
                 "HAZARDBOT_THREADS": str(args.threads), "HAZARDBOT_GUNICORN_LOGLEVEL": "warning",
+                "HAZARDBOT_MAX_REQUESTS": "0",  # the same workers all along (CPU and RSS figures)
             })
             server = subprocess.Popen(
                 [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py"),

@@ -2,7 +2,8 @@
 
 Environment knobs: ``HAZARDBOT_BIND`` (default 127.0.0.1:8000, behind nginx),
 ``WEB_CONCURRENCY`` (workers, default 2 × cores + 1), ``HAZARDBOT_THREADS`` (threads per
-worker, default 4).
+worker, default 4), ``HAZARDBOT_MAX_REQUESTS`` (requests before a worker is recycled, default
+5000; the benchmark sets 0 so that it measures the same workers throughout).
 
 Why these values:
 - gthread workers: a request mostly waits on PostgreSQL; a few threads per worker keep the
@@ -27,8 +28,8 @@ threads = int(os.environ.get("HAZARDBOT_THREADS", "4"))
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-max_requests = 5000
-max_requests_jitter = 500
+max_requests = int(os.environ.get("HAZARDBOT_MAX_REQUESTS", "5000"))  # 0: never recycle
+max_requests_jitter = max_requests // 10
 # Behind nginx on the same host: trust its X-Forwarded-For / -Proto only.
 forwarded_allow_ips = os.environ.get("HAZARDBOT_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Refuse absurd request lines and headers before the app sees them (gunicorn's limits).
