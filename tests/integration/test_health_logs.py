@@ -116,13 +116,14 @@ def test_readyz_checks_redis_when_configured(
 def test_every_line_of_a_request_carries_its_id(app: Flask, json_lines: io.StringIO) -> None:
     client = app.test_client()
     # A forged WeChat request: the endpoint logs the refusal, then the access line follows.
-    resp = client.post("/wechat?signature=x&timestamp=1&nonce=2", data=b"<xml/>",
+    resp = client.post("/wechat?signature=x&timestamp=1&nonce=2&openid=o_secret_person", data=b"<xml/>",
                        headers={"X-Request-Id": "lb-7f3a.42"})
     assert resp.status_code == 403 and resp.headers["X-Request-Id"] == "lb-7f3a.42"
     lines = [entry for entry in _lines(json_lines) if entry["request_id"] == "lb-7f3a.42"]
     assert [e["logger"] for e in lines] == ["bot.wechat.views", "bot.access"]
     assert "refused WeChat request" in lines[0]["msg"] and lines[0]["level"] == "WARNING"
     assert lines[1]["http"]["status"] == 403 and lines[1]["http"]["path"] == "/wechat"
+    assert "o_secret_person" not in json_lines.getvalue()  # WeChat's query names the user
 
 
 def test_request_ids_are_generated_and_unsafe_ones_replaced(app: Flask, json_lines: io.StringIO) -> None:
