@@ -53,6 +53,11 @@ def shared_token(
     hold = max(2 * http_timeout + 1, 5)
 
     def lock() -> AbstractContextManager[Any]:
-        return client.lock(f"{prefix}:{appid}:token-lock", timeout=hold, blocking_timeout=hold)
+        # A lock that expired while held (a fetch slower than ``hold``) is not an error on
+        # release: the token was stored all the same, and raising would refresh it again.
+        return client.lock(
+            f"{prefix}:{appid}:token-lock", timeout=hold, blocking_timeout=hold, sleep=0.05,
+            raise_on_release_error=False,
+        )
 
     return SharedToken(storage=RedisStorage(client, prefix=prefix), lock=lock)
