@@ -47,6 +47,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "timeout": 5.0,
         "max_body_bytes": 64 * 1024,
         "timestamp_tolerance_seconds": 300,
+        "max_messages_per_minute": 0,  # per user; 0: no limit (deploy/ sets 30)
     },
     "dialogue": {
         "idle_minutes": 30,

@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
 
         redis_client = make_redis(cfg["redis"]["url"], timeout=float(cfg["redis"]["timeout"]))
     app.extensions["redis"] = redis_client  # /readyz pings it when set
+    app.extensions["wechat_rate_limiter"] = _rate_limiter(cfg, redis_client)
     messenger: Messenger
     fetcher: MediaFetcher
     qr_issuer: QRCodeIssuer
@@ -100,6 +101,18 @@ def delivery_policy(cfg: dict[str, Any]) -> DeliveryPolicy:
         quiet_end=parse_hhmm(out["quiet_end"], "outbox.quiet_end") if out["quiet_end"] else None,
         quiet_kinds=QUIET_KINDS,
     )
+
+
+def _rate_limiter(cfg: dict[str, Any], redis_client: Any) -> Any:
+    """Per-user message limit on /wechat: shared through Redis when there is one."""
+    from bot.wechat.ratelimit import MemoryRateLimiter, NoRateLimit, RedisRateLimiter
+
+    limit = int(cfg["wechat"]["max_messages_per_minute"])
+    if limit <= 0:
+        return NoRateLimit()
+    if redis_client is not None:
+        return RedisRateLimiter(redis_client, limit, key_prefix=cfg["redis"]["key_prefix"])
+    return MemoryRateLimiter(limit)
 
 
 class _Runner:
