@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app bot
 
-.PHONY: run test test-sqlite test-postgresql setup lint clean
+.PHONY: run run-prod bench test test-sqlite test-postgresql setup lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,24 @@ run: setup
 	@# The scheduler (reminder sweeps) runs as its own process next to the web server.
 	$(FLASK) scheduler run & trap 'kill %1 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+## make run-prod: the production profile on this machine (deploy/README.md): PostgreSQL,
+## gunicorn with several workers, scheduler and worker as their own processes. Needs
+## HAZARDBOT_CONFIG (e.g. deploy/hazardbot.example.toml) and the secrets in HAZARDBOT_* variables.
+run-prod: setup
+	@test -n "$$HAZARDBOT_CONFIG" || { echo "set HAZARDBOT_CONFIG (see deploy/README.md)"; exit 1; }
+	$(FLASK) db upgrade
+	$(FLASK) regions load
+	$(FLASK) scheduler run & $(FLASK) worker run & trap 'kill %1 %2 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py bot.wsgi:app
+
+## make bench: every benchmark in bench/, each printing its figures (docs/performance.md)
+BENCH_PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+bench: setup
+	$(BIN)/python bench/wechat_load.py
+	$(BIN)/python bench/qr_posters.py
+	$(BIN)/python bench/deadline_sweep.py --admin-url $(BENCH_PG_ADMIN_URL)
+	@if [ -f bench/weekly_table.py ]; then $(BIN)/python bench/weekly_table.py; fi
 
 ## make test: the whole suite on SQLite, then on PostgreSQL when it is reachable
 test: setup

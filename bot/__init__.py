@@ -6,12 +6,11 @@ itself through an ``init_app``-style call so that the factory reads as a table o
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
 
-from bot import cli, db, wiring
+from bot import cli, db, logs, wiring
 from bot.config import check_production, load_config
 from bot.services import clock
 
@@ -30,10 +29,11 @@ def create_app(
     app.config["HAZARDBOT"] = config
     app.config["SECRET_KEY"] = config["app"]["secret_key"]
     app.config["MAX_CONTENT_LENGTH"] = 12 * 1024 * 1024  # the largest upload: one photo
-    logging.basicConfig(
-        level=config["app"]["log_level"],
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    logs.configure_logging(
+        config["app"]["log_level"],
+        json_lines=logs.use_json(config["app"]["log_format"], dev_mode=config["app"]["dev_mode"]),
     )
+    logs.init_app(app)
 
     clock.configure(config["app"]["timezone"])
     db.init_app(app)
@@ -41,11 +41,13 @@ def create_app(
     cli.init_app(app)
 
     from bot import api, console
+    from bot.health import bp as health_bp
     from bot.public.downloads import bp as downloads_bp
     from bot.public.inspections import bp as inspection_lists_bp
     from bot.public.views import bp as public_bp
     from bot.wechat.views import bp as wechat_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(wechat_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(downloads_bp)
@@ -56,9 +58,5 @@ def create_app(
         from bot.dev.views import bp as dev_bp
 
         app.register_blueprint(dev_bp)
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     return app

@@ -26,11 +26,17 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "timezone": "Asia/Shanghai",
         "instance_dir": "instance",
         "log_level": "INFO",
+        "log_format": "auto",  # auto: JSON lines when dev_mode is off, readable text in dev
         "public_base_url": "http://127.0.0.1:5000",
     },
     "database": {
         "url": "",  # empty: SQLite file in the instance dir
         "echo": False,
+    },
+    "redis": {
+        "url": "",  # empty: no Redis; each process keeps its own WeChat access token
+        "key_prefix": "hazardbot",
+        "timeout": 2.0,
     },
     "wechat": {
         "token": DEV_TOKEN,
@@ -41,6 +47,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "timeout": 5.0,
         "max_body_bytes": 64 * 1024,
         "timestamp_tolerance_seconds": 300,
+        "max_messages_per_minute": 0,  # per user; 0: no limit (deploy/ sets 30)
     },
     "dialogue": {
         "idle_minutes": 30,
@@ -89,7 +96,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "reports_per_user": 10,
         "reports_per_ip": 30,
         "rate_window_seconds": 3600,
-        "redis_url": "",
         "idempotency_hours": 24,
         "subscribe_template_ids": "",
     },

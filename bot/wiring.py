@@ -25,6 +25,13 @@ from scheduler.worker import Worker
 def init_app(app: Flask) -> None:
     cfg = app.config["HAZARDBOT"]
     factory = session_factory(app)
+    redis_client = None
+    if cfg["redis"]["url"]:
+        from bot.wechat.shared_token import make_redis
+
+        redis_client = make_redis(cfg["redis"]["url"], timeout=float(cfg["redis"]["timeout"]))
+    app.extensions["redis"] = redis_client  # /readyz pings it when set
+    app.extensions["wechat_rate_limiter"] = _rate_limiter(cfg, redis_client)
     messenger: Messenger
     fetcher: MediaFetcher
     qr_issuer: QRCodeIssuer
@@ -38,9 +45,20 @@ def init_app(app: Flask) -> None:
         from bot.wechat.adapters import WeChatMediaFetcher, WeChatMessenger, WeChatQRCodeIssuer
         from bot.wechat.client import HazardWeChatClient
 
+        timeout = float(cfg["wechat"]["timeout"])
+        shared: dict[str, Any] = {}
+        if redis_client is not None:
+            # Several workers and machines: one token for all, one refresher at a time.
+            from bot.wechat.shared_token import shared_token
+
+            token = shared_token(
+                redis_client, key_prefix=cfg["redis"]["key_prefix"],
+                appid=cfg["wechat"]["appid"], http_timeout=timeout,
+            )
+            shared = {"session": token.storage, "token_lock": token.lock}
         client = HazardWeChatClient(
             cfg["wechat"]["appid"], cfg["wechat"]["secret"],
-            api_base_url=cfg["wechat"]["api_base_url"], timeout=float(cfg["wechat"]["timeout"]),
+            api_base_url=cfg["wechat"]["api_base_url"], timeout=timeout, **shared,
         )
         app.extensions["wechat_client"] = client
         messenger = WeChatMessenger(client)
@@ -92,6 +110,18 @@ def delivery_policy(cfg: dict[str, Any]) -> DeliveryPolicy:
         quiet_end=parse_hhmm(out["quiet_end"], "outbox.quiet_end") if out["quiet_end"] else None,
         quiet_kinds=QUIET_KINDS,
     )
+
+
+def _rate_limiter(cfg: dict[str, Any], redis_client: Any) -> Any:
+    """Per-user message limit on /wechat: shared through Redis when there is one."""
+    from bot.wechat.ratelimit import MemoryRateLimiter, NoRateLimit, RedisRateLimiter
+
+    limit = int(cfg["wechat"]["max_messages_per_minute"])
+    if limit <= 0:
+        return NoRateLimit()
+    if redis_client is not None:
+        return RedisRateLimiter(redis_client, limit, key_prefix=cfg["redis"]["key_prefix"])
+    return MemoryRateLimiter(limit)
 
 
 class _Runner:

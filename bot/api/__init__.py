@@ -27,7 +27,8 @@ def init_app(app: Flask) -> None:
     app.extensions["api_login"] = _login_adapter(cfg)
     app.extensions["api_rate_limiter"] = RateLimiter(
         session_factory(app), secret=cfg["app"]["secret_key"],
-        window_seconds=api["rate_window_seconds"], redis_url=api["redis_url"],
+        window_seconds=api["rate_window_seconds"], redis_url=cfg["redis"]["url"],
+        prefix=f'{cfg["redis"]["key_prefix"]}:rl:',
     )
     app.extensions["api_idempotency"] = IdempotencyKeys(
         cfg["app"]["secret_key"], keep=timedelta(hours=api["idempotency_hours"])

@@ -1,6 +1,6 @@
 """Fixed-window rate limits for report creation, per user and per IP address.
 
-Counters live in Redis when ``api.redis_url`` is set (shared by every app process, expiring
+Counters live in Redis when ``redis.url`` is set (shared by every app process, expiring
 by themselves), else in the database (``rate_limit_counters``), so SQLite and dev mode need
 nothing else. A Redis that cannot be reached falls back to the database rather than failing
 the report. Keys are HMACs of the user id or address: the counters must not become a list

@@ -11,7 +11,9 @@ from bot.db import session_factory
 from bot.handlers import texts
 from bot.services.chat import ChatSettings, process_message
 from bot.services.clock import utcnow
+from bot.services.inbound import dedupe_key
 from bot.wechat.protocol import ProtocolError, WireSettings, check_signature, open_body, parse, render_reply
+from bot.wechat.ratelimit import TOO_FAST
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,13 @@ def receive() -> Response:
         msg = parse(xml)
     except ProtocolError as exc:
         return _refuse(exc)
+    key = dedupe_key(msg_id=msg.msg_id, openid=msg.openid, create_time=msg.create_time,
+                     event=msg.event, event_key=msg.event_key)
+    if not current_app.extensions["wechat_rate_limiter"].allow(msg.openid, key):
+        # Nothing processed or recorded: the same message sent again later is served.
+        log.warning("rate limit: message from %s not processed", msg.openid)
+        body = render_reply(settings, xml, TOO_FAST, encrypted=encrypted, nonce=args.get("nonce", ""))
+        return Response(body, mimetype="application/xml")
     try:
         reply = process_message(session_factory(), msg, now=utcnow(), settings=_chat_settings())
     except Exception:  # noqa: BLE001 - the person gets an apology, never a silent failure

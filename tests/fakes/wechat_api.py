@@ -103,6 +103,7 @@ class FakeWeChatServer:
         self._cs_left: dict[str, int] = {}
         self._oauth_user: str | None = None  # who taps "agree" on the authorization page
         self._oauth_codes: dict[str, str] = {}  # one-time code → openid
+        self._token_fetches = 0
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -189,6 +190,12 @@ class FakeWeChatServer:
             self._token = None
 
     @property
+    def token_fetches(self) -> int:
+        """How many tokens were issued so far (each one invalidated the one before)."""
+        with self._lock:
+            return self._token_fetches
+
+    @property
     def calls(self) -> list[Call]:
         """A snapshot of every request received, in order."""
         with self._lock:
@@ -272,6 +279,7 @@ class FakeWeChatServer:
         token = f"fake-token-{next(self._token_seq)}-{secrets.token_hex(8)}"
         with self._lock:
             self._token = token
+            self._token_fetches += 1
         return _json({"access_token": token, "expires_in": 7200})
 
     def _jscode2session(self, query: dict[str, str]) -> Response:

@@ -1,0 +1,394 @@
+"""Benchmark: ``/wechat`` in safe mode under gunicorn, whole report dialogues, 50 users at once.
+
+    python bench/wechat_load.py [--users 50] [--seconds 20] [--workers 3] [--threads 4]
+                                [--db postgresql|sqlite] [--admin-url postgresql+psycopg://…/test]
+
+Not a test: it prints figures (docs/performance.md). What it does:
+
+1. a throw-away database (PostgreSQL by default, SQLite with ``--db sqlite``), migrated with
+   Alembic, with the regions and the demo enterprises;
+2. gunicorn with ``deploy/gunicorn.conf.py`` (the production settings) on a free loopback
+   port, serving the app in live mode (safe mode, production-like secrets) next to a bare
+   Flask app (``bench/served_app.py``);
+3. a load generator in a second process: USERS threads, each a WeChat user whose messages
+   are signed and AES-encrypted by ``bot/dev/peer.py`` (an implementation independent of the
+   server's wechatpy). Each runs whole report dialogues (举报 → enterprise → pick → description
+   → no photo → no location → anonymous → not major → 确认) for SECONDS, checking every reply;
+   then the same users hit the bare endpoint for SECONDS;
+4. messages/s, p50 / p99 latency and errors for both, the RSS of each gunicorn worker
+   before and after, and a check that every completed dialogue left exactly one hazard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+APPID = "wxbench000000001"
+TOKEN = "bench-token"
+AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aQ"
+DESCRIPTION = "二号车间除尘器泄爆口朝向人员通道，且未设置隔离区"
+# (message, a fragment the reply must contain): the report dialogue of tests/e2e/chat.py.
+DIALOGUE = (
+    ("举报", "企业名称"), ("晋钢", "晋钢"), ("1", "第 2 步"), (DESCRIPTION, "第 3 步"),
+    ("跳过", "第 4 步"), ("跳过", "第 5 步"), ("2", "第 6 步"), ("2", "请核对"), ("确认", "编号："),
+)
+_NUMBER = re.compile(r"编号：(YH\d+)")
+
+
+@dataclass
+class PhaseResult:
+    name: str
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)  # hazard numbers of completed dialogues
+    steps: dict[int, list[float]] = field(default_factory=dict)  # dialogue step → latencies
+    server_cpu: float = 0.0  # CPU seconds the gunicorn workers spent during the phase
+
+    def cpu_line(self) -> str:
+        """Server CPU per request: what the figures would be on cores of our own."""
+        n = len(self.latencies)
+        if not n:
+            return ""
+        per = self.server_cpu / n
+        return (f"{self.name:<22} server CPU {per * 1000:6.2f} ms/request -> "
+                f"{1 / per if per else 0:7.0f} requests/s per dedicated core")
+
+    def line(self) -> str:
+        n = len(self.latencies)
+        if n < 2:
+            return f"{self.name:<22} {n} requests, {self.errors} errors"
+        cuts = statistics.quantiles(self.latencies, n=100, method="inclusive")
+        return (f"{self.name:<22} {n / self.seconds:8.1f} msg/s   p50 {cuts[49] * 1000:6.1f} ms   "
+                f"p99 {cuts[98] * 1000:7.1f} ms   requests {n:6d}   errors {self.errors}")
+
+
+# -- load generator (runs in its own process) ------------------------------------------------
+
+def _dialogue_user(url: str, user: int, deadline: float, out: PhaseResult, lock: threading.Lock) -> None:
+    import requests
+
+    from bot.dev.peer import WeChatPeer
+
+    peer = WeChatPeer(f"{url}/wechat", token=TOKEN, appid=APPID, encoding_aes_key=AES_KEY,
+                      mode="safe", http=requests.Session(), timeout=30)
+    openid = f"oBench_{uuid.uuid4().hex[:12]}_{user}"
+    latencies: list[float] = []
+    errors: list[str] = []
+    numbers: list[str] = []
+    steps: dict[int, list[float]] = {}
+    while time.monotonic() < deadline:
+        for step, (text, expected) in enumerate(DIALOGUE):
+            started = time.perf_counter()
+            try:
+                reply = peer.send_text(openid, text)
+                ok = reply.status_code == 200 and expected in reply.content
+                problem = f"{text!r}: {reply.status_code} {reply.content[:60]!r}"
+            except Exception as exc:  # noqa: BLE001 - every failure is counted and sampled
+                ok, problem, reply = False, f"{text!r}: {type(exc).__name__}: {exc}"[:160], None
+            latencies.append(time.perf_counter() - started)
+            steps.setdefault(step, []).append(latencies[-1])
+            if not ok:
+                errors.append(problem)
+                try:
+                    peer.send_text(openid, "取消")  # start the next dialogue from a clean state
+                except Exception:  # noqa: BLE001, S110 - already counted as an error
+                    pass
+                break
+            if text == "确认" and reply is not None:
+                found = _NUMBER.search(reply.content)
+                if found:
+                    numbers.append(found.group(1))
+    with lock:
+        out.latencies.extend(latencies)
+        out.errors += len(errors)
+        out.error_samples.extend(errors[:3])
+        out.numbers.extend(numbers)
+        for step, values in steps.items():
+            out.steps.setdefault(step, []).extend(values)
+
+
+def _bare_user(url: str, _user: int, deadline: float, out: PhaseResult, lock: threading.Lock) -> None:
+    import requests
+
+    http = requests.Session()
+    latencies: list[float] = []
+    errors = 0
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        try:
+            ok = http.get(f"{url}/bare/", timeout=30).text == "ok"
+        except Exception:  # noqa: BLE001
+            ok = False
+        latencies.append(time.perf_counter() - started)
+        errors += not ok
+    with lock:
+        out.latencies.extend(latencies)
+        out.errors += errors
+
+
+def _phase(name: str, users: int, seconds: float, target: Any, url: str) -> PhaseResult:
+    """``users`` threads run ``target(url, user, deadline, out, lock)`` for ``seconds``."""
+    out = PhaseResult(name)
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+    threads = [threading.Thread(target=target, args=(url, u, deadline, out, lock)) for u in range(users)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def _warm_user(url: str, user: int, deadline: float, out: PhaseResult, lock: threading.Lock) -> None:
+    """Every worker thread opens its database connections and imports what /wechat needs."""
+    import requests
+
+    from bot.dev.peer import WeChatPeer
+
+    peer = WeChatPeer(f"{url}/wechat", token=TOKEN, appid=APPID, encoding_aes_key=AES_KEY,
+                      mode="safe", http=requests.Session(), timeout=60)
+    while time.monotonic() < deadline:
+        peer.send_text(f"oWarm_{user}", "帮助")
+    _bare_user(url, user, time.monotonic() + 0.5, out, lock)
+
+
+def _measured(master: int, name: str, users: int, seconds: float, target: Any, url: str) -> PhaseResult:
+    before = _workers_cpu(master)
+    result = _phase(name, users, seconds, target, url)
+    result.server_cpu = _workers_cpu(master) - before
+    return result
+
+
+def load_generator(url: str, master: int, users: int, seconds: float, results: Any) -> None:
+    """Warm every worker up, then the dialogue phase, then the bare phase; results → queue."""
+    _phase("warm-up", users, 3, _warm_user, url)
+    results.put(_measured(master, "/wechat dialogues", users, seconds, _dialogue_user, url))
+    results.put(_measured(master, "bare Flask /bare/", users, seconds, _bare_user, url))
+
+
+# -- the server side ---------------------------------------------------------------------------
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _workers(master: int) -> list[Path]:
+    """/proc entries of the gunicorn master's children (its workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            if f"\nPPid:\t{master}\n" in status:
+                found.append(entry)
+    return found
+
+
+def _workers_cpu(master: int) -> float:
+    """User + system CPU seconds used so far by the master's live workers."""
+    total = 0
+    for entry in _workers(master):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _workers_rss(master: int) -> list[float]:
+    """RSS in MiB of each child of the gunicorn master (its workers)."""
+    sizes = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(master) and "VmRSS" in fields:
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sorted(sizes)
+
+
+def _prepare_database(db: str, admin_url: str, tmp: Path) -> tuple[str, Any]:
+    from sqlalchemy import text
+
+    from bot.db import make_engine
+
+    if db == "sqlite":
+        return f"sqlite:///{tmp / 'bench.sqlite3'}", None
+    name = f"hazardbot_bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return admin_url.rsplit("/", 1)[0] + "/" + name, drop
+
+
+def _seed(url: str) -> None:
+    from sqlalchemy.orm import Session
+
+    from bot.db import make_engine
+    from bot.demo import load_demo
+    from bot.migrate import upgrade
+    from bot.services.clock import utcnow
+    from bot.services.regions import load_regions
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        load_regions(session)
+        load_demo(session, now=utcnow())
+        session.commit()
+    engine.dispose()
+
+
+def _count_hazards(url: str, numbers: list[str]) -> tuple[int, int]:
+    """(hazards in the database, distinct numbers the users were given)."""
+    from sqlalchemy import func, select
+
+    from bot.db import make_engine
+    from bot.models import Hazard
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        total = conn.scalar(select(func.count()).select_from(Hazard.__table__))
+    engine.dispose()
+    return int(total or 0), len(set(numbers))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="hazardbot-load-") as tmp_name:
+        tmp = Path(tmp_name)
+        url, drop = _prepare_database(args.db, args.admin_url, tmp)
+        server: subprocess.Popen[bytes] | None = None
+        try:
+            _seed(url)
+            port = _free_port()
+            env = dict(os.environ)
+            env.pop("HAZARDBOT_CONFIG", None)
+            env.update({
+                "HAZARDBOT_APP_DEV_MODE": "false", "HAZARDBOT_APP_INSTANCE_DIR": str(tmp),
+                "HAZARDBOT_APP_SECRET_KEY": "bench-secret-key", "HAZARDBOT_APP_LOG_LEVEL": "WARNING",
+                "HAZARDBOT_DATABASE_URL": url, "HAZARDBOT_WECHAT_TOKEN": TOKEN,
+                "HAZARDBOT_WECHAT_APPID": APPID, "HAZARDBOT_WECHAT_SECRET": "bench-secret",
+                "HAZARDBOT_WECHAT_ENCODING_AES_KEY": AES_KEY,
+                # Outbound messages stay in the outbox: this measures the inbound path.
+                "HAZARDBOT_JOBS_IN_PROCESS": "false",
+                "HAZARDBOT_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(args.workers),
+                "HAZARDBOT_THREADS": str(args.threads), "HAZARDBOT_GUNICORN_LOGLEVEL": "warning",
+                "HAZARDBOT_MAX_REQUESTS": "0",  # the same workers all along (CPU and RSS figures)
+            })
+            server = subprocess.Popen(
+                [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py"),
+                 "--chdir", str(ROOT), "bench.served_app:app"],
+                env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "server.log", "wb"),  # noqa: SIM115
+            )
+            base = f"http://127.0.0.1:{port}"
+            _wait_ready(base, server, tmp / "server.log")
+            rss_idle = _workers_rss(server.pid)
+
+            ctx = multiprocessing.get_context("spawn")
+            results = ctx.Queue()
+            gen = ctx.Process(
+                target=load_generator, args=(base, server.pid, args.users, args.seconds, results)
+            )
+            gen.start()
+            wait = args.seconds * 4 + 120
+            wechat, bare = results.get(timeout=wait), results.get(timeout=wait)
+            gen.join(timeout=30)
+            rss_loaded = _workers_rss(server.pid)
+            stored, given = _count_hazards(url, wechat.numbers)
+
+            print(f"server:   gunicorn {args.workers} workers × {args.threads} threads (gthread), "
+                  f"{args.db}, safe mode; load generator: {args.users} users in a second process")
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(f"machine:  {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+                  f"load average after the run {load} (other processes share these cores)")
+            print(wechat.line())
+            print(bare.line())
+            print(wechat.cpu_line())
+            print(bare.cpu_line())
+            print(f"dialogues completed:   {len(wechat.numbers)} ({len(DIALOGUE)} messages each); "
+                  f"hazards stored {stored}, distinct numbers {given}")
+            print(f"worker RSS idle:       {', '.join(f'{m:.0f}' for m in rss_idle)} MiB")
+            print(f"worker RSS after load: {', '.join(f'{m:.0f}' for m in rss_loaded)} MiB")
+            print("per dialogue step (p50 / p99 ms):")
+            for step, values in sorted(wechat.steps.items()):
+                if len(values) >= 2:
+                    cuts = statistics.quantiles(values, n=100, method="inclusive")
+                    label = DIALOGUE[step][0][:8]
+                    print(f"  {step + 1}. {label:<8} {cuts[49] * 1000:7.1f} / {cuts[98] * 1000:7.1f}")
+            for sample in wechat.error_samples[:5]:
+                print(f"  error: {sample}")
+        finally:
+            if server is not None:
+                server.send_signal(signal.SIGTERM)
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+            if drop is not None:
+                drop()
+
+
+def _wait_ready(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    import requests
+
+    for _ in range(120):
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited:\n{log.read_text()[-2000:]}")
+        try:
+            if requests.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.25)
+    raise SystemExit(f"gunicorn not ready after 30 s:\n{log.read_text()[-2000:]}")
+
+
+if __name__ == "__main__":
+    main()
