@@ -4,7 +4,9 @@
                                  [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Creates a throw-away database, migrates it with Alembic, loads the regions and the seeded
-campaigns, and generates enterprises, officers, hazards and penalties on the server with
+campaigns, and generates enterprises, officers, hazards, penalties and inspections (one per
+enterprise, every stage, a tenth still open, a fifth of the hazards linked to an inspection of
+their enterprise and stage as its findings) on the server with
 ``INSERT … SELECT … FROM generate_series`` (no rows cross the wire). Then it times
 ``stats.weekly_figures`` for the province next to one hand-written ``GROUP BY`` over the same
 hazards, checks that both give the same figures, times a county's table, and prints the
@@ -91,25 +93,58 @@ SELECT :e0 + (i * 37) % :ne, (i % 10) + 0.5, CASE WHEN i % 4 = 0 THEN 1.25 ELSE 
        timestamp '2024-09-01' + ((i::bigint * 7919) % 432000) * interval '1 minute'
 FROM generate_series(1, :n) AS i
 """
-# The same stage figures as the service, written by hand: one GROUP BY over Shanxi's hazards.
-HAND_SQL = """
-SELECT CASE WHEN h.source = 'self_check' THEN 'self_check'
-            WHEN h.source = 'joint_inspection' THEN
+# One inspection per enterprise, the four stages in turn, started by an officer (a third of
+# them city officers), a tenth still open, the others finished three hours after the start.
+INSPECTIONS_SQL = """
+INSERT INTO inspections (token, enterprise_id, stage, unit, state, item_ids, started_by, started_at,
+                         finished_by, finished_at)
+SELECT 'bench' || g.i, :e0 + g.i % :ne,
+       (ARRAY['self_check','joint_inspection','cross_inspection','provincial'])[1 + g.i % 4], '检查组',
+       CASE WHEN g.i % 10 = 0 THEN 'open' ELSE 'finished' END, '[]', :u0 + g.i % :officers, g.at,
+       CASE WHEN g.i % 10 <> 0 THEN :u0 + g.i % :officers END,
+       CASE WHEN g.i % 10 <> 0 THEN g.at + interval '3 hours' END
+FROM (SELECT i, timestamp '2024-09-01' + ((i::bigint * 6007) % 432000) * interval '1 minute' AS at
+      FROM generate_series(1, :n) AS i) AS g
+"""
+# A fifth of the hazards are the findings of the inspection of their enterprise at their stage.
+FINDINGS_SQL = """
+INSERT INTO inspection_findings (inspection_id, hazard_id, by_id, at)
+SELECT i.id, h.id, i.started_by, h.reported_at
+FROM hazards AS h JOIN inspections AS i ON i.enterprise_id = h.enterprise_id AND i.stage = h.source
+WHERE h.id % 5 = 0
+"""
+# The same stage figures as the service, written by hand: the hazards and the finished
+# inspections unioned, one GROUP BY (市本级/县级 by the inspection's starter, else the reporter).
+STAGE_OF = """CASE WHEN {src} = 'self_check' THEN 'self_check'
+            WHEN {src} = 'joint_inspection' THEN
                  CASE WHEN r.level IN ('province', 'prefecture_city') THEN 'city' ELSE 'county' END
-            WHEN h.source = 'cross_inspection' THEN 'cross' ELSE 'other' END AS stage,
-       count(DISTINCT coalesce(h.enterprise_id::text, 'n:' || h.enterprise_name)),
-       count(*) FILTER (WHERE h.level = 'general'),
-       count(*) FILTER (WHERE h.level = 'general' AND h.state = 'closed'
-                          AND h.closed_at >= :s AND h.closed_at < :e),
-       count(*) FILTER (WHERE h.level = 'major'),
-       count(*) FILTER (WHERE h.level = 'major' AND h.state = 'closed'
-                          AND h.closed_at >= :s AND h.closed_at < :e),
-       count(DISTINCT h.region_code)
-FROM hazards AS h
-LEFT JOIN users AS u ON u.id = h.reporter_id
-LEFT JOIN regions AS r ON r.code = u.region_code
-WHERE h.region_code LIKE '14%' AND h.state NOT IN ('rejected', 'merged')
-  AND coalesce(h.checked_at, h.reported_at) >= :s AND coalesce(h.checked_at, h.reported_at) < :e
+            WHEN {src} = 'cross_inspection' THEN 'cross' ELSE 'other' END"""
+HAND_SQL = f"""
+WITH covered AS (
+  SELECT {STAGE_OF.format(src="h.source")} AS stage,
+         coalesce(h.enterprise_id::text, 'n:' || h.enterprise_name) AS key, h.region_code AS county,
+         h.level, h.state = 'closed' AND h.closed_at >= :s AND h.closed_at < :e AS fixed
+  FROM hazards AS h
+  LEFT JOIN inspection_findings AS f ON f.hazard_id = h.id
+  LEFT JOIN inspections AS i ON i.id = f.inspection_id
+  LEFT JOIN users AS starter ON starter.id = i.started_by
+  LEFT JOIN users AS u ON u.id = h.reporter_id
+  LEFT JOIN regions AS r ON r.code = coalesce(starter.region_code, u.region_code)
+  WHERE h.region_code LIKE '14%' AND h.state NOT IN ('rejected', 'merged')
+    AND coalesce(h.checked_at, h.reported_at) >= :s AND coalesce(h.checked_at, h.reported_at) < :e
+  UNION ALL
+  SELECT {STAGE_OF.format(src="i.stage")}, i.enterprise_id::text, e.region_code, NULL, false
+  FROM inspections AS i
+  JOIN enterprises AS e ON e.id = i.enterprise_id
+  LEFT JOIN users AS starter ON starter.id = i.started_by
+  LEFT JOIN regions AS r ON r.code = starter.region_code
+  WHERE e.region_code LIKE '14%' AND i.state = 'finished' AND i.finished_at >= :s AND i.finished_at < :e
+)
+SELECT stage, count(DISTINCT key),
+       count(*) FILTER (WHERE level = 'general'), count(*) FILTER (WHERE level = 'general' AND fixed),
+       count(*) FILTER (WHERE level = 'major'), count(*) FILTER (WHERE level = 'major' AND fixed),
+       count(DISTINCT county)
+FROM covered
 GROUP BY 1
 """
 
@@ -124,9 +159,13 @@ def generate(engine: Engine, hazards: int, enterprises: int) -> None:
         conn.execute(text(HAZARDS_SQL), {"n": hazards, "e0": e0, "ne": enterprises, "u0": u0,
                                          "officers": OFFICERS})
         conn.execute(text(PENALTIES_SQL), {"n": hazards // 50, "e0": e0, "ne": enterprises, "u0": u0})
+        conn.execute(text(INSPECTIONS_SQL), {"n": enterprises, "e0": e0, "ne": enterprises, "u0": u0,
+                                             "officers": OFFICERS})
+        findings = conn.execute(text(FINDINGS_SQL)).rowcount
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
-    print(f"generated {enterprises:,} enterprises, {hazards:,} hazards, {hazards // 50:,} penalties "
+    print(f"generated {enterprises:,} enterprises, {hazards:,} hazards, {hazards // 50:,} penalties, "
+          f"{enterprises:,} inspections with {findings:,} findings "
           f"on the server in {time.perf_counter() - started:.1f} s")
 
 
@@ -143,7 +182,7 @@ def explain(engine: Engine, statements: list[tuple[str, Any]], label: str) -> No
     """EXPLAIN ANALYZE every SELECT the service ran (captured from the driver)."""
     with engine.connect() as conn:
         for sql, params in statements:
-            if "hazards" not in sql and "penalties" not in sql:
+            if "hazards" not in sql and "penalties" not in sql:  # the union reads both tables
                 continue
             raw = conn.connection.driver_connection
             assert raw is not None
@@ -203,7 +242,7 @@ def main() -> None:
         print(f"week {args.week} of {DOC}, cumulative since {campaign.starts_on} "
               f"({graded:,} graded hazards found in the window)")
         print(f"province weekly table through stats.weekly_figures : {province_s * 1000:8.1f} ms "
-              "(hazard GROUP BY + penalty aggregate + jurisdiction lookup)")
+              "(hazards ∪ inspections GROUP BY + penalty aggregate + jurisdiction lookup)")
         print(f"one hand-written SQL GROUP BY over the same hazards : {hand_s * 1000:8.1f} ms")
         print(f"county (小店区) weekly table through the service     : {county_s * 1000:8.1f} ms")
         print(f"figures agree: {agree}")

@@ -3,7 +3,8 @@
 附件3 pairs the 11 cities (who inspects whom); its 备注 says what the records show so far for
 the inspected city. 附件4 is filled by the inspected city: one row per enterprise the
 cross-inspection team checked, with its hazards, the penalties that followed and how far the
-rectification has come. Each is one aggregate query (plus one for penalties).
+rectification has come; an enterprise the team checked (a finished cross-inspection) is
+listed even when nothing was found. Each is one aggregate query (plus one for penalties).
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
-from bot.models import Campaign, Enterprise, Hazard, Penalty, Region
+from bot.models import Campaign, Enterprise, Hazard, Inspection, Penalty, Region
 from bot.services.clock import local
+from bot.services.coverage import finished_inspections, inspection_key, one_if
 from bot.services.jurisdiction import jurisdiction_codes
 from bot.services.stats import (
     COUNTED_OUT_STATES,
@@ -58,10 +59,6 @@ def campaign_window(campaign: Campaign | None) -> Window:
                   _local_midnight(date.fromordinal(campaign.ends_on.toordinal() + 1)))
 
 
-def _count(cond: Any) -> Any:
-    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-
 # --- 附件3 -------------------------------------------------------------------------------------
 
 
@@ -84,24 +81,46 @@ class CrossPlanRow:
 
 
 def cross_plan_rows(session: Session, campaign: Campaign | None) -> list[CrossPlanRow]:
-    """The 11 pairs, each with what the cross-inspection of the inspected city found so far."""
+    """The 11 pairs, each with what the cross-inspection of the inspected city found so far.
+
+    Enterprises and counties checked include those a finished cross-inspection found nothing in
+    (``coverage.py``); one aggregate over the hazards and the inspections unioned.
+    """
     window = campaign_window(campaign)
-    county = aliased(Region)
-    city_code = case((county.level == "prefecture_city", county.code), else_=county.parent_code)
     found_at = _found_at()
-    query = (
+    hazard_county = aliased(Region)
+    hazards = (
         select(
-            city_code.label("city"),
-            func.count(func.distinct(Hazard.region_code)),
-            func.count(func.distinct(_enterprise_key())),
-            _count(Hazard.level == "general"),
-            _count(Hazard.level == "major"),
+            case((hazard_county.level == "prefecture_city", hazard_county.code),
+                 else_=hazard_county.parent_code).label("city"),
+            Hazard.region_code.label("county"), _enterprise_key().label("key"),
+            one_if(Hazard.level == "general").label("general"),
+            one_if(Hazard.level == "major").label("major"),
         )
         .select_from(Hazard)
-        .join(county, county.code == Hazard.region_code)
+        .join(hazard_county, hazard_county.code == Hazard.region_code)
         .where(Hazard.source == CROSS_SOURCE, Hazard.state.not_in(COUNTED_OUT_STATES),
                found_at >= window.start, found_at < window.end)
-        .group_by(city_code)
+    )
+    visits, _, enterprise = finished_inspections(
+        None, window.start, window.end, (CROSS_SOURCE,))
+    visit_county = aliased(Region)
+    visits = visits.join(visit_county, visit_county.code == enterprise.region_code).add_columns(
+        case((visit_county.level == "prefecture_city", visit_county.code),
+             else_=visit_county.parent_code).label("city"),
+        enterprise.region_code.label("county"), inspection_key().label("key"),
+        literal(0).label("general"), literal(0).label("major"),
+    )
+    rows = union_all(hazards, visits).subquery()
+    query = (
+        select(
+            rows.c.city,
+            func.count(func.distinct(rows.c.county)),
+            func.count(func.distinct(rows.c.key)),
+            func.coalesce(func.sum(rows.c.general), 0),
+            func.coalesce(func.sum(rows.c.major), 0),
+        )
+        .group_by(rows.c.city)
     )
     found = {row[0]: tuple(int(v) for v in row[1:]) for row in session.execute(query)}
     names = dict(session.execute(
@@ -144,24 +163,47 @@ def cross_summary_rows(
     codes = jurisdiction_codes(session, region_code)
     window = campaign_window(campaign)
     found_at = _found_at()
-    key = _enterprise_key()
     graded = Hazard.level.in_(("general", "major"))
-    hazards = (
+    found = (
         select(
-            key.label("key"),
-            func.min(Hazard.enterprise_id).label("enterprise_id"),
-            func.min(Hazard.enterprise_name).label("name"),
-            func.min(Hazard.region_code).label("region_code"),
-            func.min(Hazard.industry).label("h_industry"),
-            func.min(Hazard.check_unit).label("check_unit"),
-            func.min(found_at).label("first_at"),
-            _count(Hazard.level == "general").label("general"),
-            _count(Hazard.level == "major").label("major"),
-            _count(and_(graded, Hazard.state == "closed")).label("closed"),
+            _enterprise_key().label("key"),
+            Hazard.enterprise_id.label("enterprise_id"),
+            Hazard.enterprise_name.label("name"),
+            Hazard.region_code.label("region_code"),
+            Hazard.industry.label("h_industry"),
+            Hazard.check_unit.label("check_unit"),
+            found_at.label("at"),
+            one_if(Hazard.level == "general").label("general"),
+            one_if(Hazard.level == "major").label("major"),
+            one_if(and_(graded, Hazard.state == "closed")).label("closed"),
         )
         .where(Hazard.region_code.in_(codes), Hazard.source == CROSS_SOURCE,
                Hazard.state.not_in(COUNTED_OUT_STATES), found_at >= window.start, found_at < window.end)
-        .group_by(key)
+    )
+    # An enterprise the team checked and found nothing in is listed too (0 条, 未发现隐患).
+    visits, _, enterprise = finished_inspections(codes, window.start, window.end, (CROSS_SOURCE,))
+    visits = visits.add_columns(
+        inspection_key().label("key"), Inspection.enterprise_id.label("enterprise_id"),
+        enterprise.name.label("name"), enterprise.region_code.label("region_code"),
+        enterprise.industry.label("h_industry"), Inspection.unit.label("check_unit"),
+        Inspection.started_at.label("at"),
+        *(literal(0).label(name) for name in ("general", "major", "closed")),
+    )
+    both = union_all(found, visits).subquery()
+    hazards = (
+        select(
+            both.c.key,
+            func.min(both.c.enterprise_id).label("enterprise_id"),
+            func.min(both.c.name).label("name"),
+            func.min(both.c.region_code).label("region_code"),
+            func.min(both.c.h_industry).label("h_industry"),
+            func.min(both.c.check_unit).label("check_unit"),
+            func.min(both.c.at).label("first_at"),
+            func.coalesce(func.sum(both.c.general), 0).label("general"),
+            func.coalesce(func.sum(both.c.major), 0).label("major"),
+            func.coalesce(func.sum(both.c.closed), 0).label("closed"),
+        )
+        .group_by(both.c.key)
         .subquery()
     )
     penalised = aliased(Hazard)
@@ -211,7 +253,12 @@ def cross_summary_rows(
             fines.append(f"罚款主要负责人{Decimal(str(r.p_pri)).quantize(Decimal('0.01'))}万元")
         total = int(r.general) + int(r.major)
         closed = int(r.closed)
-        completion = "已全部整改" if total and closed == total else f"已整改{closed}条，共{total}条"
+        if not total:
+            completion = "未发现隐患"
+        elif closed == total:
+            completion = "已全部整改"
+        else:
+            completion = f"已整改{closed}条，共{total}条"
         rows.append(CrossSummaryRow(
             enterprise_name=r.name, place=place, industry=industry, check_unit=r.check_unit or "",
             checked_on=local(r.first_at).date(), general=int(r.general), major=int(r.major),

@@ -8,7 +8,7 @@ enterprise does 市县检查 (a province officer 省级督查), a city officer f
 ``source`` = the stage, ``basis`` = the item's clause, ``level`` major when the item is a
 major criterion (else general), already acknowledged (the inspector found it himself), and
 ``reporter_id`` = the inspector, whose region splits 市本级 from 县级 in the weekly figures
-(``stats._stage_expr``); ``checked_at`` dates it there. One inspection per enterprise and
+(``coverage.py``); ``checked_at`` dates it there. One inspection per enterprise and
 stage is open at a time: a second inspector joins it, and anyone of them can resume it.
 """
 

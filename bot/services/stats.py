@@ -14,11 +14,15 @@ Conventions (DESIGN.md §3, seeds 000 and 001):
   hazards; a report not yet graded (``level`` unset) is counted for enterprises, not as a
   general or major hazard.
 * Stages (检查环节): 企业自查 = ``self_check``; 市县检查 = ``joint_inspection``, split into
-  市本级 and 县级 by the level of the recording officer's region (a county-level or unknown
-  recorder counts as 县级); 交叉检查 = ``cross_inspection``; 省级督查 = ``provincial``;
-  群众举报 = ``public_report`` and ``worker_report``. 附件1 has no row for the last two: they
-  are returned as stage ``other`` and shown as an extra row marked as such.
-* Enterprises are counted distinct: by ``enterprise_id``, or by name for an unregistered one.
+  市本级 and 县级 by the level of the inspecting officer's region (the one who started the
+  inspection, else the one who recorded the hazard; a county-level or unknown one counts as
+  县级); 交叉检查 = ``cross_inspection``; 省级督查 = ``provincial``; 群众举报 =
+  ``public_report`` and ``worker_report``. 附件1 has no row for the last two: they are
+  returned as stage ``other`` and shown as an extra row marked as such.
+* Enterprises covered (检查企业数) are those with an inspection of the stage *finished* in
+  the window, or a hazard of the stage found in it (``coverage.py`` says why), counted
+  distinct: by ``enterprise_id``, or by name for an unregistered one. An inspection that found
+  nothing counts; one still open counts once finished (or through the hazards it found).
 * Penalties belong to the enterprise's region and to the window of ``decided_at``.
 """
 
@@ -30,11 +34,18 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, distinct, func, literal, select
+from sqlalchemy import String, and_, case, cast, distinct, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
-from bot.models import Campaign, Enterprise, Hazard, Penalty, RectificationPlan, Region, User
+from bot.models import Campaign, Enterprise, Hazard, Inspection, Penalty, RectificationPlan, Region
 from bot.services.clock import local, local_tz
+from bot.services.coverage import (
+    finished_inspections,
+    hazard_recorder_region,
+    inspection_key,
+    one_if,
+    stage_case,
+)
 from bot.services.jurisdiction import jurisdiction_codes
 
 STAGES = ("self_check", "city", "county", "cross", "other")
@@ -205,62 +216,57 @@ def _enterprise_key() -> Any:
     return func.coalesce(cast(Hazard.enterprise_id, String), literal("n:") + Hazard.enterprise_name)
 
 
-def _stage_expr() -> tuple[Any, Any]:
-    """The stage CASE and the recorder's region (for the 市本级 / 县级 split)."""
-    recorder_region = aliased(Region)
-    stage = case(
-        (Hazard.source == "self_check", literal("self_check")),
-        (Hazard.source == "joint_inspection",
-         case((recorder_region.level.in_(("province", "prefecture_city")), literal("city")),
-              else_=literal("county"))),
-        (Hazard.source == "cross_inspection", literal("cross")),
-        else_=literal("other"),
-    )
-    return stage, recorder_region
-
-
 def hazard_figures(
     session: Session, codes: set[str], window: Window, since: datetime, *, by_stage: bool = True,
     sources: tuple[str, ...] | None = None,
 ) -> dict[str, StageFigures]:
-    """One GROUP BY: per stage, enterprises and hazards found in ``window``, fixed in ``window``.
+    """One GROUP BY: per stage, enterprises covered and hazards found in ``window``, fixed in it.
 
     ``since`` is the campaign start: a hazard fixed this week counts only if it was found
-    during the campaign.
+    during the campaign. Enterprises (and counties) covered are those with a hazard of the
+    stage found in the window or an inspection of the stage finished in it
+    (``bot/services/coverage.py``), unioned and counted distinct in the same aggregate.
     """
     found_at = _found_at()
     found_in = found_at >= window.start
     fixed_in = and_(Hazard.state == "closed", Hazard.closed_at >= window.start,
                     Hazard.closed_at < window.end)
-    stage, recorder_region = _stage_expr()
-    key = stage if by_stage else literal("all")
-
-    def count(cond: Any) -> Any:
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-    query = (
-        select(
-            key.label("stage"),
-            func.count(distinct(case((found_in, _enterprise_key())))),
-            count(and_(found_in, Hazard.level == "general")),
-            count(and_(fixed_in, Hazard.level == "general")),
-            count(and_(found_in, Hazard.level == "major")),
-            count(and_(fixed_in, Hazard.level == "major")),
-            func.count(distinct(case((found_in, Hazard.region_code)))),
-        )
-        .select_from(Hazard)
-        .outerjoin(User, User.id == Hazard.reporter_id)
-        .outerjoin(recorder_region, recorder_region.code == User.region_code)
-        .where(
-            Hazard.region_code.in_(codes),
-            Hazard.state.not_in(COUNTED_OUT_STATES),
-            found_at >= since,
-            found_at < window.end,
-        )
-        .group_by(key)
+    hazards, recorder_region = hazard_recorder_region(select().select_from(Hazard))
+    hazard_stage = stage_case(Hazard.source, recorder_region.level) if by_stage else literal("all")
+    hazards = hazards.add_columns(
+        hazard_stage.label("stage"),
+        _enterprise_key().label("key"),
+        Hazard.region_code.label("county"),
+        one_if(found_in).label("covered"),
+        one_if(and_(found_in, Hazard.level == "general")).label("gf"),
+        one_if(and_(fixed_in, Hazard.level == "general")).label("gx"),
+        one_if(and_(found_in, Hazard.level == "major")).label("mf"),
+        one_if(and_(fixed_in, Hazard.level == "major")).label("mx"),
+    ).where(
+        Hazard.region_code.in_(codes),
+        Hazard.state.not_in(COUNTED_OUT_STATES),
+        found_at >= since,
+        found_at < window.end,
     )
     if sources is not None:
-        query = query.where(Hazard.source.in_(sources))
+        hazards = hazards.where(Hazard.source.in_(sources))
+    visits, starter_region, enterprise = finished_inspections(codes, window.start, window.end, sources)
+    visit_stage = stage_case(Inspection.stage, starter_region.level) if by_stage else literal("all")
+    visits = visits.add_columns(
+        visit_stage.label("stage"), inspection_key().label("key"),
+        enterprise.region_code.label("county"), literal(1).label("covered"),
+        *(literal(0).label(name) for name in ("gf", "gx", "mf", "mx")),
+    )
+    rows = union_all(hazards, visits).subquery()
+    query = (
+        select(
+            rows.c.stage,
+            func.count(distinct(case((rows.c.covered == 1, rows.c.key)))),
+            *(func.coalesce(func.sum(rows.c[name]), 0) for name in ("gf", "gx", "mf", "mx")),
+            func.count(distinct(case((rows.c.covered == 1, rows.c.county)))),
+        )
+        .group_by(rows.c.stage)
+    )
     result = {s: StageFigures() for s in (STAGES if by_stage else ("all",))}
     for row in session.execute(query):
         result[row[0]] = StageFigures(*(int(v) for v in row[1:]))

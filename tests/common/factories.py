@@ -1,4 +1,4 @@
-"""Plain factory functions: users with a role and a place, hazards in any state.
+"""Plain factory functions: users with a role and a place, hazards in any state, inspections.
 
 Rows are added and flushed, never committed: the caller's session decides. A hazard made
 directly in a later state gets the one ``submit`` event its history starts with, plus the
@@ -16,7 +16,17 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import Attachment, Enterprise, Hazard, HazardEvent, RectificationPlan, User
+from bot.models import (
+    Attachment,
+    Enterprise,
+    Hazard,
+    HazardEvent,
+    Inspection,
+    InspectionFinding,
+    InspectionInspector,
+    RectificationPlan,
+    User,
+)
 
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Taiyuan
 _seq = itertools.count(1)
@@ -108,6 +118,34 @@ def make_photo(session: Session, *, uploader: User, at: datetime = T0) -> Attach
     session.add(photo)
     session.flush()
     return photo
+
+
+def make_inspection(
+    session: Session,
+    *,
+    enterprise: Enterprise,
+    stage: str,
+    by: User,
+    started_at: datetime,
+    finished_at: datetime | None = None,
+    unit: str = "检查组",
+    findings: tuple[Hazard, ...] = (),
+) -> Inspection:
+    """An inspection of ``enterprise`` at ``stage`` started by ``by`` (open unless
+    ``finished_at``), with ``findings`` linked to it as the hazards it found."""
+    inspection = Inspection(
+        token=f"t{next(_seq):08d}", enterprise_id=enterprise.id, stage=stage, unit=unit,
+        state="finished" if finished_at else "open", item_ids=[], started_by=by.id,
+        started_at=started_at, finished_by=by.id if finished_at else None, finished_at=finished_at,
+    )
+    session.add(inspection)
+    session.flush()
+    session.add(InspectionInspector(inspection_id=inspection.id, user_id=by.id, joined_at=started_at))
+    for hazard in findings:
+        session.add(InspectionFinding(inspection_id=inspection.id, hazard_id=hazard.id,
+                                      by_id=hazard.reporter_id or by.id, at=hazard.reported_at))
+    session.flush()
+    return inspection
 
 
 # --- one small province for the workflow tests ------------------------------------------------

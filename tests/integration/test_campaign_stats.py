@@ -3,6 +3,8 @@
 Two cities (太原, 长治), hazards across several weeks around 2025-W02 (Monday 2025-01-06 to
 Sunday 2025-01-12, Asia/Shanghai) of 晋应急发〔2024〕354号, penalties, and the edge cases:
 before the campaign, after the week (by one minute of local time), rejected, ungraded.
+Inspections at every stage: finished ones that found nothing (the enterprise counts as
+checked), ones that found hazards (counted once), one finished the next week, open ones.
 """
 
 from __future__ import annotations
@@ -35,12 +37,14 @@ from bot.services.stats import (
     two_sessions_table,
     weekly_figures,
 )
-from tests.common.factories import enterprise, make_hazard, make_user
+from tests.common.factories import enterprise, make_hazard, make_inspection, make_user
 
 JINGANG = "太原晋钢钢铁有限公司"  # 小店区 140105
 HONGDA = "清徐宏达焦化钢铁有限公司"  # 清徐县 140121
 HUIFENG = "古交汇丰特钢有限公司"  # 古交市 140181
 LUBAO = "长治潞宝钢铁集团有限公司"  # 长治 140406
+ZHONGZHUANG = "太原重型装备配套有限公司"  # 尖草坪区 140108
+LENGLIAN = "长治冷链物流有限公司"  # 长治 140404
 DOC = "晋应急发〔2024〕354号"
 WEEK = "2025-W02"
 
@@ -104,6 +108,8 @@ def world(clean_db: Engine) -> Any:
         _hazard(session, HUIFENG, "joint_inspection", "major", "rectifying", utc(2024, 12, 20, 2),
                 reporter=gujiao, check_unit="古交市应急管理局", description="深井铸造未设紧急排放阀联锁")
         officer = make_user(session, role="province_officer", region_code="140000")
+        _inspections(session, city_officer=city_officer, qingxu=qingxu, gujiao=gujiao,
+                     xiaodian=xiaodian, h4=h4, province=officer)
 
         def penalty(name: str, at: datetime, **kw: Any) -> None:
             session.add(Penalty(enterprise_id=enterprise(session, name).id, decided_by=officer.id,
@@ -117,6 +123,50 @@ def world(clean_db: Engine) -> Any:
         penalty(JINGANG, utc(2025, 1, 20, 3), fine_enterprise_wan=Decimal("3.00"))
         session.commit()
     return clean_db
+
+
+def _inspections(session: Session, *, city_officer: Any, qingxu: Any, gujiao: Any, xiaodian: Any,
+                 h4: Any, province: Any) -> None:
+    """I1–I11: what the inspections add to the hazards above (figures in the tests below)."""
+    def inspect(name: str, stage: str, by: Any, start: datetime, end: datetime | None, **kw: Any) -> None:
+        make_inspection(session, enterprise=enterprise(session, name), stage=stage, by=by,
+                        started_at=start, finished_at=end, **kw)
+
+    # I1 the city inspects 重装 in W02 and finds nothing: 市本级 counts it
+    inspect(ZHONGZHUANG, "joint_inspection", city_officer, utc(2025, 1, 7, 1), utc(2025, 1, 7, 5),
+            unit="太原市应急管理局")
+    # I2 清徐 inspects 宏达 and finds hazard 4: the enterprise counts once at 县级
+    inspect(HONGDA, "joint_inspection", qingxu, utc(2025, 1, 6, 2), utc(2025, 1, 6, 6), findings=(h4,))
+    # I3 小店 inspects 晋钢, finished at Monday 00:00 local of W03: out of W02
+    inspect(JINGANG, "joint_inspection", xiaodian, utc(2025, 1, 12, 10), utc(2025, 1, 12, 16))
+    # I4 小店 starts another one at 晋钢 in W02 and has not finished: not counted
+    inspect(JINGANG, "joint_inspection", xiaodian, utc(2025, 1, 9, 1), None)
+    # I5 重装's manager finishes a self-check in December that found nothing
+    manager = make_user(session, role="enterprise_manager",
+                        enterprise_id=enterprise(session, ZHONGZHUANG).id)
+    inspect(ZHONGZHUANG, "self_check", manager, utc(2024, 12, 20, 1), utc(2024, 12, 20, 3))
+    # I6 a 阳泉 team cross-inspects 晋钢 in W02, nothing found
+    yangquan = make_user(session, role="city_officer", region_code="140300")
+    inspect(JINGANG, "cross_inspection", yangquan, utc(2025, 1, 8, 1), utc(2025, 1, 8, 6))
+    # I7 the province inspects 宏达 in W02, nothing found: the extra row
+    inspect(HONGDA, "provincial", province, utc(2025, 1, 9, 1), utc(2025, 1, 9, 4))
+    # I8 the city starts one at 汇丰, the 古交 officer who joined records a general hazard: the
+    # inspection is the city's (its unit is), so the hazard and the enterprise count at 市本级
+    found = _hazard(session, HUIFENG, "joint_inspection", "general", "acknowledged",
+                    utc(2025, 1, 9, 3), reporter=gujiao, check_unit="太原市应急管理局",
+                    checked_at=utc(2025, 1, 9, 3))
+    inspect(HUIFENG, "joint_inspection", city_officer, utc(2025, 1, 9, 1), utc(2025, 1, 9, 6),
+            findings=(found,))
+    # I9 长治: an open county inspection of 潞宝 that has already found a general hazard
+    luzhou = make_user(session, role="county_officer", region_code="140406")
+    open_found = _hazard(session, LUBAO, "joint_inspection", "general", "acknowledged",
+                         utc(2025, 1, 8, 4), reporter=luzhou, checked_at=utc(2025, 1, 8, 4))
+    inspect(LUBAO, "joint_inspection", luzhou, utc(2025, 1, 8, 3), None, findings=(open_found,))
+    # I10 a 太原 team cross-inspects 长治冷链 in W02, nothing found
+    inspect(LENGLIAN, "cross_inspection", city_officer, utc(2025, 1, 10, 1), utc(2025, 1, 10, 3))
+    # I11 长治 city inspects 冷链 in W03, nothing found
+    changzhi = make_user(session, role="city_officer", region_code="140400")
+    inspect(LENGLIAN, "joint_inspection", changzhi, utc(2025, 1, 14, 1), utc(2025, 1, 14, 3))
 
 
 def _campaign(session: Session) -> Campaign:
@@ -143,12 +193,17 @@ def test_weekly_table_figures_for_a_city(world: Engine) -> None:
     with Session(world) as session:
         f = weekly_figures(session, "140100", WEEK, _campaign(session))
     assert f.stages == {
-        "self_check": StageFigures(enterprises=2, general_found=2, general_fixed=1, major_found=1,
-                                   major_fixed=0, counties=2),
-        "city": StageFigures(1, 1, 1, 0, 0, 1),
+        # h1 h2 h11 (晋钢, 汇丰) and I5 (重装, nothing found)
+        "self_check": StageFigures(enterprises=3, general_found=2, general_fixed=1, major_found=1,
+                                   major_fixed=0, counties=3),
+        # h3 (宏达), I1 (重装, nothing found), I8 and its hazard (汇丰, recorded by a county officer)
+        "city": StageFigures(3, 2, 1, 0, 0, 3),
+        # h4 with I2 (宏达, once), h13 (汇丰); not I3 (next week), not I4 (open)
         "county": StageFigures(2, 0, 0, 2, 1, 2),
-        "cross": StageFigures(1, 1, 0, 0, 0, 1),
-        "other": StageFigures(1, 0, 0, 1, 0, 1),
+        # h5 (汇丰) and I6 (晋钢, nothing found)
+        "cross": StageFigures(2, 1, 0, 0, 0, 2),
+        # h6 h12 (晋钢) and I7 (宏达, provincial, nothing found)
+        "other": StageFigures(2, 0, 0, 1, 0, 2),
     }
     p = f.penalties
     assert (p.enterprises_fined, p.fine_enterprise_wan, p.principals_fined, p.fine_principal_wan) == (
@@ -163,15 +218,15 @@ def test_weekly_table_rows(world: Engine) -> None:
     assert [r[1] for r in rows] == ["部署推进", "企业自查自改", "市县联合检查", "市级交叉检查", "行政处罚",
                                    "宣传曝光", "存在问题", "意见建议", "省级督查、群众举报"]
     assert rows[0][2] == "太原市10个县（区）均制定了实施方案。"
-    assert rows[1][2] == ("2家企业开展自查自改，发现一般问题隐患2条，已整改1条；重大事故隐患1条，已整改0条。")
+    assert rows[1][2] == ("3家企业开展自查自改，发现一般问题隐患2条，已整改1条；重大事故隐患1条，已整改0条。")
     assert rows[2][2] == (
-        "市本级检查1家企业，发现一般问题隐患1条，已整改1条；重大事故隐患0条，已整改0条。县级共检查2家企业，"
+        "市本级检查3家企业，发现一般问题隐患2条，已整改1条；重大事故隐患0条，已整改0条。县级共检查2家企业，"
         "发现一般问题隐患0条，已整改0条；重大事故隐患2条，已整改1条。")
-    assert rows[3][2] == "共抽查1个县的1家企业，发现一般问题隐患1条，已整改0条；重大事故隐患0条，已整改0条。"
+    assert rows[3][2] == "共抽查2个县的2家企业，发现一般问题隐患1条，已整改0条；重大事故隐患0条，已整改0条。"
     assert rows[4][2] == ("处罚企业2家，合计处罚7.00万元，处罚企业主要负责人1人，合计处罚1.50万元；"
                           "限期整改2家，停产整改1家，取缔关闭0家。")
     data = exports.weekly_data_rows(f)
-    assert data[0] == ["企业自查自改", 2, 2, 1, 1, 0]
+    assert data[0] == ["企业自查自改", 3, 2, 1, 1, 0]
     assert data[-1] == [2, 7.0, 1, 1.5, 2, 1, 0]
 
 
@@ -181,19 +236,52 @@ def test_a_county_sees_only_its_own(world: Engine) -> None:
         assert f.stages["city"] == StageFigures(1, 1, 1, 0, 0, 1)
         assert f.stages["county"] == StageFigures(1, 0, 0, 1, 1, 1)
         assert f.stages["self_check"] == StageFigures() and f.stages["cross"] == StageFigures()
+        assert f.stages["other"] == StageFigures(1, 0, 0, 0, 0, 1)  # I7, the province found nothing
         assert (f.penalties.enterprises_fined, f.penalties.fine_enterprise_wan) == (1, Decimal("5.00"))
         county_rows = ledger_rows(session, "140121", WEEK, _campaign(session))
         assert [r.enterprise_name for r in county_rows] == [HONGDA]
+        xiaodian = weekly_figures(session, "140105", WEEK, _campaign(session))
+        # 晋钢: I3 is next week's, I4 is open; only I6 (cross, nothing found) adds to its hazards
+        assert xiaodian.stages["county"] == StageFigures() and xiaodian.stages["city"] == StageFigures()
+        assert xiaodian.stages["cross"] == StageFigures(1, 0, 0, 0, 0, 1)
+        assert xiaodian.stages["self_check"] == StageFigures(1, 1, 1, 1, 0, 1)
         changzhi = weekly_figures(session, "140400", WEEK, _campaign(session))
         assert changzhi.stages["self_check"] == StageFigures(1, 0, 0, 1, 0, 1)
         assert changzhi.penalties.closed_down == 1
+        lucheng = weekly_figures(session, "140404", WEEK, _campaign(session))
+        assert lucheng.stages["cross"] == StageFigures(1, 0, 0, 0, 0, 1)  # I10
+        assert lucheng.stages["self_check"] == StageFigures()
+
+
+def test_inspections_count_in_the_week_they_are_finished(world: Engine) -> None:
+    with Session(world) as session:
+        campaign = _campaign(session)
+        changzhi = weekly_figures(session, "140400", WEEK, campaign).stages
+        # I9 is still open, but the hazard it found counts 潞宝 at 县级; I10 found nothing at 冷链
+        assert changzhi["county"] == StageFigures(1, 1, 0, 0, 0, 1)
+        assert changzhi["cross"] == StageFigures(1, 0, 0, 0, 0, 1)
+        assert changzhi["city"] == StageFigures()
+        next_week = weekly_figures(session, "140400", "2025-W03", campaign).stages
+        assert next_week["city"] == StageFigures(1, 0, 0, 0, 0, 1)  # I11, finished in W03
+        taiyuan = weekly_figures(session, "140100", "2025-W03", campaign).stages
+        # I3 (晋钢, finished at W03's first minute) joins 宏达 and 汇丰 at 县级, with h7's hazard
+        assert taiyuan["county"] == StageFigures(3, 1, 0, 2, 1, 3)
+        before = weekly_figures(session, "140100", "2024-W52", campaign).stages
+        # by 2024-12-29: h1 and I5 (self-check), h13 (县级); nothing else was finished yet
+        assert before["self_check"] == StageFigures(2, 1, 1, 0, 0, 2)
+        assert before["county"] == StageFigures(1, 0, 0, 1, 0, 1)
+        assert before["city"] == StageFigures() and before["cross"] == StageFigures()
+        t = two_sessions_table(session, "140400", WEEK, campaign)
+        assert t.this_week.cells()[1:3] == [2, 1]  # 潞宝 (I9's hazard) and 冷链 (I10)
 
 
 def test_two_sessions_table(world: Engine) -> None:
     with Session(world) as session:
         t = two_sessions_table(session, "140100", WEEK, _campaign(session))
-    assert t.this_week.cells() == [None, 2, 2, 1, 1, 1, 1, Decimal("6.50"), 1, 0, 0, 0, 0, None, None]
-    assert t.total.cells() == [None, 2, 2, 1, 2, 1, 2, Decimal("8.50"), 1, 0, 0, 0, 0, None, None]
+    # 检查企业: the officers' stages only (市县, 交叉, 省级): 宏达 汇丰 (hazards, I2 I7 I8) and 重装
+    # (I1) and 晋钢 (I6), which were inspected this week and where nothing was found
+    assert t.this_week.cells() == [None, 4, 3, 1, 1, 1, 1, Decimal("6.50"), 1, 0, 0, 0, 0, None, None]
+    assert t.total.cells() == [None, 4, 3, 1, 2, 1, 2, Decimal("8.50"), 1, 0, 0, 0, 0, None, None]
     assert [(m.name, m.place, m.industry, m.details) for m in t.major_enterprises] == [
         (HUIFENG, "太原市古交市", "冶金（钢铁）", "深井铸造未设紧急排放阀联锁"),
         (HONGDA, "太原市清徐县", "冶金（钢铁）", "转炉水冷元件未设温度、流量监测报警装置"),
@@ -231,11 +319,11 @@ def test_workbooks_have_the_forms_headers_and_merges(world: Engine, tmp_path: Pa
     assert form["A2"].value.startswith("填报单位：太原市")
     assert [c.value for c in form[3]] == list(exports.WEEKLY_HEADERS)
     data = wb["统计数据"]
-    assert [c.value for c in data[4]][:6] == ["企业自查自改", 2, 2, 1, 1, 0]
+    assert [c.value for c in data[4]][:6] == ["企业自查自改", 3, 2, 1, 1, 0]
     two = wb["专项督查进展统计表"]
     merged = {str(r) for r in two.merged_cells.ranges}
     assert {"A3:A5", "B3:B4", "C3:G3", "H3:L3", "M3:M4", "N3:N4", "O3:P3", "D4:E4", "F4:G4"} <= merged
-    assert two["A6"].value == "本周" and two["C6"].value == 2 and two["I7"].value == 8.5
+    assert two["A6"].value == "本周" and two["C6"].value == 4 and two["I7"].value == 8.5
     ledger = wb["重大事故隐患台账"]
     assert [c.value for c in ledger[3]] == list(exports.LEDGER_HEADERS)
     assert ledger["A6"].value == 3 and ledger["G6"].value == datetime(2025, 1, 6)
@@ -266,7 +354,7 @@ def test_cli_seed_and_reports(app: Flask, world: Engine, tmp_path: Path) -> None
     result = runner.invoke(
         args=["report", "weekly", "--region", "140100", "--week", WEEK, "--out", str(weekly)])
     assert result.exit_code == 0, result.output
-    assert load_workbook(weekly)["统计数据"]["B4"].value == 2
+    assert load_workbook(weekly)["统计数据"]["B4"].value == 3
     ledger = tmp_path / "l.xlsx"
     result = runner.invoke(args=["report", "ledger", "--region", "140100", "--out", str(ledger)])
     assert result.exit_code == 0, result.output

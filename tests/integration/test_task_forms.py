@@ -1,8 +1,9 @@
 """The 2022 monthly progress table (002) and the cross-inspection plan and summary (000 附件3, 附件4),
 from a known set of records, checked cell by cell, and their CLI commands.
 
-Cross-inspections in March 2025 of 晋应急发〔2024〕354号: 阳泉 inspects 太原 (古交, 清徐), 临汾
-inspects 长治; plus the edge cases (not a cross-inspection, rejected, after the campaign).
+Cross-inspections in March 2025 of 晋应急发〔2024〕354号: 阳泉 inspects 太原 (古交, 清徐, and 尖草坪
+where it found nothing), 临汾 inspects 长治; plus the edge cases (not a cross-inspection, rejected,
+after the campaign, an inspection still open).
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from bot.services.campaigns import ReportError, confirm, seed_campaigns
 from bot.services.cross_checks import CROSS_DOC, CrossSummaryRow, cross_plan_rows, cross_summary_rows
 from bot.services.exports import write_workbook
 from bot.services.task_lists import TASK_LIST_DOC, monthly_progress, save_progress, tasks_of
-from tests.common.factories import enterprise, make_hazard, make_user
+from tests.common.factories import enterprise, make_hazard, make_inspection, make_user
 
 HONGDA = "清徐宏达焦化钢铁有限公司"  # 清徐县 140121
 HUIFENG = "古交汇丰特钢有限公司"  # 古交市 140181
 LUBAO = "长治潞宝钢铁集团有限公司"  # 长治 140406
 JINGANG = "太原晋钢钢铁有限公司"
+ZHONGZHUANG = "太原重型装备配套有限公司"  # 尖草坪区 140108
 MONTH = "2022-05"
 TEAM = "阳泉市交叉检查组"
 
@@ -56,7 +58,7 @@ def records(clean_db: Engine) -> Engine:
             session.flush()
             return hazard
 
-        cross(HUIFENG, "general", "closed", utc(2025, 3, 10, 2), closed_at=utc(2025, 3, 15, 2))
+        first = cross(HUIFENG, "general", "closed", utc(2025, 3, 10, 2), closed_at=utc(2025, 3, 15, 2))
         major = cross(HUIFENG, "major", "rectifying", utc(2025, 3, 11, 2))
         cross(HONGDA, "general", "acknowledged", utc(2025, 3, 12, 2))
         cross(LUBAO, "major", "closed", utc(2025, 3, 12, 2), closed_at=utc(2025, 3, 20, 2))
@@ -64,6 +66,16 @@ def records(clean_db: Engine) -> Engine:
         cross(HUIFENG, "general", "rejected", utc(2025, 3, 13, 2))
         cross(JINGANG, "general", "acknowledged", utc(2025, 4, 5, 2))
         officer = make_user(session, role="city_officer", region_code="140100")
+        yangquan = make_user(session, role="city_officer", region_code="140300")
+
+        def inspect(name: str, start: datetime, end: datetime | None, *found: Any) -> None:
+            make_inspection(session, enterprise=enterprise(session, name), stage="cross_inspection",
+                            by=yangquan, started_at=start, finished_at=end, unit=TEAM, findings=found)
+
+        inspect(HUIFENG, utc(2025, 3, 10, 1), utc(2025, 3, 11, 6), first, major)  # listed once
+        inspect(ZHONGZHUANG, utc(2025, 3, 13, 1), utc(2025, 3, 14, 6))  # nothing found: listed
+        inspect(JINGANG, utc(2025, 3, 20, 1), None)  # still open: not yet
+        inspect(HONGDA, utc(2025, 4, 2, 1), utc(2025, 4, 2, 6))  # after the campaign: not this one
         session.add(Penalty(enterprise_id=major.enterprise_id, hazard_id=major.id, decided_by=officer.id,
                             decided_at=utc(2025, 3, 18, 2), fine_enterprise_wan=Decimal("3.00"),
                             suspended=True))
@@ -146,7 +158,7 @@ def test_cross_plan_pairs_with_progress(records: Engine, tmp_path: Path) -> None
         (5, "晋城市", "运城市"), (6, "朔州市", "阳泉市"), (7, "忻州市", "朔州市"), (8, "吕梁市", "晋中市"),
         (9, "晋中市", "临汾市"), (10, "临汾市", "长治市"), (11, "运城市", "吕梁市"),
     ]
-    assert rows[2].remark == "已抽查2个县（市、区）2家企业，发现一般隐患2条、重大事故隐患1条"
+    assert rows[2].remark == "已抽查3个县（市、区）3家企业，发现一般隐患2条、重大事故隐患1条"
     assert rows[9].remark == "已抽查1个县（市、区）1家企业，发现一般隐患0条、重大事故隐患1条"
     assert [r.remark for i, r in enumerate(rows) if i not in (2, 9)] == [""] * 9
     out = tmp_path / "plan.xlsx"
@@ -170,6 +182,8 @@ def test_cross_summary_per_inspected_enterprise(records: Engine, tmp_path: Path)
                         "罚款企业3.00万元", "已整改1条，共2条", ""),
         CrossSummaryRow(HONGDA, "太原市清徐县", "冶金（钢铁）", TEAM, date(2025, 3, 12), 1, 0, "无", "无",
                         "已整改0条，共1条", ""),
+        CrossSummaryRow(ZHONGZHUANG, "太原市尖草坪区", "机械（机械制造）", TEAM, date(2025, 3, 13), 0, 0,
+                        "无", "无", "未发现隐患", ""),
     ]
     assert [r.enterprise_name for r in county] == [HONGDA]
     assert [(r.enterprise_name, r.major, r.completion) for r in changzhi] == [(LUBAO, 1, "已全部整改")]
@@ -182,7 +196,9 @@ def test_cross_summary_per_inspected_enterprise(records: Engine, tmp_path: Path)
     assert [c.value for c in ws[4]] == [1, HUIFENG, "太原市古交市", "冶金（钢铁）", TEAM,
                                         datetime(2025, 3, 10), 1, 1, "停产整顿", "罚款企业3.00万元",
                                         "已整改1条，共2条", None]
-    assert ws["A6"].value == forms.CROSS_SUMMARY_NOTE
+    assert [c.value for c in ws[6]][:8] == [3, ZHONGZHUANG, "太原市尖草坪区", "机械（机械制造）", TEAM,
+                                            datetime(2025, 3, 13), 0, 0]
+    assert ws["A7"].value == forms.CROSS_SUMMARY_NOTE
 
 
 def test_cli_monthly_and_cross_reports(app: Flask, records: Engine, tmp_path: Path) -> None:
@@ -196,7 +212,7 @@ def test_cli_monthly_and_cross_reports(app: Flask, records: Engine, tmp_path: Pa
     plan = tmp_path / "plan.xlsx"
     result = runner.invoke(args=["report", "cross-plan", "--out", str(plan)])
     assert result.exit_code == 0, result.output
-    assert load_workbook(plan)["交叉检查工作安排表"]["D6"].value.startswith("已抽查2个县")
+    assert load_workbook(plan)["交叉检查工作安排表"]["D6"].value.startswith("已抽查3个县")
     summary = tmp_path / "summary.xlsx"
     result = runner.invoke(args=["report", "cross-summary", "--region", "140100", "--out", str(summary)])
     assert result.exit_code == 0, result.output
