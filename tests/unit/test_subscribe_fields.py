@@ -1,4 +1,5 @@
-"""Subscribe-message values fit WeChat's keyword types; a bad template setting fails at start."""
+"""Subscribe messages: values fit WeChat's keyword types, a bad template setting fails at
+start, and the deadline sweep reaches mini-program managers through the fake WeChat."""
 
 from __future__ import annotations
 
@@ -7,8 +8,16 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.config import ConfigError, load_config
+from bot.models import SubscribeConsent, User
+from bot.services import outbox
+from bot.services.outbox import DeliveryPolicy
+from bot.services.reminders import ReminderSettings
 from bot.services.subscribe_messages import SubscribeSettings, fit
+from bot.wechat.miniprogram import MiniProgramClient, WeChatSubscribeSender
 from bot.wiring import subscribe_settings
+from tests.common.factories import ENTERPRISE, enterprise, make_hazard
+from tests.common.schedule_clock import L, rows, sweep
+from tests.unit.test_jobs_outbox import RecordingMessenger
 
 
 def test_values_are_cut_to_their_type() -> None:
@@ -38,3 +47,39 @@ def test_template_settings_are_checked_at_start() -> None:
     for bad in ("Tpl1", "Tpl1 numero=thing1", "Tpl1 number=things", "Tpl1 number=weird1", "Tp!1 note=thing1"):
         with pytest.raises(ConfigError, match="api.subscribe_deadline"):
             subscribe_settings(load_config(environ={}, overrides={"api": {"subscribe_deadline": bad}}))
+
+
+def test_deadline_nudges_reach_mini_program_managers_who_allowed_them(  # type: ignore[no-untyped-def]
+    factory, world, fake_wechat
+) -> None:
+    """The real sweep and sender against the fake WeChat: one manager allowed the deadline
+    template and gets it; the other did not and his nudge is kept as no_channel."""
+    with factory() as session:
+        h = make_hazard(session, enterprise=enterprise(session, ENTERPRISE), state="rectifying")
+        h.deadline = date(2026, 12, 4)
+        number = h.number
+        for user_id, openid in ((world.manager, "mp-manager-1"), (world.manager2, "mp-manager-2")):
+            session.get(User, user_id).openid = "mp:" + openid  # type: ignore[union-attr]
+        session.add(SubscribeConsent(user_id=world.manager, template_id="TplDeadline", remaining=1,
+                                     last_answer="accept", updated_at=L(2026, 11, 30)))
+        session.commit()
+    fake_wechat.accept_subscription("mp-manager-1", "TplDeadline")
+    now = L(2026, 12, 1, 10)
+    sweep(factory, now, ReminderSettings(), ("deadlines",))
+    policy = DeliveryPolicy(windowed=True, subscribe=SubscribeSettings.from_config({
+        "subscribe_deadline": "TplDeadline number=character_string1 deadline=date2 note=thing3"}))
+    sender = WeChatSubscribeSender(MiniProgramClient(
+        fake_wechat.mini_appid, fake_wechat.mini_secret, api_base_url=fake_wechat.base_url, timeout=5))
+    assert outbox.deliver_pending(factory, RecordingMessenger(), now=now, max_attempts=3,
+                                  backoff_seconds=1, policy=policy, subscriber=sender) == 1
+
+    [message] = fake_wechat.subscribe_messages()
+    assert message["touser"] == "mp-manager-1" and message["template_id"] == "TplDeadline"
+    assert message["data"] == {"character_string1": {"value": number},
+                               "date2": {"value": "2026年12月4日"},
+                               "thing3": {"value": "整改期限临近，请按期完成"}}
+    assert "page" not in message
+    statuses = {m.openid: (m.status, m.last_error) for m in rows(factory, "deadline_nudge")}
+    assert statuses["mp:mp-manager-1"] == ("sent", None)
+    assert statuses["mp:mp-manager-2"][0] == "no_channel"
+    assert "no subscribe consent left for template TplDeadline" in str(statuses["mp:mp-manager-2"][1])
