@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from bot.config import ConfigError, load_config
 from bot.models import SubscribeConsent, User
@@ -83,3 +84,29 @@ def test_deadline_nudges_reach_mini_program_managers_who_allowed_them(  # type: 
     assert statuses["mp:mp-manager-1"] == ("sent", None)
     assert statuses["mp:mp-manager-2"][0] == "no_channel"
     assert "no subscribe consent left for template TplDeadline" in str(statuses["mp:mp-manager-2"][1])
+
+
+def test_a_message_given_up_on_returns_its_consent(factory, world, fake_wechat) -> None:  # type: ignore[no-untyped-def]
+    """WeChat down through every try: the message fails for good, and the "allow" it held,
+    which WeChat never used, is there for the next message."""
+    with factory() as session:
+        h = make_hazard(session, enterprise=enterprise(session, ENTERPRISE), state="acknowledged")
+        session.get(User, world.manager).openid = "mp:mp-manager-1"  # type: ignore[union-attr]
+        session.add(SubscribeConsent(user_id=world.manager, template_id="TplProgress", remaining=1,
+                                     last_answer="accept", updated_at=L(2026, 11, 30)))
+        outbox.queue_message(session, key=f"close:{h.number}:{world.manager}", openid="mp:mp-manager-1",
+                             kind="close", text="已销号", now=L(2026, 12, 1, 10))
+        session.commit()
+    policy = DeliveryPolicy(windowed=True, subscribe=SubscribeSettings.from_config({
+        "subscribe_progress": "TplProgress number=character_string1 status=phrase2"}))
+    sender = WeChatSubscribeSender(MiniProgramClient(
+        fake_wechat.mini_appid, fake_wechat.mini_secret, api_base_url=fake_wechat.base_url, timeout=5))
+    fake_wechat.set_down()
+    for hour in (10, 11, 12):
+        outbox.deliver_pending(factory, RecordingMessenger(), now=L(2026, 12, 1, hour), max_attempts=2,
+                               backoff_seconds=60, policy=policy, subscriber=sender)
+    [message] = rows(factory, "close")
+    assert (message.status, message.attempts, message.channel) == ("failed", 2, "subscribe")
+    with factory() as session:
+        [consent] = session.scalars(select(SubscribeConsent)).all()
+        assert consent.remaining == 1
