@@ -103,9 +103,16 @@ def subscribe_settings(cfg: dict[str, Any]) -> SubscribeSettings:
     from bot.config import ConfigError
 
     try:
-        return SubscribeSettings.from_config(cfg["api"])
+        settings = SubscribeSettings.from_config(cfg["api"])
     except SubscribeConfigError as exc:
         raise ConfigError(str(exc)) from exc
+    # Consents are recorded only for listed ids (when listed): an unlisted template could
+    # never be allowed, so its messages would silently never go out.
+    listed = {t.strip() for t in cfg["api"]["subscribe_template_ids"].split(",") if t.strip()}
+    if listed and settings.template_ids() - listed:
+        raise ConfigError("api.subscribe_template_ids must list the subscribe_* templates too: "
+                          + ", ".join(sorted(settings.template_ids() - listed)))
+    return settings
 
 
 def _subscribe_sender(cfg: dict[str, Any]) -> SubscribeSender | None:

@@ -45,6 +45,9 @@ def test_template_settings_are_checked_at_start() -> None:
         "number": "character_string1", "status": "phrase2"}
     assert settings.template_for("new_report") is None and settings.template_for("weekly_stats") is None
     assert SubscribeSettings.from_config({}).templates == {}
+    with pytest.raises(ConfigError, match="subscribe_template_ids must list .*Tpl1"):
+        subscribe_settings(load_config(environ={}, overrides={"api": {
+            "subscribe_progress": "Tpl1 number=character_string1", "subscribe_template_ids": "Tpl2"}}))
     for bad in ("Tpl1", "Tpl1 numero=thing1", "Tpl1 number=things", "Tpl1 number=weird1", "Tp!1 note=thing1"):
         with pytest.raises(ConfigError, match="api.subscribe_deadline"):
             subscribe_settings(load_config(environ={}, overrides={"api": {"subscribe_deadline": bad}}))
