@@ -17,7 +17,8 @@ from bot.services.chat import ChatSettings
 from bot.services.lifecycle import WorkflowSettings
 from bot.services.media import FETCH_PHOTO, PhotoLimits, make_fetch_photo_handler
 from bot.services.outbox import DeliveryPolicy
-from bot.services.ports import MediaFetcher, Messenger, QRCodeIssuer
+from bot.services.ports import MediaFetcher, Messenger, QRCodeIssuer, SubscribeSender
+from bot.services.subscribe_messages import SubscribeConfigError, SubscribeSettings
 from bot.services.weekly_tables import ReportLinks
 from scheduler.worker import Worker
 
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     messenger: Messenger
     fetcher: MediaFetcher
     qr_issuer: QRCodeIssuer
+    subscriber: SubscribeSender | None = None
     if cfg["app"]["dev_mode"]:
         from bot.dev.adapters import DevInboxMessenger, DevMediaFetcher, DevQRCodeIssuer
 
@@ -64,6 +66,7 @@ def init_app(app: Flask) -> None:
         messenger = WeChatMessenger(client)
         fetcher = WeChatMediaFetcher(client, max_bytes=cfg["media"]["max_bytes"])
         qr_issuer = WeChatQRCodeIssuer(client)
+        subscriber = _subscribe_sender(cfg)
     app.extensions["qr_issuer"] = qr_issuer
     # The workflow's numbers (受理时限, reward rule), checked at start-up, not at first use.
     app.extensions["workflow_settings"] = WorkflowSettings.from_config(cfg)
@@ -89,7 +92,7 @@ def init_app(app: Flask) -> None:
         factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits)}, messenger,
         poll_seconds=cfg["jobs"]["poll_seconds"], max_attempts=cfg["jobs"]["max_attempts"],
         backoff_seconds=cfg["jobs"]["backoff_seconds"], dialogue_idle=idle,
-        policy=delivery_policy(cfg),
+        policy=delivery_policy(cfg), subscriber=subscriber,
     )
     app.extensions["worker"] = worker
     app.extensions["job_runner"] = _Runner(worker, in_process=cfg["jobs"]["in_process"])
@@ -109,6 +112,7 @@ def delivery_policy(cfg: dict[str, Any]) -> DeliveryPolicy:
         quiet_start=parse_hhmm(out["quiet_start"], "outbox.quiet_start") if out["quiet_start"] else None,
         quiet_end=parse_hhmm(out["quiet_end"], "outbox.quiet_end") if out["quiet_end"] else None,
         quiet_kinds=QUIET_KINDS,
+        subscribe=subscribe_settings(cfg),
     )
 
 
@@ -122,6 +126,36 @@ def _rate_limiter(cfg: dict[str, Any], redis_client: Any) -> Any:
     if redis_client is not None:
         return RedisRateLimiter(redis_client, limit, key_prefix=cfg["redis"]["key_prefix"])
     return MemoryRateLimiter(limit)
+
+
+def subscribe_settings(cfg: dict[str, Any]) -> SubscribeSettings:
+    """The mini-program's subscribe templates per kind of message ([api] subscribe_*)."""
+    from bot.config import ConfigError
+
+    try:
+        settings = SubscribeSettings.from_config(cfg["api"])
+    except SubscribeConfigError as exc:
+        raise ConfigError(str(exc)) from exc
+    # Consents are recorded only for listed ids (when listed): an unlisted template could
+    # never be allowed, so its messages would silently never go out.
+    listed = {t.strip() for t in cfg["api"]["subscribe_template_ids"].split(",") if t.strip()}
+    if listed and settings.template_ids() - listed:
+        raise ConfigError("api.subscribe_template_ids must list the subscribe_* templates too: "
+                          + ", ".join(sorted(settings.template_ids() - listed)))
+    return settings
+
+
+def _subscribe_sender(cfg: dict[str, Any]) -> SubscribeSender | None:
+    """Subscribe messages go through the mini-program's own client (its appid, its token)."""
+    api = cfg["api"]
+    if not (api["miniprogram_appid"] and api["miniprogram_secret"]):
+        return None
+    from bot.wechat.miniprogram import MiniProgramClient, WeChatSubscribeSender
+
+    return WeChatSubscribeSender(MiniProgramClient(
+        api["miniprogram_appid"], api["miniprogram_secret"],
+        api_base_url=cfg["wechat"]["api_base_url"], timeout=float(cfg["wechat"]["timeout"]),
+    ))
 
 
 class _Runner:

@@ -71,7 +71,7 @@ def outbox_status(failures: int) -> None:
         counts = dict(session.execute(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         ).tuples().all())
-        for status in ("pending", "sent", "failed"):
+        for status in ("pending", "sent", "failed", "no_channel"):
             click.echo(f"{status:<8} {counts.get(status, 0)}")
         last = session.scalars(
             select(OutboxMessage).where(OutboxMessage.status == "failed")
@@ -82,3 +82,12 @@ def outbox_status(failures: int) -> None:
         for m in last:
             click.echo(f"  #{m.id} {m.kind} to {m.openid} ({m.attempts} tries, created "
                        f"{format_local(m.created_at)}): {m.last_error}")
+        unsent = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status == "no_channel")
+            .order_by(OutboxMessage.id.desc()).limit(failures)
+        ).all()
+        if unsent:
+            click.echo("last not sent (no channel, not retried):")
+        for m in unsent:
+            click.echo(f"  #{m.id} {m.kind} to {m.openid} (created {format_local(m.created_at)}): "
+                       f"{m.last_error}")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import conversations, inbound, jobs, outbox
 from bot.services.clock import utcnow
-from bot.services.ports import Messenger
+from bot.services.ports import Messenger, SubscribeSender
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ class Worker:
         dialogue_idle: timedelta,
         clock: Callable[[], datetime] = utcnow,
         policy: outbox.DeliveryPolicy | None = None,
+        subscriber: SubscribeSender | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.handlers = handlers
@@ -45,6 +46,7 @@ class Worker:
         self.dialogue_idle = dialogue_idle
         self.clock = clock
         self.policy = policy
+        self.subscriber = subscriber  # mini-program subscribe messages (live mode, when configured)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -63,6 +65,7 @@ class Worker:
         done += outbox.deliver_pending(
             self.session_factory, self.messenger, now=now,
             max_attempts=self.max_attempts, backoff_seconds=self.backoff_seconds, policy=self.policy,
+            subscriber=self.subscriber,
         )
         with self.session_factory() as session:
             inbound.purge_old_replies(session, now=now)

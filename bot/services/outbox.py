@@ -8,6 +8,16 @@ customer-service message while the user wrote within the service window (48 h) a
 its quota (5) went out since, otherwise a template message, with the template configured for the
 message's kind (or, with none configured, the message fails with that reason); and
 reminders of a "quiet" kind wait out the night.
+
+A mini-program user (openid ``mp:…``) can only get a subscribe message
+(``bot.services.subscribe_messages``): one consent of his is taken for the kind's template
+when the message is first claimed (remembered as ``channel = "subscribe"`` on the row, so a
+retry after a WeChat error takes no second one, and one given up on returns it). Without a
+template for the kind, or without a consent left, or when WeChat answers 43101 (the user
+refused), the message is kept with status ``no_channel`` and the reason in ``last_error``:
+never retried, since only a new consent could help and that is for a later message, and
+listed by ``flask outbox status``. The user still sees his report's state in the
+mini-program.
 """
 
 from __future__ import annotations
@@ -22,13 +32,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import OutboxMessage, User
+from bot.services import subscribe_messages, subscriptions
 from bot.services.clock import local, local_tz
-from bot.services.ports import DeliveryError, Messenger
+from bot.services.ports import DeliveryError, Messenger, RecipientRefused, SubscribeSender
+from bot.services.subscribe_messages import SubscribeSettings
 
 log = logging.getLogger(__name__)
 
 NO_TEMPLATE = ("outside the customer-service window (or past its quota) and no template id configured "
                "(templates.<kind> or outbox.template_id)")
+NO_CHANNEL = "no_channel"  # status: could not be sent, and will not be tried again (why: last_error)
+SUBSCRIBE = "subscribe"  # channel: a mini-program subscribe message (set once a consent is taken)
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,7 @@ class DeliveryPolicy:
     quiet_start: time | None = None
     quiet_end: time | None = None
     quiet_kinds: frozenset[str] = field(default_factory=frozenset)
+    subscribe: SubscribeSettings = field(default_factory=SubscribeSettings)
 
     def held_until(self, kind: str, now: datetime) -> datetime | None:
         """The end of the quiet hours if ``kind`` must wait now, else None."""
@@ -74,6 +89,8 @@ class DeliveryPolicy:
         """
         if not self.windowed:
             return "text"
+        if openid.startswith(subscribe_messages.MP_PREFIX):
+            return SUBSCRIBE  # a mini-program user: no chat window, no Official Account openid
         last = session.scalar(select(User.last_inbound_at).where(User.openid == openid))
         if last is not None and now - last < self.service_window:
             used = session.scalar(
@@ -112,6 +129,7 @@ def deliver_pending(
     backoff_seconds: float,
     limit: int = 100,
     policy: DeliveryPolicy | None = None,
+    subscriber: SubscribeSender | None = None,
 ) -> int:
     """Send due messages; returns how many were sent.
 
@@ -130,7 +148,7 @@ def deliver_pending(
         ).all()
     for message_id in due:
         if _deliver_one(session_factory, messenger, message_id, now, max_attempts, backoff_seconds,
-                        policy or DeliveryPolicy()):
+                        policy or DeliveryPolicy(), subscriber):
             sent += 1
     return sent
 
@@ -143,6 +161,7 @@ def _deliver_one(
     max_attempts: int,
     backoff_seconds: float,
     policy: DeliveryPolicy,
+    subscriber: SubscribeSender | None = None,
 ) -> bool:
     with session_factory() as session:
         kind = session.scalar(select(OutboxMessage.kind).where(OutboxMessage.id == message_id))
@@ -167,9 +186,16 @@ def _deliver_one(
         if message is not None:
             session.expunge(message)  # read after the session ends, whatever expire_on_commit
         route = policy.route(session, message.openid, now, message.kind) if message is not None else "none"
+        plan: _Subscribe | str | None = None
+        if claimed and message is not None and route == SUBSCRIBE:
+            plan = _plan_subscribe(session, message, policy.subscribe, subscriber)
         session.commit()
     if not claimed or message is None:
         return False
+    if route == SUBSCRIBE:
+        assert plan is not None
+        return _send_subscribe(session_factory, subscriber, message, plan, now, max_attempts,
+                               backoff_seconds)
     if route == "none":
         log.error("outbox %s to %s cannot be sent: %s", message.key, message.openid, NO_TEMPLATE)
         with session_factory() as session:
@@ -220,3 +246,86 @@ def _after_failure(
         log.warning("outbox %s try %s failed: %s", message.key, message.attempts, error)
     session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values))
     session.commit()
+
+
+@dataclass(frozen=True)
+class _Subscribe:
+    user_id: int
+    template_id: str
+    data: dict[str, dict[str, str]]
+    page: str | None
+
+
+def _plan_subscribe(
+    session: Session, message: OutboxMessage, settings: SubscribeSettings,
+    subscriber: SubscribeSender | None,
+) -> _Subscribe | str:
+    """What to send to a mini-program user, taking his consent (in the claim's transaction);
+    or why nothing can be sent."""
+    if subscriber is None:
+        return "mini-program user, but no mini-program configured (api.miniprogram_appid / secret)"
+    template = settings.template_for(message.kind)
+    if template is None:
+        return (f"mini-program user, and no subscribe template for kind {message.kind} "
+                "(api.subscribe_progress / subscribe_deadline / subscribe_new_report)")
+    user_id = session.scalar(select(User.id).where(User.openid == message.openid))
+    if user_id is None:
+        return "mini-program user not found"
+    try:
+        data = subscribe_messages.build_data(session, message, template)
+    except subscribe_messages.NoHazard as exc:
+        return str(exc)
+    if message.channel != SUBSCRIBE:  # a retry already holds its consent
+        if not subscriptions.take_one(session, user_id, template.template_id):
+            return (f"no subscribe consent left for template {template.template_id} "
+                    "(the user did not accept it in the mini-program, or it was used up)")
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id)
+                        .values(channel=SUBSCRIBE))
+    number = subscribe_messages.hazard_number(message.key) or ""
+    page = settings.page.replace("{number}", number) if settings.page else None
+    return _Subscribe(user_id, template.template_id, data, page)
+
+
+def _send_subscribe(
+    session_factory: sessionmaker[Session], subscriber: SubscribeSender | None,
+    message: OutboxMessage, plan: _Subscribe | str, now: datetime, max_attempts: int,
+    backoff_seconds: float,
+) -> bool:
+    if isinstance(plan, str):
+        log.warning("outbox %s to %s not sent: %s", message.key, message.openid, plan)
+        _keep_unsent(session_factory, message.id, plan)
+        return False
+    assert subscriber is not None
+    try:
+        subscriber.send_subscribe(subscribe_messages.touser(message.openid), plan.template_id,
+                                  plan.data, plan.page)
+    except RecipientRefused as exc:
+        log.warning("outbox %s to %s refused: %s", message.key, message.openid, exc)
+        with session_factory() as session:
+            subscriptions.forget(session, plan.user_id, plan.template_id)
+            session.commit()
+        _keep_unsent(session_factory, message.id, str(exc))
+        return False
+    except Exception as exc:  # noqa: BLE001 - as for the other channels: retry, then give up
+        if not isinstance(exc, DeliveryError):
+            log.exception("subscribe sender raised unexpectedly")
+        with session_factory() as session:
+            _after_failure(session, message, str(exc), now, max_attempts, backoff_seconds)
+            if message.attempts >= max_attempts:  # given up: WeChat never used the consent
+                subscriptions.give_back(session, plan.user_id, plan.template_id)
+                session.commit()
+        return False
+    with session_factory() as session:
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message.id)
+            .values(status="sent", channel=SUBSCRIBE, sent_at=now, last_error=None)
+        )
+        session.commit()
+    return True
+
+
+def _keep_unsent(session_factory: sessionmaker[Session], message_id: int, reason: str) -> None:
+    with session_factory() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                        .values(status=NO_CHANNEL, last_error=reason[:500]))
+        session.commit()

@@ -56,3 +56,16 @@ class QRCodeIssuer(Protocol):
     channel: str
 
     def issue(self, *, token: str, scene: str) -> IssuedQRCode: ...
+
+
+class RecipientRefused(DeliveryError):
+    """The recipient does not accept this message (WeChat 43101: no subscription): retrying
+    cannot help, so the outbox keeps it unsent instead of trying again."""
+
+
+class SubscribeSender(Protocol):
+    """Sends a mini-program subscribe message (typed fields of a template, no free text)."""
+
+    def send_subscribe(
+        self, touser: str, template_id: str, data: dict[str, dict[str, str]], page: str | None
+    ) -> None: ...

@@ -88,3 +88,26 @@ def consents_of(session: Session, user: User) -> list[SubscribeConsent]:
         select(SubscribeConsent).where(SubscribeConsent.user_id == user.id)
         .order_by(SubscribeConsent.template_id)
     ))
+
+
+def give_back(session: Session, user_id: int, template_id: str) -> None:
+    """Return a consent taken for a message WeChat never accepted (it gave up retrying):
+    WeChat counts a consent used only when a message is delivered."""
+    session.execute(
+        update(SubscribeConsent)
+        .where(SubscribeConsent.user_id == user_id, SubscribeConsent.template_id == template_id,
+               SubscribeConsent.remaining < MAX_REMAINING)
+        .values(remaining=SubscribeConsent.remaining + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def forget(session: Session, user_id: int, template_id: str) -> None:
+    """WeChat says the user refused this template (errcode 43101): our count was wrong, none
+    is left until he accepts again."""
+    session.execute(
+        update(SubscribeConsent)
+        .where(SubscribeConsent.user_id == user_id, SubscribeConsent.template_id == template_id)
+        .values(remaining=0)
+        .execution_options(synchronize_session=False)
+    )

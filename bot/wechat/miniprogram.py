@@ -18,9 +18,12 @@ from typing import Any, Protocol
 import requests
 from wechatpy.exceptions import WeChatClientException
 
+from bot.services.ports import DeliveryError, RecipientRefused
 from bot.wechat.client import HazardWeChatClient
 
 WXA_DEFAULT_BASE = "https://api.weixin.qq.com/"
+# subscribeMessage.send: 43101 "user refuse to accept the msg" (no consent left on WeChat's side).
+USER_REFUSED_ERRCODE = 43101
 # jscode2session errcodes that mean "this code is no good" (the user's fault, not ours):
 # 40029 invalid code, 40163 code already used, 40226 high-risk user blocked by WeChat.
 BAD_CODE_ERRCODES = frozenset({40029, 40163, 40226})
@@ -94,3 +97,24 @@ class UnconfiguredMiniProgramLogin:
 
     def code_to_session(self, code: str) -> MiniProgramIdentity:
         raise LoginUnavailable("api.miniprogram_appid / miniprogram_secret are not configured")
+
+
+class WeChatSubscribeSender:
+    """Subscribe messages through ``client.wxa.send_subscribe_message`` (the mini-program's own
+    access token, fetched from ``{api_base_url}token`` with its appid and secret)."""
+
+    def __init__(self, client: MiniProgramClient) -> None:
+        self.client = client
+
+    def send_subscribe(
+        self, touser: str, template_id: str, data: dict[str, dict[str, str]], page: str | None
+    ) -> None:
+        try:
+            self.client.wxa.send_subscribe_message(touser, template_id, data, page=page or None)
+        except WeChatClientException as exc:
+            if exc.errcode == USER_REFUSED_ERRCODE:
+                raise RecipientRefused(f"WeChat {exc.errcode}: the user refused this subscribe message "
+                                       "(no consent left on WeChat's side)") from exc
+            raise DeliveryError(f"WeChat refused or failed (subscribe): {exc}") from exc
+        except requests.RequestException as exc:
+            raise DeliveryError(f"WeChat refused or failed (subscribe): {exc}") from exc

@@ -29,6 +29,7 @@ ERRMSGS = {
     40029: "invalid code",
     40125: "invalid appsecret",
     41001: "access_token missing",
+    43101: "user refuse to accept the msg",
     45015: "response out of time limit",
     47001: "data format error",
 }
@@ -69,7 +70,7 @@ class FakeWeChatServer:
     """Serves /cgi-bin/token, media/get, message/custom/send, message/template/send,
     qrcode/create and showqrcode (the image of a created code, as mp.weixin.qq.com serves it),
     web authorization (/connect/oauth2/authorize and /sns/oauth2/access_token)
-    and the mini-program's /sns/jscode2session.
+    and the mini-program's /sns/jscode2session and /cgi-bin/message/subscribe/send.
     """
 
     def __init__(
@@ -104,6 +105,11 @@ class FakeWeChatServer:
         self._oauth_user: str | None = None  # who taps "agree" on the authorization page
         self._oauth_codes: dict[str, str] = {}  # one-time code → openid
         self._token_fetches = 0
+        # The mini-program's own token (its appid/secret), and WeChat's side of subscribe
+        # consents: (openid, template id) → messages still allowed.
+        self._mini_token: str | None = None
+        self._consents: dict[tuple[str, str], int] = {}
+        self._subscribe_sent: list[dict[str, Any]] = []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -220,6 +226,25 @@ class FakeWeChatServer:
         with self._lock:
             self._calls.clear()
             self._sent.clear()
+            self._subscribe_sent.clear()
+
+    @property
+    def mini_access_token(self) -> str | None:
+        """The one mini-program token the fake currently accepts."""
+        with self._lock:
+            return self._mini_token
+
+    def accept_subscription(self, openid: str, template_id: str, times: int = 1) -> None:
+        """The mini-program user tapped "allow" for ``template_id`` (``times`` times), as
+        WeChat records it: each allows one subscribe message."""
+        with self._lock:
+            key = (openid, template_id)
+            self._consents[key] = self._consents.get(key, 0) + times
+
+    def subscribe_messages(self, touser: str | None = None) -> list[dict[str, Any]]:
+        """Accepted subscribe-message payloads, in order."""
+        with self._lock:
+            return [m for m in self._subscribe_sent if touser is None or m.get("touser") == touser]
 
     # -- the app ---------------------------------------------------------------------------
 
@@ -257,6 +282,8 @@ class FakeWeChatServer:
                 self._fail = (remaining - 1, status, errcode)
         if remaining > 0:
             return Response("injected failure", status=status) if status != 200 else _error(errcode)
+        if request.path == "/cgi-bin/message/subscribe/send" and request.method == "POST":
+            return self._subscribe_send(query, body)  # checks the mini-program's own token
         if not query.get("access_token"):
             return _error(41001)
         if query["access_token"] != self.access_token:
@@ -274,6 +301,11 @@ class FakeWeChatServer:
     def _issue_token(self, query: dict[str, str]) -> Response:
         if query.get("grant_type") != "client_credential":
             return _json({"errcode": 40002, "errmsg": "invalid grant_type"})
+        if query.get("appid") == self.mini_appid and query.get("secret") == self.mini_secret:
+            token = f"fake-mini-token-{next(self._token_seq)}-{secrets.token_hex(8)}"
+            with self._lock:
+                self._mini_token = token
+            return _json({"access_token": token, "expires_in": 7200})
         if query.get("appid") != self.appid or query.get("secret") != self.secret:
             return _error(40125)
         token = f"fake-token-{next(self._token_seq)}-{secrets.token_hex(8)}"
@@ -408,3 +440,50 @@ class FakeWeChatServer:
         buf = io.BytesIO()
         qrcode.make(code["url"]).save(buf, format="PNG")
         return Response(buf.getvalue(), content_type="image/png")
+
+    def _subscribe_send(self, query: dict[str, str], body: Any) -> Response:
+        """subscribeMessage.send: the mini-program's token, well-formed typed fields within
+        WeChat's limits (47003 otherwise), and a consent left (43101 otherwise), as WeChat."""
+        if not query.get("access_token"):
+            return _error(41001)
+        if query["access_token"] != self.mini_access_token:
+            return _error(40001)
+        if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+            return _error(47001)
+        if not body.get("touser"):
+            return _json({"errcode": 40003, "errmsg": "invalid openid"})
+        if not body.get("template_id"):
+            return _json({"errcode": 40037, "errmsg": "invalid template_id"})
+        for keyword, item in body["data"].items():
+            value = item.get("value") if isinstance(item, dict) else None
+            if not _subscribe_value_ok(str(keyword), value):
+                return _json({"errcode": 47003, "errmsg": f"argument invalid! data.{keyword}.value invalid"})
+        with self._lock:
+            key = (body["touser"], body["template_id"])
+            if self._consents.get(key, 0) <= 0:
+                return _error(43101)
+            self._consents[key] -= 1
+            self._subscribe_sent.append(body)
+        return _json({"errcode": 0, "errmsg": "ok", "msgid": next(self._msgids)})
+
+
+# subscribeMessage.send keyword types and their limits (characters), as WeChat documents them.
+_SUBSCRIBE_LIMITS = {
+    "thing": 20, "character_string": 32, "number": 32, "letter": 32, "symbol": 5, "phrase": 5,
+    "name": 10, "phone_number": 17, "car_number": 8, "time": 40, "date": 40, "amount": 20,
+}
+
+
+def _subscribe_value_ok(keyword: str, value: Any) -> bool:
+    kind = keyword.rstrip("0123456789")
+    if kind not in _SUBSCRIBE_LIMITS or not isinstance(value, str) or not value:
+        return False
+    if len(value) > _SUBSCRIBE_LIMITS[kind]:
+        return False
+    if kind == "character_string":
+        return value.isascii() and not any(c.isspace() for c in value)
+    if kind == "phrase":
+        return all("\u4e00" <= c <= "\u9fff" for c in value)
+    if kind in ("time", "date"):
+        return any(c.isdigit() for c in value)
+    return True
