@@ -47,27 +47,18 @@ def init_app(app: Flask) -> None:
         from bot.wechat.adapters import WeChatMediaFetcher, WeChatMessenger, WeChatQRCodeIssuer
         from bot.wechat.client import HazardWeChatClient
 
-        timeout = float(cfg["wechat"]["timeout"])
-        shared: dict[str, Any] = {}
-        if redis_client is not None:
-            # Several workers and machines: one token for all, one refresher at a time.
-            from bot.wechat.shared_token import shared_token
-
-            token = shared_token(
-                redis_client, key_prefix=cfg["redis"]["key_prefix"],
-                appid=cfg["wechat"]["appid"], http_timeout=timeout,
-            )
-            shared = {"session": token.storage, "token_lock": token.lock}
         client = HazardWeChatClient(
             cfg["wechat"]["appid"], cfg["wechat"]["secret"],
-            api_base_url=cfg["wechat"]["api_base_url"], timeout=timeout, **shared,
+            api_base_url=cfg["wechat"]["api_base_url"], timeout=float(cfg["wechat"]["timeout"]),
+            **_token_sharing(cfg, redis_client, cfg["wechat"]["appid"]),
         )
         app.extensions["wechat_client"] = client
         messenger = WeChatMessenger(client)
         fetcher = WeChatMediaFetcher(client, max_bytes=cfg["media"]["max_bytes"])
         qr_issuer = WeChatQRCodeIssuer(client)
-        subscriber = _subscribe_sender(cfg)
+        subscriber = _subscribe_sender(cfg, redis_client)
     app.extensions["qr_issuer"] = qr_issuer
+    app.extensions["subscribe_sender"] = subscriber
     # The workflow's numbers (受理时限, reward rule), checked at start-up, not at first use.
     app.extensions["workflow_settings"] = WorkflowSettings.from_config(cfg)
 
@@ -145,7 +136,21 @@ def subscribe_settings(cfg: dict[str, Any]) -> SubscribeSettings:
     return settings
 
 
-def _subscribe_sender(cfg: dict[str, Any]) -> SubscribeSender | None:
+def _token_sharing(cfg: dict[str, Any], redis_client: Any, appid: str) -> dict[str, Any]:
+    """With Redis, every worker and machine uses one access token per appid, refreshed by one
+    process at a time; without it each process keeps its own."""
+    if redis_client is None:
+        return {}
+    from bot.wechat.shared_token import shared_token
+
+    token = shared_token(
+        redis_client, key_prefix=cfg["redis"]["key_prefix"], appid=appid,
+        http_timeout=float(cfg["wechat"]["timeout"]),
+    )
+    return {"session": token.storage, "token_lock": token.lock}
+
+
+def _subscribe_sender(cfg: dict[str, Any], redis_client: Any) -> SubscribeSender | None:
     """Subscribe messages go through the mini-program's own client (its appid, its token)."""
     api = cfg["api"]
     if not (api["miniprogram_appid"] and api["miniprogram_secret"]):
@@ -155,6 +160,7 @@ def _subscribe_sender(cfg: dict[str, Any]) -> SubscribeSender | None:
     return WeChatSubscribeSender(MiniProgramClient(
         api["miniprogram_appid"], api["miniprogram_secret"],
         api_base_url=cfg["wechat"]["api_base_url"], timeout=float(cfg["wechat"]["timeout"]),
+        **_token_sharing(cfg, redis_client, api["miniprogram_appid"]),
     ))
 
 

@@ -50,8 +50,8 @@ class MiniProgramLogin(Protocol):
 class MiniProgramClient(HazardWeChatClient):
     """Our client for the mini-program's appid, with the wxa base moved to our API host."""
 
-    def __init__(self, appid: str, secret: str, *, api_base_url: str, timeout: float) -> None:
-        super().__init__(appid, secret, api_base_url=api_base_url, timeout=timeout)
+    def __init__(self, appid: str, secret: str, *, api_base_url: str, timeout: float, **sharing: Any) -> None:
+        super().__init__(appid, secret, api_base_url=api_base_url, timeout=timeout, **sharing)
         root = self.API_BASE_URL
         self.wxa_base_url = root[: -len("cgi-bin/")] if root.endswith("cgi-bin/") else root
 

@@ -105,6 +105,7 @@ class FakeWeChatServer:
         self._oauth_user: str | None = None  # who taps "agree" on the authorization page
         self._oauth_codes: dict[str, str] = {}  # one-time code → openid
         self._token_fetches = 0
+        self._mini_token_fetches = 0
         # The mini-program's own token (its appid/secret), and WeChat's side of subscribe
         # consents: (openid, template id) → messages still allowed.
         self._mini_token: str | None = None
@@ -200,6 +201,12 @@ class FakeWeChatServer:
         """How many tokens were issued so far (each one invalidated the one before)."""
         with self._lock:
             return self._token_fetches
+
+    @property
+    def mini_token_fetches(self) -> int:
+        """How many tokens were issued to the mini-program's appid."""
+        with self._lock:
+            return self._mini_token_fetches
 
     @property
     def calls(self) -> list[Call]:
@@ -305,6 +312,7 @@ class FakeWeChatServer:
             token = f"fake-mini-token-{next(self._token_seq)}-{secrets.token_hex(8)}"
             with self._lock:
                 self._mini_token = token
+                self._mini_token_fetches += 1
             return _json({"access_token": token, "expires_in": 7200})
         if query.get("appid") != self.appid or query.get("secret") != self.secret:
             return _error(40125)

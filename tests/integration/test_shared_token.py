@@ -167,7 +167,8 @@ def test_apps_configured_with_redis_share_one_token(
     redis_client: redis.Redis, prefix: str, database_url: str, clean_db: object, tmp_path: Path,
     fake_wechat: FakeWeChatServer,
 ) -> None:
-    """``[redis] url`` is all it takes: two app processes' clients fetch one token."""
+    """``[redis] url`` is all it takes: two app processes' clients fetch one token, for the
+    Official Account and for the mini-program's subscribe messages alike."""
     from bot import create_app
     from tests.conftest import app_config
 
@@ -175,6 +176,7 @@ def test_apps_configured_with_redis_share_one_token(
         create_app(app_config(
             database_url, tmp_path / f"app{i}", wechat={"api_base_url": fake_wechat.base_url},
             redis={"url": REDIS_URL, "key_prefix": prefix},
+            api={"miniprogram_appid": fake_wechat.mini_appid, "miniprogram_secret": fake_wechat.mini_secret},
         ))
         for i in range(2)
     ]
@@ -185,6 +187,15 @@ def test_apps_configured_with_redis_share_one_token(
             client.message.send_text(OPENID, f"app {i}")
         assert fake_wechat.token_fetches == 1
         assert [m["text"]["content"] for m in fake_wechat.sent_messages(OPENID)] == ["app 0", "app 1"]
+
+        fake_wechat.accept_subscription(OPENID, "tmpl-progress", times=2)
+        for i, app in enumerate(apps):
+            app.extensions["subscribe_sender"].send_subscribe(
+                OPENID, "tmpl-progress", {"thing1": {"value": f"app {i}"}}, None
+            )
+        assert fake_wechat.mini_token_fetches == 1
+        sent = fake_wechat.subscribe_messages(OPENID)
+        assert [m["data"]["thing1"]["value"] for m in sent] == ["app 0", "app 1"]
     finally:
         for app in apps:
             app.extensions["worker"].stop()
