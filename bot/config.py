@@ -62,8 +62,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "jobs": {
         "in_process": True,
         "poll_seconds": 1.0,
-        "max_attempts": 6,
+        "max_attempts": 40,
         "backoff_seconds": 5.0,
+        "backoff_max_seconds": 300.0,
     },
     "workflow": {
         "ack_hours": 24,

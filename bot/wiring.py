@@ -82,7 +82,8 @@ def init_app(app: Flask) -> None:
     worker = Worker(
         factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits)}, messenger,
         poll_seconds=cfg["jobs"]["poll_seconds"], max_attempts=cfg["jobs"]["max_attempts"],
-        backoff_seconds=cfg["jobs"]["backoff_seconds"], dialogue_idle=idle,
+        backoff_seconds=cfg["jobs"]["backoff_seconds"],
+        backoff_max_seconds=cfg["jobs"]["backoff_max_seconds"], dialogue_idle=idle,
         policy=delivery_policy(cfg), subscriber=subscriber,
     )
     app.extensions["worker"] = worker

@@ -33,6 +33,7 @@ class Worker:
         max_attempts: int,
         backoff_seconds: float,
         dialogue_idle: timedelta,
+        backoff_max_seconds: float = jobs.DEFAULT_BACKOFF_MAX_SECONDS,
         clock: Callable[[], datetime] = utcnow,
         policy: outbox.DeliveryPolicy | None = None,
         subscriber: SubscribeSender | None = None,
@@ -43,6 +44,7 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
+        self.backoff_max_seconds = backoff_max_seconds
         self.dialogue_idle = dialogue_idle
         self.clock = clock
         self.policy = policy
@@ -61,10 +63,12 @@ class Worker:
         done = jobs.run_due_jobs(
             self.session_factory, self.handlers, now=now,
             max_attempts=self.max_attempts, backoff_seconds=self.backoff_seconds,
+            backoff_max_seconds=self.backoff_max_seconds,
         )
         done += outbox.deliver_pending(
             self.session_factory, self.messenger, now=now,
-            max_attempts=self.max_attempts, backoff_seconds=self.backoff_seconds, policy=self.policy,
+            max_attempts=self.max_attempts, backoff_seconds=self.backoff_seconds,
+            backoff_max_seconds=self.backoff_max_seconds, policy=self.policy,
             subscriber=self.subscriber,
         )
         with self.session_factory() as session:

@@ -127,7 +127,7 @@ def app_config(database_url: str, instance: Path, **sections: dict[str, Any]) ->
             "token": TEST_TOKEN, "appid": TEST_APPID, "secret": TEST_SECRET,
             "encoding_aes_key": TEST_AES_KEY,
         },
-        "jobs": {"in_process": False, "backoff_seconds": 0.01},
+        "jobs": {"in_process": False, "backoff_seconds": 0.01, "backoff_max_seconds": 0.02},
     }
     for section, values in sections.items():
         config.setdefault(section, {}).update(values)

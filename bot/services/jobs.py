@@ -89,6 +89,18 @@ def _claim(session_factory: sessionmaker[Session], now: datetime) -> Job | None:
         return None
 
 
+DEFAULT_BACKOFF_MAX_SECONDS = 300.0
+
+
+def retry_delay(
+    attempts: int, base_seconds: float, max_seconds: float = DEFAULT_BACKOFF_MAX_SECONDS
+) -> timedelta:
+    """Doubling delays, capped: a long WeChat outage is ridden out by many tries, and a
+    message waits at most ``max_seconds`` once WeChat is back (uncapped, the twelfth try of
+    a 5 s base would come 85 minutes after the one before)."""
+    return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), max_seconds))
+
+
 def run_due_jobs(
     session_factory: sessionmaker[Session],
     handlers: dict[str, JobHandler],
@@ -96,6 +108,7 @@ def run_due_jobs(
     now: datetime,
     max_attempts: int,
     backoff_seconds: float,
+    backoff_max_seconds: float = DEFAULT_BACKOFF_MAX_SECONDS,
     limit: int = 50,
 ) -> int:
     """Run due jobs one transaction each; returns how many ran."""
@@ -105,7 +118,7 @@ def run_due_jobs(
         if job is None:
             break
         ran += 1
-        _run_one(session_factory, job, handlers, now, max_attempts, backoff_seconds)
+        _run_one(session_factory, job, handlers, now, max_attempts, (backoff_seconds, backoff_max_seconds))
     return ran
 
 
@@ -115,7 +128,7 @@ def _run_one(
     handlers: dict[str, JobHandler],
     now: datetime,
     max_attempts: int,
-    backoff_seconds: float,
+    backoff: tuple[float, float],
 ) -> None:
     handler = handlers.get(job.kind)
     try:
@@ -127,7 +140,7 @@ def _run_one(
         error = f"{type(exc).__name__}: {exc}"[:500]
         expected = isinstance(exc, RetryLater)
         (log.warning if expected else log.exception)("job %s %s failed: %s", job.id, job.kind, error)
-        values = _after_failure(job, error, now, max_attempts, backoff_seconds)
+        values = _after_failure(job, error, now, max_attempts, backoff)
     else:
         values = {"status": "done", "locked_until": None}
     with session_factory() as session:
@@ -136,10 +149,10 @@ def _run_one(
 
 
 def _after_failure(
-    job: Job, error: str, now: datetime, max_attempts: int, backoff_seconds: float
+    job: Job, error: str, now: datetime, max_attempts: int, backoff: tuple[float, float]
 ) -> dict[str, Any]:
     if job.attempts >= max_attempts:
         log.error("job %s %s gave up after %s attempts: %s", job.id, job.kind, job.attempts, error)
         return {"status": "failed", "locked_until": None, "last_error": error}
-    delay = timedelta(seconds=backoff_seconds * 2 ** (job.attempts - 1))
+    delay = retry_delay(job.attempts, *backoff)
     return {"status": "pending", "locked_until": None, "last_error": error, "run_after": now + delay}

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.models import OutboxMessage, User
 from bot.services import subscribe_messages, subscriptions
 from bot.services.clock import local, local_tz
+from bot.services.jobs import DEFAULT_BACKOFF_MAX_SECONDS, retry_delay
 from bot.services.ports import DeliveryError, Messenger, RecipientRefused, SubscribeSender
 from bot.services.subscribe_messages import SubscribeSettings
 
@@ -127,6 +128,7 @@ def deliver_pending(
     now: datetime,
     max_attempts: int,
     backoff_seconds: float,
+    backoff_max_seconds: float = DEFAULT_BACKOFF_MAX_SECONDS,
     limit: int = 100,
     policy: DeliveryPolicy | None = None,
     subscriber: SubscribeSender | None = None,
@@ -147,7 +149,8 @@ def deliver_pending(
             .limit(limit)
         ).all()
     for message_id in due:
-        if _deliver_one(session_factory, messenger, message_id, now, max_attempts, backoff_seconds,
+        if _deliver_one(session_factory, messenger, message_id, now, max_attempts,
+                        (backoff_seconds, backoff_max_seconds),
                         policy or DeliveryPolicy(), subscriber):
             sent += 1
     return sent
@@ -159,7 +162,7 @@ def _deliver_one(
     message_id: int,
     now: datetime,
     max_attempts: int,
-    backoff_seconds: float,
+    backoff: tuple[float, float],
     policy: DeliveryPolicy,
     subscriber: SubscribeSender | None = None,
 ) -> bool:
@@ -195,7 +198,7 @@ def _deliver_one(
     if route == SUBSCRIBE:
         assert plan is not None
         return _send_subscribe(session_factory, subscriber, message, plan, now, max_attempts,
-                               backoff_seconds)
+                               backoff)
     if route == "none":
         log.error("outbox %s to %s cannot be sent: %s", message.key, message.openid, NO_TEMPLATE)
         with session_factory() as session:
@@ -216,7 +219,7 @@ def _deliver_one(
         if not isinstance(exc, DeliveryError):
             log.exception("messenger %s raised unexpectedly", messenger.channel)
         with session_factory() as session:
-            _after_failure(session, message, str(exc), now, max_attempts, backoff_seconds)
+            _after_failure(session, message, str(exc), now, max_attempts, backoff)
         return False
     with session_factory() as session:
         session.execute(
@@ -234,7 +237,7 @@ def _after_failure(
     error: str,
     now: datetime,
     max_attempts: int,
-    backoff_seconds: float,
+    backoff: tuple[float, float],
 ) -> None:
     values: dict[str, object] = {"last_error": error[:500]}
     if message.attempts >= max_attempts:
@@ -242,7 +245,7 @@ def _after_failure(
         log.error("outbox %s to %s failed for good after %s tries: %s",
                   message.key, message.openid, message.attempts, error)
     else:
-        values["next_attempt_at"] = now + timedelta(seconds=backoff_seconds * 2 ** (message.attempts - 1))
+        values["next_attempt_at"] = now + retry_delay(message.attempts, *backoff)
         log.warning("outbox %s try %s failed: %s", message.key, message.attempts, error)
     session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values))
     session.commit()
@@ -289,7 +292,7 @@ def _plan_subscribe(
 def _send_subscribe(
     session_factory: sessionmaker[Session], subscriber: SubscribeSender | None,
     message: OutboxMessage, plan: _Subscribe | str, now: datetime, max_attempts: int,
-    backoff_seconds: float,
+    backoff: tuple[float, float],
 ) -> bool:
     if isinstance(plan, str):
         log.warning("outbox %s to %s not sent: %s", message.key, message.openid, plan)
@@ -310,7 +313,7 @@ def _send_subscribe(
         if not isinstance(exc, DeliveryError):
             log.exception("subscribe sender raised unexpectedly")
         with session_factory() as session:
-            _after_failure(session, message, str(exc), now, max_attempts, backoff_seconds)
+            _after_failure(session, message, str(exc), now, max_attempts, backoff)
             if message.attempts >= max_attempts:  # given up: WeChat never used the consent
                 subscriptions.give_back(session, plan.user_id, plan.template_id)
                 session.commit()

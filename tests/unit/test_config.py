@@ -33,7 +33,7 @@ def test_defaults_give_a_working_dev_setup(tmp_path: Path) -> None:
     assert config["database"]["url"] == f"sqlite:///{instance / 'hazardbot.sqlite3'}"
     assert config["media"]["dir"] == str(instance / "media")
     assert config["dialogue"] == {"idle_minutes": 30, "max_photos": 9, "max_description_chars": 1000}
-    assert config["jobs"]["max_attempts"] == 6
+    assert config["jobs"]["max_attempts"] == 40
 
 
 def test_defaults_are_not_shared_between_loads() -> None:
