@@ -131,10 +131,10 @@ def rows_for(session: Session, found: list[tuple[Inspection, str, str]]) -> list
     ids = [i.id for i, _, _ in found]
     if not ids:
         return []
-    answered = dict(session.execute(  # type: ignore[arg-type]
+    answered: dict[int, int] = {row[0]: row[1] for row in session.execute(
         select(InspectionResult.inspection_id, func.count())
         .where(InspectionResult.inspection_id.in_(ids)).group_by(InspectionResult.inspection_id)
-    ).all())
+    )}
     findings = {row[0]: (row[1], row[2] or 0) for row in session.execute(
         select(InspectionFinding.inspection_id, func.count(),
                func.sum(case((Hazard.level == "major", 1), else_=0)))
