@@ -67,10 +67,7 @@ def init_app(app: Flask) -> None:
         max_pixels=cfg["media"]["max_pixels"],
     )
     idle = timedelta(minutes=cfg["dialogue"]["idle_minutes"])
-    app.extensions["report_links"] = ReportLinks(
-        secret=cfg["app"]["secret_key"], base_url=cfg["app"]["public_base_url"],
-        hours=cfg["reports"]["link_hours"],
-    )
+    app.extensions["report_links"] = ReportLinks.from_config(cfg)
     app.extensions["chat_settings"] = ChatSettings(
         idle=idle,
         max_photos=cfg["dialogue"]["max_photos"],

@@ -1,4 +1,5 @@
-"""The officers' web console at ``/console/``: ledger, hazard pages, dashboards, registry, reports.
+"""The officers' web console at ``/console/``: ledger, hazard pages, dashboards, inspections, registry,
+reports.
 
 Views are thin: they parse the request, call ``bot/services`` (the same lifecycle service as
 the chat, so the same rules and the same Chinese refusals) and render Jinja templates, which
@@ -30,7 +31,7 @@ ERROR_TEXTS = {
 
 def init_app(app: Flask) -> None:
     """Register the blueprint with its views (imported for their routes)."""
-    from bot.console import auth, dashboard, hazards, registry, reports  # noqa: F401
+    from bot.console import auth, dashboard, hazards, inspections, registry, reports  # noqa: F401
 
     # Lax: WeChat's redirect back after authorization is a top-level GET, which keeps the
     # cookie; a cross-site POST does not (a second guard next to the CSRF token).

@@ -27,7 +27,7 @@ from bot.console import bp
 from bot.console.actions import ACTION_LABELS, PENALTY_FLAGS, STEPS, offered_steps, step_title
 from bot.models import Attachment, Enterprise, Hazard, HazardEvent, Region, User
 from bot.models.enterprise import INDUSTRIES
-from bot.services import exports, hazard_search, lifecycle, notifications
+from bot.services import exports, hazard_search, inspection_overview, lifecycle, notifications
 from bot.services.clock import format_local, local, utcnow
 from bot.services.console_scope import ROLE_NAMES
 from bot.services.hazard_search import SORTS, SOURCE_NAMES, HazardFilters
@@ -135,6 +135,7 @@ def _detail(hazard: Hazard, *, reporter: Any = None, status: int = 200) -> tuple
         region_name=region.name if region else hazard.region_code, photos=photos, history=_history(hazard),
         plan=plan_of(g.db, hazard), steps=steps, step_title=step_title, levels=LEVEL_NAMES,
         states=STATE_NAMES, sources=SOURCE_NAMES, penalty_flags=PENALTY_FLAGS, reporter=reporter,
+        inspection=inspection_overview.inspection_of_hazard(g.db, g.scope, hazard),
         overdue=hazard.deadline is not None and hazard.deadline < _today()
         and hazard.state in hazard_search.OPEN_STATES,
     ), status

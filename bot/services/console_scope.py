@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import false, true
 from sqlalchemy.orm import Session
 
-from bot.models import Enterprise, Hazard, Region, User
+from bot.models import Enterprise, Hazard, Inspection, Region, User
 from bot.services.jurisdiction import jurisdiction_codes
 from bot.services.visits import OFFICER_ROLES
 
@@ -69,6 +69,22 @@ class Scope:
         """SQL condition on ``Enterprise`` for the registry rows this user may see."""
         if self.is_manager:
             return Enterprise.id == self.enterprise_id if self.enterprise_id is not None else false()
+        if self.region_codes is None:
+            return true()
+        return Enterprise.region_code.in_(self.region_codes)
+
+    def inspection_clause(self) -> Any:
+        """SQL condition on ``Inspection`` joined with its ``Enterprise``.
+
+        An officer sees the inspections of enterprises in his jurisdiction, whoever walked
+        them; a manager his enterprise's 企业自查, and the officers' inspections of it once
+        finished (their 附件5 list is handed to the enterprise then, not mid-walk).
+        """
+        if self.is_manager:
+            if self.enterprise_id is None:
+                return false()
+            return (Inspection.enterprise_id == self.enterprise_id) & (
+                (Inspection.stage == "self_check") | (Inspection.state == "finished"))
         if self.region_codes is None:
             return true()
         return Enterprise.region_code.in_(self.region_codes)

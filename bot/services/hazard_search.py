@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.models import Enterprise, Hazard, Region
+from bot.models import Enterprise, Hazard, InspectionFinding, Region
 from bot.models.enterprise import INDUSTRIES
 from bot.models.hazard import LEVELS, SOURCES, STATES
 from bot.services.clock import local, local_tz
@@ -50,6 +50,7 @@ class HazardFilters:
 
     region: str = ""
     enterprise_id: int | None = None
+    inspection: int | None = None  # the hazards one inspection found
     industry: str = ""
     level: str = ""  # general | major | none (not yet graded)
     source: str = ""
@@ -87,6 +88,12 @@ class HazardFilters:
                 f.enterprise_id = int(ent)
             else:
                 f.errors.append("企业参数无效")
+        inspection = (args.get("inspection") or "").strip()
+        if inspection:
+            if inspection.isdigit() and len(inspection) < 10:
+                f.inspection = int(inspection)
+            else:
+                f.errors.append("检查参数无效")
         f.industry = pick("industry", INDUSTRIES, "行业类别无效")
         f.level = pick("level", (*LEVELS, "none"), "隐患等级无效")
         f.source = pick("source", SOURCES, "隐患来源无效")
@@ -175,6 +182,9 @@ def _where(session: Session, scope: Scope, f: HazardFilters, today: date) -> lis
         conds.append(Hazard.region_code.in_(jurisdiction_codes(session, f.region)))
     if f.enterprise_id is not None:
         conds.append(Hazard.enterprise_id == f.enterprise_id)
+    if f.inspection is not None:
+        conds.append(Hazard.id.in_(select(InspectionFinding.hazard_id)
+                                   .where(InspectionFinding.inspection_id == f.inspection)))
     if f.industry:
         conds.append(func.coalesce(Enterprise.industry, Hazard.industry) == f.industry)
     if f.level == "none":

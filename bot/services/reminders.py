@@ -18,7 +18,9 @@ Timing rules (local time, ``app.timezone``):
 - Weekly (``weekly_day`` at ``weekly_at``): every county and city officer whose region reports
   for a running weekly campaign (``Campaign``) gets the 周调度统计表 reminder with the draft
   figures of ``bot.services.stats``, due at ``weekly_overdue_at``, unless his region already
-  confirmed the week's table; at ``weekly_overdue_at`` those whose region has still not
+  confirmed the week's table; each campaign's line carries the signed download link of his
+  region's table (``weekly_tables.ReportLinks``, the same link as the chat's “周报”), and the
+  note ends with how to file it (“周报 确认”); at ``weekly_overdue_at`` those whose region has still not
   confirmed it (``WeeklyReport.confirmed_at``) get an overdue note.
 - Monthly (day ``monthly_day``, the last day of a shorter month): campaign progress reminder
   to officers. Quarterly (day ``inspection_day`` of January, April, July, October; every month
@@ -49,6 +51,7 @@ from bot.services.clock import format_local, local, local_tz
 from bot.services.jurisdiction import is_within, jurisdiction_codes
 from bot.services.notifications import city_code_of, new_report_officers, officers_at, scrub
 from bot.services.outbox import queue_message
+from bot.services.weekly_tables import LinkTarget, ReportLinks
 from bot.services.workdays import is_workday, on_or_before_workday
 
 # --- kinds (outbox.kind) ----------------------------------------------------------------------
@@ -100,12 +103,14 @@ T_ACK_ESCALATE = (
 )
 T_WEEKLY = (
     "【周调度统计表】请于{due}前报送本周《周调度统计表》。\n"
-    "以下为本辖区统计草稿（截至{at}）：\n{campaigns}\n整改逾期隐患：{overdue}项"
+    "以下为本辖区统计草稿（截至{at}）：\n{campaigns}\n整改逾期隐患：{overdue}项\n"
+    "核对无误后回复“周报 确认”报送（报送后数据固定、不能再改）。"
 )
 T_WEEKLY_CAMPAIGN = (
     "{name}（{week}，累计）：检查企业{enterprises}家；一般隐患{general_found}项、已整改{general_fixed}项；"
     "重大隐患{major_found}项、已整改{major_fixed}项"
 )
+T_WEEKLY_LINK = "\n下载本辖区统计表（{hours}小时内有效）：{url}"
 T_WEEKLY_OVERDUE = (
     "【周调度统计表逾期】{name}{week}的《周调度统计表》应于{due}前报送，"
     "{region}尚未确认报送，请尽快核对并确认报送。"
@@ -147,6 +152,8 @@ class ReminderSettings:
     inspection_day: int = 1
     holiday_shift: bool = True
     catchup: timedelta = timedelta(hours=72)
+    # Signs the weekly note's download links; None: the note goes without them.
+    links: ReportLinks | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Mapping[str, Any]]) -> ReminderSettings:
@@ -173,6 +180,7 @@ class ReminderSettings:
             inspection_day=s["inspection_day"],
             holiday_shift=s["holiday_shift"],
             catchup=timedelta(hours=s["catchup_hours"]),
+            links=ReportLinks.from_config(config),
         )
 
 
@@ -407,6 +415,7 @@ def sweep_weekly(session: Session, *, now: datetime, settings: ReminderSettings)
                 T_WEEKLY_CAMPAIGN.format(name=d.campaign_name, **{
                     k: getattr(d, k) for k in ("week", "enterprises", "general_found", "general_fixed",
                                                "major_found", "major_fixed")})
+                + _table_link(settings.links, d.campaign_id, officer.region_code, d.week)
                 for d in campaigns.draft_counts(session, officer.region_code, _at(day, time(12)))
                 if d.campaign_id in running and d.status != "confirmed" and d.week == week
             ]
@@ -417,6 +426,13 @@ def sweep_weekly(session: Session, *, now: datetime, settings: ReminderSettings)
             queued += _send(session, [officer], key=key, kind=WEEKLY_STATS,
                             text=text, now=now)
     return queued
+
+
+def _table_link(links: ReportLinks | None, campaign_id: int, region_code: str, week: str) -> str:
+    """The line with the download link of the region's table, or nothing without links."""
+    if links is None:
+        return ""
+    return T_WEEKLY_LINK.format(hours=links.hours, url=links.url(LinkTarget(campaign_id, region_code, week)))
 
 
 def sweep_weekly_overdue(session: Session, *, now: datetime, settings: ReminderSettings) -> int:

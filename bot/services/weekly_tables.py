@@ -9,8 +9,10 @@ a draft from the records as they are then, a confirmed table from the figures it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
@@ -42,9 +44,15 @@ class LinkTarget:
 class ReportLinks:
     """Signs and reads the download links; ``base_url`` is the service's public address."""
 
-    secret: str
+    secret: str = field(repr=False)
     base_url: str
     hours: int = 24
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Mapping[str, Any]]) -> ReportLinks:
+        """The links as the web app signs and reads them: the app's secret and public address."""
+        return cls(secret=config["app"]["secret_key"], base_url=config["app"]["public_base_url"],
+                   hours=int(config["reports"]["link_hours"]))
 
     def _serializer(self) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self.secret, salt=LINK_SALT)

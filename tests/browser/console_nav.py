@@ -67,6 +67,13 @@ class ConsoleNav:
         expect(self.page.locator("[data-drawn='1']")).to_have_count(charts)
         self.page.wait_for_function(CHARTS_PAINTED, arg=charts)
 
+    def opens_inspection(self, enterprise: str) -> None:
+        """From the nav: the inspections list, then the first inspection of ``enterprise``."""
+        self.page.locator(".menu a", has_text="检查").click()
+        expect(self.page.locator("#inspections")).to_be_visible()
+        self.page.locator("#inspections .in-link", has_text=enterprise).first.click()
+        expect(self.page.locator("#inspection-title")).to_contain_text(enterprise)
+
     def downloads(self, link_id: str, target: Path) -> Path:
         with self.page.expect_download() as info:
             self.page.locator(f"#{link_id}").click()

@@ -1,5 +1,6 @@
 """A county officer's morning at the console, in headless Chromium: sign in, filter the ledger,
-open a hazard, acknowledge it, see the history grow, look at the charts, download the table.
+open a hazard, acknowledge it, see the history grow, look at the charts, download the table and
+an inspection's 附件5 hazard list.
 
 Screenshots of each page go to ``test-artifacts/console-*.png`` for a human to look at.
 """
@@ -16,7 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.demo_console import load_console_demo
-from bot.models import Hazard, HazardEvent
+from bot.models import Enterprise, Hazard, HazardEvent, User
+from bot.services import inspections
+from bot.services.checklists import load_checklists
 from bot.services.clock import utcnow
 from tests.browser.conftest import PHONE
 from tests.browser.console_nav import ConsoleNav
@@ -32,6 +35,13 @@ def test_county_officer_works_through_the_console(
     engine = dev_app.extensions["engine"]
     with Session(engine) as session:
         load_console_demo(session, now=utcnow())
+        load_checklists(session, now=utcnow())
+        officer = session.scalars(select(User).where(User.name == OFFICER)).one()
+        steel = session.scalars(select(Enterprise).where(Enterprise.name == "太原晋钢钢铁有限公司")).one()
+        walk = inspections.start_or_join(session, user=officer, enterprise_id=steel.id, now=utcnow())
+        inspections.record_finding(session, walk, item_id=None, description="厂区消防通道堵塞", photo_ids=[],
+                                   user=officer, now=utcnow())
+        inspections.finish(session, walk, user=officer, now=utcnow())
         session.commit()
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
                                   accept_downloads=True)
@@ -75,6 +85,12 @@ def test_county_officer_works_through_the_console(
     assert "周调度统计表" in str(sheet["A1"].value)
     assert str(sheet["A2"].value).startswith("填报单位：小店区")
     console.screenshot("reports")
+
+    console.opens_inspection("太原晋钢钢铁有限公司")
+    expect(page.locator("#findings li")).to_have_count(1)
+    saved = console.downloads("download-list-pdf", tmp_path / "hazard-list.pdf")
+    assert saved.read_bytes().startswith(b"%PDF")
+    console.screenshot("inspection")
 
     page.set_viewport_size(PHONE)  # the same pages fit a phone (WeChat's built-in browser)
     page.goto(f"{dev_url}/console/hazards")

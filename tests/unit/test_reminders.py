@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import re
 from dataclasses import replace
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -13,6 +18,8 @@ from bot.models import Campaign, Hazard, User
 from bot.services import campaigns
 from bot.services import reminders as R
 from bot.services.reminders import ReminderSettings
+from bot.services.weekly_tables import ReportLinks
+from scheduler.runner import make_runner
 from tests.common.factories import ENTERPRISE, enterprise, make_hazard
 from tests.common.schedule_clock import L, hours, local_day, rows, sweep, weekly_campaign
 
@@ -128,12 +135,34 @@ def test_friday_officers_get_the_weekly_table_reminder_with_draft_figures(factor
     mine = next(m for m in weekly if m.openid == _openid(factory, world.county))
     assert "11月27日12:00" in mine.text and "2026-W48" in mine.text and "整改逾期隐患：1项" in mine.text
     assert "检查企业1家" in mine.text and "重大隐患1项、已整改0项" in mine.text  # stats' figures
+    assert "周报 确认" in mine.text and "下载本辖区统计表" not in mine.text  # no links given: none shown
     other = next(m for m in weekly if m.openid == _openid(factory, world.other_county))
     assert "检查企业0家" in other.text
     # 12:00: nobody confirmed, so every one of them is told the table is overdue, once.
     overdue = rows(factory, R.WEEKLY_OVERDUE)
     assert sorted(m.openid for m in overdue) == sorted(officers)
     assert {m.created_at for m in overdue} == {L(2026, 11, 27, 12)} and "尚未确认报送" in overdue[0].text
+
+
+def test_the_weekly_note_links_each_officer_to_his_own_regions_table(app: Flask, factory, world) -> None:  # type: ignore[no-untyped-def]
+    weekly_campaign(factory, date(2026, 11, 1), date(2026, 12, 31))
+    settings = make_runner(app).settings  # what `flask scheduler run` sweeps with
+    assert settings.links == app.extensions["report_links"]
+    sweep(factory, L(2026, 11, 27, 9), settings, ("weekly",))
+    weekly = {m.openid: m.text for m in rows(factory, R.WEEKLY_STATS)}
+    client = app.test_client()
+    for officer, region in ((world.county, "小店区"), (world.city, "太原市"), (world.other_county, "清徐县")):
+        text = weekly[_openid(factory, officer)]
+        assert "回复“周报 确认”报送" in text and "24小时内有效" in text
+        found = re.search(r"https?://\S+", text)
+        assert found, text
+        url = urlsplit(found.group(0))
+        assert f"{url.scheme}://{url.netloc}" == app.config["HAZARDBOT"]["app"]["public_base_url"]
+        response = client.get(url.path)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+        assert "周调度统计表" in str(sheet["A1"].value)
+        assert str(sheet["A2"].value).startswith(f"填报单位：{region}")
 
 
 def test_the_overdue_note_skips_regions_that_confirmed_their_table(factory, world) -> None:  # type: ignore[no-untyped-def]
@@ -194,7 +223,7 @@ def test_config_is_checked(factory) -> None:  # type: ignore[no-untyped-def]
     from bot.config import DEFAULTS, ConfigError
 
     cfg = {k: dict(v) for k, v in DEFAULTS.items()}
-    assert ReminderSettings.from_config(cfg) == SETTINGS
+    assert ReminderSettings.from_config(cfg) == replace(SETTINGS, links=ReportLinks.from_config(cfg))
     cfg["scheduler"]["weekly_day"] = "friday"
     with pytest.raises(ConfigError, match="weekly_day"):
         ReminderSettings.from_config(cfg)

@@ -1,0 +1,71 @@
+"""Inspections (检查) in the console: the list under the user's scope, one inspection's page,
+and its 附件5 hazard list as .xlsx or PDF.
+
+The downloads are the same files as the chat's token links (``bot/public/inspections.py``),
+built by ``inspection_export``; here they are reached by id behind the sign-in and the
+scope, so an inspection outside it is 404 exactly like an unknown one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import abort, current_app, g, render_template, request
+from werkzeug.wrappers import Response
+
+from bot.console import bp
+from bot.models import Inspection
+from bot.services import inspection_export, inspection_overview, inspections
+from bot.services.inspection_overview import InspectionFilters, InspectionRow
+from bot.services.inspections import STAGE_NAMES
+from bot.services.workflow_texts import LEVEL_NAMES, STATE_NAMES
+
+FILE_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+@bp.get("/inspections")
+def inspection_list() -> str:
+    filters = InspectionFilters.from_args(request.args)
+    page = inspection_overview.search(g.db, g.scope, filters,
+                                      page_size=int(current_app.config["HAZARDBOT"]["console"]["page_size"]))
+    return render_template("console/inspections.html", active="inspections", f=filters, page=page,
+                           stages=STAGE_NAMES, states=inspection_overview.STATE_NAMES)
+
+
+def _visible(inspection_id: int) -> tuple[InspectionRow, Inspection]:
+    row = inspection_overview.visible(g.db, g.scope, inspection_id)
+    inspection = g.db.get(Inspection, inspection_id) if row else None
+    if row is None or inspection is None:
+        abort(404)
+    return row, inspection
+
+
+@bp.get("/inspections/<int:inspection_id>")
+def inspection(inspection_id: int) -> str:
+    row, found = _visible(inspection_id)
+    return render_template(
+        "console/inspection.html", active="inspections", i=row,
+        progress=inspections.progress(g.db, found), result_names=inspections.RESULT_NAMES,
+        findings=[h for _, h in inspections.findings(g.db, found)],
+        levels=LEVEL_NAMES, hazard_states=STATE_NAMES,
+    )
+
+
+@bp.get("/inspections/<int:inspection_id>/hazard-list.<kind>")
+def inspection_hazard_list(inspection_id: int, kind: str) -> Response:
+    """附件5 检查问题隐患清单 of an inspection the user may see."""
+    if kind not in FILE_TYPES:
+        abort(404)
+    _, found = _visible(inspection_id)
+    media_dir = Path(current_app.config["HAZARDBOT"]["media"]["dir"])
+    data = inspection_export.hazard_list(g.db, found, media_dir=media_dir)
+    body = inspection_export.render_xlsx(data) if kind == "xlsx" else inspection_export.render_pdf(data)
+    name = f"检查问题隐患清单-{data.enterprise}-{data.date}.{kind}"
+    return Response(body, mimetype=FILE_TYPES[kind], headers={
+        "Content-Disposition": f"attachment; filename=hazard-list.{kind}; filename*=UTF-8''{quote(name)}",
+        "Cache-Control": "private, no-store",
+    })
