@@ -98,6 +98,7 @@ def retention_run(dry_run: bool) -> None:
             counts = retention.pending(session, now=now, settings=settings)
         else:
             counts = retention.run(session, now=now, settings=settings)
-    verb = {"delete": "would delete" if dry_run else "deleted", "blank": "would blank" if dry_run else "blanked"}
+    verb = ({"delete": "would delete", "blank": "would blank"} if dry_run
+            else {"delete": "deleted", "blank": "blanked"})
     for rule in retention.RULES:
         click.echo(f"{rule.table:<24} {verb[rule.action]:<13} {counts[rule.name]:>8}  {rule.note}")

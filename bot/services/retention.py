@@ -48,7 +48,9 @@ How: every rule is a condition over an indexed column. Rows are picked in batche
 ``batch_size`` primary keys and each batch is deleted or blanked in its own short
 transaction, with the condition checked again in the statement (a dialogue that moved
 between the pick and the delete is not deleted), so a large backlog never holds a lock on a
-table for long and concurrent chat traffic goes on. Blanked outbox rows leave the range the
+table for long and concurrent chat traffic goes on. One run does at most ``max_batches``
+batches per table (100 000 rows by default); a larger backlog, e.g. on the first run after an
+upgrade, is worked off over the following runs. Blanked outbox rows leave the range the
 index ``ix_outbox_openid_created`` is scanned over (``openid > ''``), so a run reads only the
 rows still to be blanked, however large the outbox grows.
 
@@ -64,9 +66,9 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, delete, func, select, tuple_, update
+from sqlalchemy import ColumnElement, CursorResult, Select, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from bot.models import (
@@ -98,6 +100,9 @@ class RetentionSettings:
     rate_window: timedelta = timedelta(hours=1)  # api.rate_window_seconds
     service_window: timedelta = timedelta(hours=48)  # outbox.service_window_hours
     batch_size: int = 500
+    # Batches per table and run: a huge backlog is worked off over several runs, and a rule
+    # whose change left its rows matching its own condition cannot loop for ever.
+    max_batches: int = 200
 
     @classmethod
     def from_config(cls, config: Mapping[str, Mapping[str, Any]]) -> RetentionSettings:
@@ -157,7 +162,8 @@ class Rule:
             stmt: Any = delete(model).where(which, *self.where(now, settings))
         else:
             stmt = update(model).where(which, *self.where(now, settings)).values(**(self.values or {}))
-        return session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
+        result = session.execute(stmt.execution_options(synchronize_session=False))
+        return cast(CursorResult[Any], result).rowcount or 0  # DML answers with a cursor result
 
 
 RULES: tuple[Rule, ...] = (
@@ -181,7 +187,8 @@ RULES: tuple[Rule, ...] = (
          lambda now, s: [DevMedia.created_at < now - s.dev_media], note="开发模式的模拟素材"),
     Rule("idempotency", "api_idempotency_keys", "delete", (ApiIdempotencyKey.id,),
          lambda now, s: [ApiIdempotencyKey.created_at < now - s.idempotency], note="小程序上传幂等键"),
-    Rule("rate_limits", "rate_limit_counters", "delete", (RateLimitCounter.key, RateLimitCounter.window_start),
+    Rule("rate_limits", "rate_limit_counters", "delete",
+         (RateLimitCounter.key, RateLimitCounter.window_start),
          lambda now, s: [RateLimitCounter.window_start < now - s.rate_window], note="已结束窗口的限流计数"),
 )
 
@@ -202,7 +209,7 @@ def run(session: Session, *, now: datetime, settings: RetentionSettings) -> dict
     done: dict[str, int] = {}
     for rule in RULES:
         total = 0
-        while True:
+        for _ in range(settings.max_batches):
             picked = list(session.execute(rule.pick(now, settings).limit(settings.batch_size)))
             if not picked:
                 break
