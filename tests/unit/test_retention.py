@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, String, Text, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import ConfigError, load_config
@@ -32,6 +32,7 @@ from bot.services.chat import ChatSettings, process_message
 from bot.services.clock import utcnow
 from bot.services.reminders import ReminderSettings
 from bot.services.retention import RetentionSettings
+from tests.common.db_search import mentions
 from tests.common.factories import ENTERPRISE, enterprise, make_hazard, make_user
 from tests.common.schedule_clock import L, rows, sweep
 
@@ -245,23 +246,6 @@ def test_blanked_reminders_are_not_sent_again_by_later_sweeps(factory, world) ->
 # --- the anonymous reporter --------------------------------------------------------------------
 
 
-def _mentions(session: Session, needle: str) -> list[str]:
-    """``table.column`` of every text or JSON value in the database that contains ``needle``."""
-    found = []
-    pattern = f"%{needle}%"
-    for table in Base.metadata.sorted_tables:
-        for column in table.columns:
-            if isinstance(column.type, JSON):
-                expr: Any = cast(column, Text)
-            elif isinstance(column.type, String | Text):
-                expr = column
-            else:
-                continue
-            hits = session.scalar(select(func.count()).select_from(table).where(expr.like(pattern))) or 0
-            found += [f"{table.name}.{column.name}"] * hits
-    return found
-
-
 def test_an_anonymous_report_keeps_no_trace_of_the_openid_after_the_retention_window(factory, world) -> None:  # type: ignore[no-untyped-def]
     openid = "o_anon_whistle_0001"
     chat = Chat(factory, openid)
@@ -273,7 +257,7 @@ def test_an_anonymous_report_keeps_no_trace_of_the_openid_after_the_retention_wi
 
     with factory() as session:
         # Before: the plumbing ties him to the report's time.
-        assert set(_mentions(session, openid)) >= {"users.openid", "inbound_messages.openid"}
+        assert set(mentions(session, openid)) >= {"users.openid", "inbound_messages.openid"}
         user_id = session.scalars(select(User.id).where(User.openid == openid)).one()
 
     later = chat.now + 3 * D
@@ -283,7 +267,7 @@ def test_an_anonymous_report_keeps_no_trace_of_the_openid_after_the_retention_wi
     _retain(factory, later, RetentionSettings())
 
     with factory() as session:
-        assert _mentions(session, openid) == ["users.openid"]  # the person exists; nothing more
+        assert mentions(session, openid) == ["users.openid"]  # the person exists; nothing more
         user = session.get(User, user_id)
         assert user is not None and user.last_inbound_at is None
         assert session.scalar(select(Conversation).where(Conversation.user_id == user_id)) is None
