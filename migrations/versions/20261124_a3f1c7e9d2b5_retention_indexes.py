@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from alembic import op
 
-
 revision = 'a3f1c7e9d2b5'
 down_revision = 'e4b8d2a6c913'
 branch_labels = None

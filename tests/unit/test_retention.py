@@ -5,6 +5,7 @@ back to its sender's openid."""
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -280,6 +281,18 @@ def test_an_anonymous_report_keeps_no_trace_of_the_openid_after_the_retention_wi
             for col in refs:
                 linked = session.execute(select(table).where(col == user_id)).first()
                 assert linked is None, f"{table.name}.{col.name}"
+
+
+def test_a_retried_scan_is_logged_without_the_senders_openid(factory, world, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Events have no MsgId: their de-duplication key holds the openid, and must stay out of logs."""
+    openid = "o_gate_scanner_0002"
+    scan = Incoming(openid=openid, kind="event", create_time=int(NOW.timestamp()), event="subscribe",
+                    event_key="qrscene_nosuchcode")
+    with caplog.at_level(logging.DEBUG):
+        first = process_message(factory, scan, now=NOW, settings=ChatSettings())
+        again = process_message(factory, scan, now=NOW + timedelta(seconds=5), settings=ChatSettings())
+    assert first == again and "answered from the log" in caplog.text
+    assert openid not in caplog.text
 
 
 # --- settings ----------------------------------------------------------------------------------
