@@ -44,7 +44,8 @@ What goes when, and why it is safe (``[retention]`` in the config):
   once their window (``api.rate_window_seconds``) is over. Both are keyed by HMACs; they go
   because whoever holds the app secret could recompute the HMACs user by user.
 
-How: every rule is a condition over an indexed column. Rows are picked in batches of
+How: every rule is a condition over an indexed column, except two small tables: dev media
+(dev mode only) and rate counters (one window's worth, pruned by the limiter as it goes). Rows are picked in batches of
 ``batch_size`` primary keys and each batch is deleted or blanked in its own short
 transaction, with the condition checked again in the statement (a dialogue that moved
 between the pick and the delete is not deleted), so a large backlog never holds a lock on a
@@ -52,7 +53,7 @@ table for long and concurrent chat traffic goes on. One run does at most ``max_b
 batches per table (100 000 rows by default); a larger backlog, e.g. on the first run after an
 upgrade, is worked off over the following runs. Blanked outbox rows leave the range the
 index ``ix_outbox_openid_created`` is scanned over (``openid > ''``), so a run reads only the
-rows still to be blanked, however large the outbox grows.
+rows not yet blanked (about ``outbox_days`` of traffic), however large the outbox grows.
 
 Not in the database, hence not here: the journal (access lines log the path without the query
 string and never an openid, ``bot/logs.py``), nginx's access log (which must not log the query

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import ConfigError, load_config
+from bot.handlers.core import State
 from bot.handlers.incoming import Incoming
 from bot.models import (
     ApiIdempotencyKey,
@@ -90,6 +91,7 @@ def _seed(session: Session, user: User, at: datetime, tag: str) -> None:
 
 
 def test_old_plumbing_goes_in_batches_and_recent_rows_and_records_stay(factory, world) -> None:  # type: ignore[no-untyped-def]
+    assert retention.IDLE == State.IDLE.value  # the service names the handlers' state itself
     with factory() as session:
         old_users = [make_user(session) for _ in range(5)]
         recent = make_user(session)
