@@ -30,10 +30,11 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(checklists_cli)
     app.cli.add_command(inspections_cli)
-    from scheduler.cli import outbox_cli, scheduler_cli
+    from scheduler.cli import outbox_cli, retention_cli, scheduler_cli
 
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(retention_cli)
     from bot import cli_reports
 
     cli_reports.init_app(app)

@@ -143,6 +143,15 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "campaign": "",
         "inspection": "",
     },
+    "retention": {
+        "every_minutes": 60,
+        "inbound_hours": 48,
+        "conversation_days": 2,
+        "outbox_days": 30,
+        "jobs_days": 7,
+        "dev_media_days": 3,
+        "batch_size": 500,
+    },
     "console": {
         "session_minutes": 480,
         "page_size": 20,

@@ -1,4 +1,4 @@
-"""``flask scheduler run|status`` and ``flask outbox status``."""
+"""``flask scheduler run|status``, ``flask outbox status`` and ``flask retention run``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.services.clock import format_local, utcnow
 
 scheduler_cli = AppGroup("scheduler", help="Reminders and escalations (APScheduler, its own process).")
 outbox_cli = AppGroup("outbox", help="Outgoing messages.")
+retention_cli = AppGroup("retention", help="Delete or blank old plumbing rows (data retention).")
 
 
 @scheduler_cli.command("run")
@@ -91,3 +92,22 @@ def outbox_status(failures: int) -> None:
         for m in unsent:
             click.echo(f"  #{m.id} {m.kind} to {m.openid} (created {format_local(m.created_at)}): "
                        f"{m.last_error}")
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted or blanked.")
+def retention_run(dry_run: bool) -> None:
+    """Apply the [retention] rules now (the scheduler does it every retention.every_minutes)."""
+    from bot.services import retention
+
+    settings = retention.RetentionSettings.from_config(current_app.config["HAZARDBOT"])
+    now = utcnow()
+    with session_factory()() as session:
+        if dry_run:
+            counts = retention.pending(session, now=now, settings=settings)
+        else:
+            counts = retention.run(session, now=now, settings=settings)
+    verb = ({"delete": "would delete", "blank": "would blank"} if dry_run
+            else {"delete": "deleted", "blank": "blanked"})
+    for rule in retention.RULES:
+        click.echo(f"{rule.table:<24} {verb[rule.action]:<13} {counts[rule.name]:>8}  {rule.note}")

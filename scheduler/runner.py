@@ -11,6 +11,10 @@ coalesces and, by default, has no misfire limit: a job whose stored next run pas
 scheduler ran runs once when one comes back, not once per missed slot, and the sweeps decide
 what is still worth sending (``catchup_hours``), keyed so it goes once.
 
+Besides the reminder sweeps, job ``retention`` runs ``bot.services.retention`` every
+``retention.every_minutes``: it deletes or blanks the rows that could tie an anonymous report
+to its sender (it commits per batch itself).
+
 Two schedulers started together: APScheduler's job store must never be worked by two
 schedulers at once (DESIGN.md §7), so only the holder of the ``scheduler`` lease starts
 APScheduler at all (``scheduler.leader``); the other stands by and takes over when the lease
@@ -40,19 +44,21 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import leases, reminders
+from bot.services import leases, reminders, retention
 from bot.services.clock import utcnow
 from bot.services.reminders import ReminderSettings, parse_hhmm
+from bot.services.retention import RetentionSettings
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
+RETENTION = "retention"  # the one job that is not a reminder sweep
 
 
 @dataclass(frozen=True)
 class JobSpec:
     id: str
-    sweep: str  # a key of reminders.SWEEPS
+    sweep: str  # a key of reminders.SWEEPS, or RETENTION
     trigger: BaseTrigger
     description: str
 
@@ -75,6 +81,8 @@ def job_specs(cfg: dict[str, dict[str, Any]]) -> list[JobSpec]:
         JobSpec("weekly_overdue", "weekly_overdue", daily("weekly_overdue_at"), "周调度统计表逾期提醒"),
         JobSpec("monthly", "monthly", daily("daily_at"), "专项行动月度进展提醒"),
         JobSpec("inspections", "inspections", daily("daily_at"), "主要负责人检查提醒"),
+        JobSpec(RETENTION, RETENTION, IntervalTrigger(minutes=cfg["retention"]["every_minutes"], timezone=tz),
+                "过期数据清理（去重日志、对话状态、消息正文等）"),
     ]
 
 
@@ -89,9 +97,11 @@ class SweepRunner:
         lease_ttl: timedelta,
         holder: str | None = None,
         clock: Callable[[], datetime] = utcnow,
+        retention_settings: RetentionSettings | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.settings = settings
+        self.retention_settings = retention_settings or RetentionSettings()
         self.lease_ttl = lease_ttl
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.clock = clock
@@ -110,6 +120,8 @@ class SweepRunner:
                 log.info("sweep %s skipped: another scheduler holds the lease", name)
                 return None
             with self.session_factory() as session:
+                if name == RETENTION:  # logs what it removed itself
+                    return sum(retention.run(session, now=now, settings=self.retention_settings).values())
                 queued = reminders.SWEEPS[name](session, now=now, settings=self.settings)
                 session.commit()
         except Exception:  # noqa: BLE001 - a failed sweep is retried at its next run
@@ -213,7 +225,8 @@ def make_runner(app: Any, **kw: Any) -> SweepRunner:
     cfg = app.config["HAZARDBOT"]
     return SweepRunner(
         session_factory(app), ReminderSettings.from_config(cfg),
-        lease_ttl=timedelta(seconds=cfg["scheduler"]["lease_seconds"]), **kw,
+        lease_ttl=timedelta(seconds=cfg["scheduler"]["lease_seconds"]),
+        retention_settings=RetentionSettings.from_config(cfg), **kw,
     )
 
 

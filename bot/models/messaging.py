@@ -15,6 +15,8 @@ class Conversation(Base):
     """Where a user is in a dialogue, kept in the database so a restart loses nothing."""
 
     __tablename__ = "conversations"
+    # Retention (bot.services.retention) deletes idle rows by age through this index.
+    __table_args__ = (Index("ix_conversations_state_updated", "state", "updated_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
@@ -46,7 +48,13 @@ class OutboxMessage(Base):
     """A message to a person, written in the same transaction as its cause."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        # Per recipient: the service-window quota (outbox.DeliveryPolicy.route) counts a
+        # user's sent messages, and retention finds rows still holding a recipient
+        # (``openid > ''``) without walking the scrubbed ones.
+        Index("ix_outbox_openid_created", "openid", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)

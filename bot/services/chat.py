@@ -162,7 +162,9 @@ def process_message(
             try:
                 earlier = inbound.previous_reply(session, key)
                 if earlier is not None:
-                    log.info("duplicate delivery %s answered from the log", key)
+                    # Not the key: an event's key holds the sender's openid (logs never name people).
+                    log.info("duplicate delivery of a %s message (MsgId %s) answered from the log",
+                             msg.kind, msg.msg_id or "-")
                     return earlier
                 reply = _answer(session, msg, now=now, settings=settings)
                 inbound.record(

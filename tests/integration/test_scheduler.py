@@ -331,7 +331,7 @@ def test_jobs_missed_while_down_run_once_and_two_schedulers_never_both_fire(fact
     assert first.step() and first.leading
     stored = _stored(engine)
     assert set(stored) == {"deadlines", "acknowledgements", "weekly", "weekly_overdue", "monthly",
-                           "inspections"}
+                           "inspections", "retention"}
     job = first.scheduler.get_job("acknowledgements")  # type: ignore[union-attr]
     assert job.misfire_grace_time is None and job.coalesce is True and job.max_instances == 1
     # Down for two days: the stored jobs' next runs are then two days past (the 15-minute
