@@ -45,9 +45,9 @@ What goes when, and why it is safe (``[retention]`` in the config):
   because whoever holds the app secret could recompute the HMACs user by user.
 
 How: every rule is a condition over an indexed column, except two small tables: dev media
-(dev mode only) and rate counters (one window's worth, pruned by the limiter as it goes). Rows are picked in batches of
-``batch_size`` primary keys and each batch is deleted or blanked in its own short
-transaction, with the condition checked again in the statement (a dialogue that moved
+(dev mode only) and rate counters (one window's worth, pruned by the limiter as it goes).
+Rows are picked in batches of ``batch_size`` primary keys and each batch is deleted or
+blanked in its own short transaction, with the condition checked again in the statement (a dialogue that moved
 between the pick and the delete is not deleted), so a large backlog never holds a lock on a
 table for long and concurrent chat traffic goes on. One run does at most ``max_batches``
 batches per table (100 000 rows by default); a larger backlog, e.g. on the first run after an
