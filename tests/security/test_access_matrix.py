@@ -29,9 +29,11 @@ from typing import Any
 import pytest
 
 from bot.handlers import texts
+from bot.models import WeeklyReport
 from bot.services.clock import local, utcnow
 from tests.console.conftest import hazard_numbers
 from tests.security.access import (
+    ATTACK_NOTE,
     GHOST,
     PLACES,
     REPORTER_NAME,
@@ -393,11 +395,47 @@ def test_console_weekly_confirm(matrix: Matrix, role: str) -> None:
         assert answer.status_code == 302
         own = matrix.user(role).region_code
         with matrix.db() as s:
-            from bot.models import WeeklyReport
-
             assert [r.region_code for r in s.query(WeeklyReport)] == [own]  # not the typed one
     elif role in ("admin",):
         assert answer.status_code == 302 and after == before
     else:
         _console_refused(role, answer, get=False)
         assert after == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_console_weekly_text_rows(matrix: Matrix, role: str) -> None:
+    """The table's free-text rows are the filing officer's words: officers write them, for
+    their own region; an admin reads only, a manager does not get the page."""
+    matrix.fresh_week()
+    before = matrix.snapshot()
+    form = {"存在问题": ATTACK_NOTE, "region": "140400"}
+    answer = matrix.console(role).post("/console/reports/texts", form)
+    after = matrix.snapshot()
+    if role in OFFICERS:
+        assert answer.status_code == 302 and after["weekly_texts"] != before["weekly_texts"]
+        own = matrix.user(role).region_code
+        with matrix.db() as s:
+            assert [r.region_code for r in s.query(WeeklyReport)] == [own]  # not the typed one
+        return
+    if role == "admin":
+        assert answer.status_code == 302
+        flashed = matrix.console(role).get(answer.location).get_data(as_text=True)
+        assert "只能由监管人员" in flashed
+    else:
+        _console_refused(role, answer, get=False)
+    assert after == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", PLACES)
+def test_console_qr_poster(matrix: Matrix, role: str, place: str) -> None:
+    """An enterprise's QR poster: to whoever may see the enterprise (its officers, an admin,
+    its own manager), not to another county's officer or another plant."""
+    t = matrix.enterprise_target(place)
+    answer = matrix.console(role).get(f"/console/enterprises/{t.enterprise_id}/poster.png")
+    answer.close()
+    if console_sees(role, place):
+        assert answer.status_code == 200 and answer.mimetype == "image/png"
+    else:
+        _console_refused(role, answer, get=True)
