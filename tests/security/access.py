@@ -130,7 +130,7 @@ class Matrix:
 
     def target(self, role: str, place: str, *, state: str = "submitted", named: bool = True,
                level: str | None = None, into: bool = False, photo: bool = False,
-               oldest: bool = False) -> Target:
+               oldest: bool = False, description: str | None = None) -> Target:
         """A fresh hazard of the place's enterprise in ``state``. ``named``: reported by the
         worker of 太原晋钢 (his name and phone on record); for the public and the worker
         themselves the ``own`` hazard is the one *they* reported. ``oldest``: reported before
@@ -153,6 +153,7 @@ class Matrix:
                     reporter_name=reporter.name if reporter else None,
                     reporter_phone=reporter.phone if reporter else None,
                     reported_at=now - timedelta(hours=1),
+                    **({"description": description} if description else {}),
                 )
 
             hazard = one()

@@ -31,6 +31,7 @@ import pytest
 from bot.handlers import texts
 from bot.models import WeeklyReport
 from bot.services.clock import local, utcnow
+from bot.services.workflow_texts import MERGE_OTHER_REGION, NOT_FOUND
 from tests.console.conftest import hazard_numbers
 from tests.security.access import (
     ATTACK_NOTE,
@@ -111,6 +112,8 @@ ACTIONS: dict[str, Action] = {
     "处罚": Action(officer_of, state="acknowledged", chat="处罚 {n} 企业罚款=5 停产整顿",
                  console="penalty", form={"fine_enterprise_wan": "5", "suspended": "1"}),
 }
+# A description in which the worker gives himself away, as people do.
+TELLING = f"我是{REPORTER_NAME}，电话 {REPORTER_PHONE}，二号炉冷却水管漏水"
 # 举报人 on a graded hazard, so that the enterprise's own manager sees it and is still refused.
 REPORTER = Action(officer_of, state="rectifying", level="general")
 
@@ -318,7 +321,7 @@ def test_console_steps(matrix: Matrix, role: str, action: str, place: str) -> No
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("place", PLACES)
 def test_console_hazard_page_and_ledger(matrix: Matrix, role: str, place: str) -> None:
-    t = matrix.target(role, place, state="rectifying", level="general")
+    t = matrix.target(role, place, state="rectifying", level="general", description=TELLING)
     before = matrix.snapshot(t.number)
     console = matrix.console(role)
     page = console.get(f"/console/hazards/{t.number}")
@@ -334,7 +337,10 @@ def test_console_hazard_page_and_ledger(matrix: Matrix, role: str, place: str) -
         else:
             assert ledger.status_code == 200 and t.number not in hazard_numbers(ledger.get_data(as_text=True))
     if role == "manager" and allowed:
-        assert REPORTER_NAME not in page.get_data(as_text=True)  # never who reported
+        assert REPORTER_PHONE not in page.get_data(as_text=True)  # his words are scrubbed
+        assert REPORTER_NAME not in page.get_data(as_text=True).replace(TELLING, "")
+    if allowed and role != "manager":  # who reported is shown only through the logged look
+        assert REPORTER_PHONE not in page.get_data(as_text=True).replace(TELLING, "")
     assert matrix.snapshot(t.number) == before
 
 
@@ -439,3 +445,59 @@ def test_console_qr_poster(matrix: Matrix, role: str, place: str) -> None:
         assert answer.status_code == 200 and answer.mimetype == "image/png"
     else:
         _console_refused(role, answer, get=True)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", PLACES)
+def test_chat_report_status(matrix: Matrix, role: str, place: str) -> None:
+    """查询 <编号>: the named reporter follows his report; to anyone else (officers too) it
+    reads as a number that does not exist."""
+    t = matrix.target(role, place, state="rectifying", level="general")
+    reply = matrix.say(role, f"查询 {t.number}")
+    if role in ("public", "worker") and place == "own":
+        assert t.number in reply and "整改" in reply, reply
+    else:
+        assert reply == texts.QUERY_NOT_FOUND, reply
+
+
+@pytest.mark.parametrize("role", ["county", "city", "province"])
+@pytest.mark.parametrize("place", ["county", "city"])
+def test_merging_into_a_foreign_hazard(matrix: Matrix, role: str, place: str) -> None:
+    """合并 of his own hazard into one elsewhere: never (the target must be one he covers,
+    in the same county), on every front end; nothing changes."""
+    for front in ("chat", "api", "console"):
+        own = matrix.target(role, "own", state="acknowledged")
+        foreign = matrix.target(role, place, state="acknowledged")
+        before = matrix.snapshot(own.number), matrix.snapshot(foreign.number)
+        if front == "chat":
+            reply = matrix.say(role, f"合并 {own.number} {foreign.number}")
+            covered = role != "county" and (role == "province" or place == "county")
+            expected = MERGE_OTHER_REGION if covered else NOT_FOUND.format(number=foreign.number)
+            assert reply == expected, reply
+        elif front == "api":
+            answer = matrix.api(role, "POST", f"/api/v1/officer/reports/{own.number}/actions",
+                                json={"action": "merge", "into": foreign.number})
+            assert (answer.status_code, answer.get_json()["code"]) == (409, "action_refused")
+        else:
+            answer = matrix.console(role).post(f"/console/hazards/{own.number}/act/merge",
+                                               {"into": foreign.number})
+            assert answer.status_code == 422
+        assert (matrix.snapshot(own.number), matrix.snapshot(foreign.number)) == before, front
+
+
+@pytest.mark.parametrize("state", ["submitted", "acknowledged"])
+def test_a_manager_never_sees_an_ungraded_report_on_his_plant(matrix: Matrix, state: str) -> None:
+    """Before an officer grades it, a report about his own plant does not exist for the
+    manager anywhere: hazard page, ledger, photo, 待办, any command (the whistleblower rule)."""
+    t = matrix.target("manager", "own", state=state, photo=True)
+    console = matrix.console("manager")
+    assert console.get(f"/console/hazards/{t.number}").status_code == 404
+    ledger = console.get(f"/console/hazards?q={t.number}").get_data(as_text=True)
+    assert t.number not in hazard_numbers(ledger)
+    photo = console.get(f"/console/photos/{t.photo_id}")
+    photo.close()
+    assert photo.status_code == 404
+    assert t.number not in matrix.say("manager", "待办")
+    for command in (f"受理 {t.number}", f"举报人 {t.number}", f"整改 {t.number}"):
+        reply = matrix.say("manager", command)
+        assert reply == matrix.say("manager", command.replace(t.number, GHOST)).replace(GHOST, t.number)
