@@ -29,6 +29,8 @@ from bot.models import (
     Attachment,
     Base,
     Campaign,
+    Enterprise,
+    EnterpriseChange,
     EnterpriseVisit,
     Hazard,
     HazardEvent,
@@ -62,6 +64,7 @@ from tests.fakes.wechat_api import FakeWeChatServer
 ROLES = ("public", "worker", "manager", "county", "city", "province", "admin")
 PLACES = ("own", "county", "city")
 FOREIGN_CITY_ENTERPRISE = "长治潞宝钢铁集团有限公司"  # 140406, 长治市
+PLACE_COUNTY = {"own": ("小店区", "140105"), "county": ("清徐县", "140121"), "city": ("潞城区", "140406")}
 PLACE_ENTERPRISE = {"own": ENTERPRISE, "county": OTHER_ENTERPRISE, "city": FOREIGN_CITY_ENTERPRISE}
 GHOST = "YH209901010999"  # a number no hazard has: the refusal of a foreign one must read the same
 ATTACK_NOTE = "越权测试"
@@ -203,7 +206,8 @@ class Matrix:
             counts: dict[str, Any] = {
                 model.__name__: s.scalar(select(func.count()).select_from(model))
                 for model in (HazardEvent, IdentityAccess, Penalty, OutboxMessage, RewardCase,
-                              Inspection, InspectionInspector, EnterpriseVisit)
+                              Inspection, InspectionInspector, EnterpriseVisit, Enterprise,
+                              EnterpriseChange)
             }
             counts["confirmed_tables"] = s.scalar(
                 select(func.count()).select_from(WeeklyReport).where(WeeklyReport.status == "confirmed"))

@@ -21,6 +21,7 @@ his own report), ``county`` (清徐县 in the same city) and ``city`` (长治市
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,11 +32,15 @@ import pytest
 from bot.handlers import texts
 from bot.models import WeeklyReport
 from bot.services.clock import local, utcnow
+from bot.services.credit_code import make_credit_code
 from bot.services.workflow_texts import MERGE_OTHER_REGION, NOT_FOUND
 from tests.console.conftest import hazard_numbers
+from tests.integration.ledger_files import csv_bytes, ledger_row
 from tests.security.access import (
     ATTACK_NOTE,
     GHOST,
+    PLACE_COUNTY,
+    PLACE_ENTERPRISE,
     PLACES,
     REPORTER_NAME,
     REPORTER_PHONE,
@@ -501,3 +506,50 @@ def test_a_manager_never_sees_an_ungraded_report_on_his_plant(matrix: Matrix, st
     for command in (f"受理 {t.number}", f"举报人 {t.number}", f"整改 {t.number}"):
         reply = matrix.say("manager", command)
         assert reply == matrix.say("manager", command.replace(t.number, GHOST)).replace(GHOST, t.number)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_console_report_files(matrix: Matrix, role: str) -> None:
+    """附件2 重大事故隐患台账 and the 周调度统计表 as files: the person's own region, whatever
+    region the query names; managers get neither."""
+    for place in PLACES:
+        matrix.target(role, place, state="rectifying", level="major")
+    console = matrix.console(role)
+    ledger = console.get("/console/reports/ledger.xlsx?region=140400")
+    weekly = console.get("/console/reports/weekly.xlsx?region=140400")
+    if role in SIGNED_OUT or role == "manager":
+        _console_refused(role, ledger, get=True)
+        _console_refused(role, weekly, get=True)
+        return
+    assert ledger.status_code == 200 and weekly.status_code == 200
+    cells = xlsx_text(ledger.data)
+    for place in PLACES:
+        assert (PLACE_ENTERPRISE[place] in cells) is (place in COVERS[role]), place
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", PLACES)
+def test_console_registry_import(matrix: Matrix, role: str, place: str) -> None:
+    """The supervision ledger import: officers, for enterprises in their jurisdiction; all or
+    nothing. An admin reads the registry in the console (he imports with the command line)."""
+    global _import_seq
+    _import_seq += 1
+    county, code = PLACE_COUNTY[place]
+    row = ledger_row(_import_seq, {"所在县（市、区）": county, "行政区划代码": code},
+                     统一社会信用代码=make_credit_code(code, 800_000 + _import_seq),
+                     企业名称=f"矩阵测试{_import_seq}号钢铁有限公司")
+    before = matrix.snapshot()
+    answer = matrix.console(role).post("/console/enterprises/import",
+                                       {"file": (io.BytesIO(csv_bytes([row])), "台账.csv")},
+                                       content_type="multipart/form-data")
+    allowed = officer_of(role, place)
+    if allowed:
+        assert answer.status_code == 200 and "导入完成" in answer.get_data(as_text=True)
+    elif role in OFFICERS:
+        assert answer.status_code == 422 and "不在您的管辖范围内" in answer.get_data(as_text=True)
+    else:
+        _console_refused(role, answer, get=False)
+    _assert_effect(before, matrix.snapshot(), allowed, str(answer.status_code))
+
+
+_import_seq = 0
