@@ -553,3 +553,25 @@ def test_console_registry_import(matrix: Matrix, role: str, place: str) -> None:
 
 
 _import_seq = 0
+
+
+def files_plan(role: str, place: str) -> bool:
+    """整改 (the 五落实 plan): the enterprise's own manager; an officer of the jurisdiction
+    only for an enterprise with no bound manager (here 长治潞宝, covered by the province)."""
+    return (role == "manager" and place == "own") or (role == "province" and place == "city")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", PLACES)
+def test_chat_rectification_plan(matrix: Matrix, role: str, place: str) -> None:
+    t = matrix.target(role, place, state="rectifying", level="general")
+    before = matrix.snapshot(t.number)
+    reply = matrix.say(role, f"整改 {t.number}")
+    matrix.say(role, "取消")
+    if files_plan(role, place):
+        assert texts.ASK_PLAN_PERSON in reply, reply
+    else:
+        assert texts.ASK_PLAN_PERSON not in reply
+        assert (chat_refused(reply) or reply == texts.MANAGER_ONLY
+                or "该企业已绑定安全管理人员" in reply), reply
+    assert matrix.snapshot(t.number) == before  # the questions come first; nothing is filed yet
