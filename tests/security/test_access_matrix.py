@@ -419,6 +419,9 @@ def test_console_weekly_text_rows(matrix: Matrix, role: str) -> None:
     """The table's free-text rows are the filing officer's words: officers write them, for
     their own region; an admin reads only, a manager does not get the page."""
     matrix.fresh_week()
+    if role not in SIGNED_OUT and role != "manager":  # the form is offered to officers only
+        page = matrix.console(role).get("/console/reports").get_data(as_text=True)
+        assert ('id="texts-form"' in page) is (role in OFFICERS)
     before = matrix.snapshot()
     form = {"存在问题": ATTACK_NOTE, "region": "140400"}
     answer = matrix.console(role).post("/console/reports/texts", form)
