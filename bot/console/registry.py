@@ -45,7 +45,7 @@ def enterprises() -> str:
 
 
 def _can_import() -> bool:
-    return g.scope.is_officer or g.scope.role == "admin"
+    return bool(g.scope.edits_registry)
 
 
 @bp.route("/enterprises/import", methods=["GET", "POST"])

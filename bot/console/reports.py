@@ -90,8 +90,13 @@ def _back(week: str, campaign: Campaign | None) -> Response:
 
 @bp.post("/reports/texts")
 def report_texts() -> Response:
-    region = _region()
+    _region()  # a manager: 403
     week, campaign, errors = _selection(request.form)
+    try:
+        region = campaigns.filing_region(g.user)
+    except ReportError as exc:
+        flash(str(exc))
+        return _back(week, campaign)
     if errors or campaign is None:
         flash(errors[0] if errors else f"{week}没有进行中的专项行动，不能保存周报草稿。")
         return _back(week, campaign)
@@ -112,14 +117,13 @@ def report_texts() -> Response:
 
 @bp.post("/reports/confirm")
 def report_confirm() -> Response:
-    region = _region()
+    _region()  # a manager: 403
     week, campaign, errors = _selection(request.form)
-    if not g.scope.is_officer:
-        flash("周调度表只能由监管人员确认报送。")
-    elif errors or campaign is None:
+    if errors or campaign is None:
         flash(errors[0] if errors else f"{week}没有进行中的专项行动，不能确认报送。")
     else:
         try:
+            region = campaigns.filing_region(g.user)
             campaigns.confirm(g.db, campaign, region, week, g.user.id, utcnow())
             g.db.commit()
             flash(f"{week}周调度统计表已确认报送。")

@@ -13,10 +13,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import Campaign, Region, WeeklyReport
+from bot.models import Campaign, Region, User, WeeklyReport
 from bot.models.campaign import TEXT_ROWS
 from bot.services import stats
 from bot.services.clock import local
+from bot.services.visits import OFFICER_ROLES
+
+FILERS_ONLY = "周调度表只能由监管人员填写和确认报送。"
 
 SEED_CAMPAIGNS: tuple[dict[str, Any], ...] = (
     {
@@ -45,6 +48,16 @@ SEED_CAMPAIGNS: tuple[dict[str, Any], ...] = (
 
 class ReportError(ValueError):
     """A refused step (already confirmed, unknown text row); the message is shown as it is."""
+
+
+def filing_region(user: User) -> str:
+    """The region whose reports ``user`` may write and file: an officer's own region, never
+    one he names. Everyone else is refused, the admin included: he reads every table but
+    writes none (the console is read-only for him), and a filed table names who filed it.
+    """
+    if user.role not in OFFICER_ROLES or not user.region_code:
+        raise ReportError(FILERS_ONLY)
+    return user.region_code
 
 
 def seed_campaigns(session: Session, now: datetime) -> int:

@@ -52,6 +52,13 @@ class Scope:
         return self.role == "enterprise_manager"
 
     @property
+    def edits_registry(self) -> bool:
+        """Whether he may change the enterprise registry here (the ledger import): officers,
+        within their jurisdiction. Not a manager, and not an admin: the console is read-only
+        for him (operators import with ``flask enterprises import``)."""
+        return self.is_officer
+
+    @property
     def role_name(self) -> str:
         return ROLE_NAMES.get(self.role, self.role)
 
