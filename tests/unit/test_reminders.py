@@ -61,7 +61,8 @@ def test_a_deadline_gets_its_nudges_on_the_right_days_and_escalates(factory, wor
     assert _days(factory, R.OVERDUE_CITY, world.city) == [d(11)]  # overdue 7 days
     assert not _days(factory, R.OVERDUE_COUNTY, world.other_county)
     nudges = rows(factory, R.DEADLINE_NUDGE)
-    assert all(m.created_at.astimezone(L(2026, 1, 1).tzinfo).hour == 1 for m in nudges)  # 09:00 local = 01:00 UTC
+    # 09:00 local = 01:00 UTC
+    assert all(m.created_at.astimezone(L(2026, 1, 1).tzinfo).hour == 1 for m in nudges)
     assert {m.text for m in nudges if number in m.text} and "明天到期" in nudges[2].text
     assert "今天到期" in nudges[4].text and "还有3天" in nudges[0].text
 
