@@ -8,6 +8,8 @@
   WeChat retries): all 100 dialogues complete, each with exactly one hazard, no 500.
 - PostgreSQL drops the app's connections (``pg_terminate_backend``, as in a failover or a
   restart): the next requests succeed, no 500 (``pool_pre_ping`` in ``bot/db.py``).
+- PostgreSQL itself is restarted (``pg_ctlcluster … restart``) under load: no 500 while it is
+  down, and every worker serves again once it is back.
 """
 
 from __future__ import annotations
@@ -203,6 +205,73 @@ def test_dropped_database_connections_are_replaced_without_a_500(
         for i in range(8):
             reply = peer.send_text(f"o_drop_{i}", "晋钢")
             assert reply.status_code == 200 and "请回复序号" in reply.content, reply.body
+
+
+def _can_restart_postgresql() -> bool:
+    """CI and these machines run the local cluster as root with pg_ctlcluster."""
+    return BACKEND == "postgresql" and os.geteuid() == 0 and Path("/usr/bin/pg_ctlcluster").exists() \
+        and Path("/etc/postgresql").is_dir() and len(os.listdir("/etc/postgresql")) == 1
+
+
+def _restart_postgresql() -> None:
+    version = os.listdir("/etc/postgresql")[0]
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+                   check=True, timeout=120, capture_output=True)
+
+
+@pytest.mark.skipif(not _can_restart_postgresql(), reason="needs the local PostgreSQL cluster and root")
+def test_postgresql_restarted_under_load_the_app_answers_and_reconnects(
+    clean_db: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """While PostgreSQL restarts, every message gets an answer (the 系统繁忙 reply, or WeChat's
+    retry finds the server back): never a 500; afterwards every worker serves again."""
+    server = Gunicorn(database_url, tmp_path / "instance", workers=2)
+    server.start()
+    statuses: list[int] = []
+    busy: list[str] = []
+    during: list[int] = []  # answers to messages sent while the restart was under way
+    restarting = threading.Event()
+    stop = threading.Event()
+
+    def load(i: int) -> None:
+        peer = _peer(base=server.base)
+        while not stop.is_set():
+            try:
+                reply = peer.send_text(f"o_pgr_{i}", "帮助")
+            except requests.RequestException:
+                statuses.append(-1)
+            else:
+                statuses.append(reply.status_code)
+                if restarting.is_set():
+                    during.append(reply.status_code)
+                if reply.status_code == 200 and "系统繁忙" in reply.content:
+                    busy.append(reply.content)
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(4)]
+    try:
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        restarting.set()
+        _restart_postgresql()
+        restarting.clear()
+        time.sleep(1.0)
+        stop.set()
+        for t in threads:
+            t.join(timeout=120)
+        assert during, "no message was sent while PostgreSQL restarted"
+        assert 500 not in statuses and -1 not in statuses, sorted(set(statuses))
+        for _ in range(6):
+            ready = requests.get(f"{server.base}/readyz", timeout=10, headers={"Connection": "close"})
+            assert ready.status_code == 200, ready.text
+        peer = _peer(server.base)
+        for i in range(8):
+            reply = peer.send_text(f"o_pgr_after_{i}", "举报")
+            assert reply.status_code == 200 and "企业名称" in reply.content, reply.body
+    finally:
+        stop.set()
+        server.stop()
 
 
 # (message, what its reply must contain): tests/e2e/chat.py's report dialogue, anonymous.
