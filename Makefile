@@ -71,8 +71,10 @@ test-sqlite: setup
 test-postgresql: setup
 	HAZARDBOT_TEST_DB=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## make lint: ruff over the code, tests and benchmarks; mypy over the application (not part of make test)
 lint: setup
-	$(BIN)/ruff check bot scheduler tests
+	$(BIN)/ruff check bot scheduler tests bench
+	$(BIN)/mypy bot scheduler
 
 clean:
 	rm -rf $(VENV) instance test-artifacts

@@ -199,7 +199,7 @@ RESPONSES["E429"]["headers"] = {"Retry-After": {
 RESPONSES["E401"]["headers"] = {"WWW-Authenticate": {
     "description": "Bearer, when the token is missing, invalid or expired.", "schema": {"type": "string"}}}
 
-_BEARER = [{"bearer": []}]
+_BEARER: list[dict[str, list[str]]] = [{"bearer": []}]  # security requirement: scheme → scopes
 _COMMON = (400, 405, 413, 415)
 _AUTHED = (*_COMMON, 401)
 

@@ -19,7 +19,13 @@ from bot.services.clock import utcnow
 
 
 def _chart(bars: list[dashboard.Bar]) -> list[dict[str, Any]]:
-    return [asdict(b) | {"url": url_for("console.ledger", **b.link)} for b in bars]
+    return [asdict(b) | {"url": _ledger_url(b.link)} for b in bars]
+
+
+def _ledger_url(filters: dict[str, Any]) -> str:
+    # Typed as Any because url_for's own options (_external: bool…) share its keywords; the
+    # ledger's filter names never start with "_", so none of them is taken for an option.
+    return url_for("console.ledger", **filters)
 
 
 def dashboard_page() -> str:

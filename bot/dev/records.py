@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_mapper, selectinload
 
 from bot.models import Hazard, OutboxMessage
 from bot.services.clock import local
@@ -52,7 +52,7 @@ def hazard_record(session: Session, number: str) -> dict[str, Any] | None:
 
 def columns(row: object) -> dict[str, Any]:
     """A model row as JSON-ready data: every mapped column, by attribute name."""
-    return {attr.key: _jsonable(getattr(row, attr.key)) for attr in inspect(row).mapper.column_attrs}
+    return {attr.key: _jsonable(getattr(row, attr.key)) for attr in object_mapper(row).column_attrs}
 
 
 def _jsonable(value: Any) -> Any:

@@ -42,9 +42,10 @@ def login(session: Session, *, openid: str, unionid: str | None, now: datetime) 
     account.last_login_at = now
     if unionid and account.unionid != unionid:
         account.unionid = unionid
-    user = session.get(User, account.user_id)
-    assert user is not None  # FK
-    return user
+    owner = session.get(User, account.user_id)
+    if owner is None:  # cannot happen: user_id is a foreign key to users
+        raise LookupError(f"mini program account {account.id} points at missing user {account.user_id}")
+    return owner
 
 
 def is_mini_program_user(user: User) -> bool:

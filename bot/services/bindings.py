@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.models import BindingCode, Enterprise, Region, User
+from bot.services.dml import affected_rows
 from bot.services.visits import OFFICER_ROLES
 
 # No 0/O, 1/I/L: the code is read off a screen or paper and typed on a phone.
@@ -121,12 +122,12 @@ def bind(session: Session, user: User, code: str, *, now: datetime) -> Bound:
         raise BindingError("该绑定码已被使用，每个绑定码只能使用一次。请联系管理员重新发放。")
     if row.expires_at <= now:
         raise BindingError("该绑定码已过期，请联系管理员重新发放。")
-    taken = session.execute(
+    taken = affected_rows(session.execute(
         update(BindingCode)
         .where(BindingCode.id == row.id, BindingCode.used_at.is_(None))
         .values(used_at=now, used_by=user.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if not taken:
         raise BindingError("该绑定码已被使用，每个绑定码只能使用一次。请联系管理员重新发放。")
     user.role = row.role

@@ -151,10 +151,10 @@ def filing_status(session: Session, campaign: Campaign, week: str) -> dict[str, 
     cities = session.execute(
         select(Region.code, Region.name).where(Region.level == "prefecture_city").order_by(Region.code)
     ).all()
-    reports = dict(session.execute(
+    reports: dict[str, str] = dict(session.execute(
         select(WeeklyReport.region_code, WeeklyReport.status).where(
             WeeklyReport.campaign_id == campaign.id, WeeklyReport.period == week)
-    ).all())
+    ).tuples().all())
     labels = {"confirmed": "已报送", "draft": "草稿"}
     return {name: labels.get(reports.get(code, ""), "未报送") for code, name in cities}
 

@@ -123,13 +123,13 @@ def cross_plan_rows(session: Session, campaign: Campaign | None) -> list[CrossPl
         .group_by(rows.c.city)
     )
     found = {row[0]: tuple(int(v) for v in row[1:]) for row in session.execute(query)}
-    names = dict(session.execute(
-        select(Region.name, Region.code).where(Region.level == "prefecture_city")).all())
-    rows = []
+    names: dict[str, str] = dict(session.execute(
+        select(Region.name, Region.code).where(Region.level == "prefecture_city")).tuples().all())
+    table = []
     for no, inspector, inspected in CROSS_PAIRS:
         counties, enterprises, general, major = found.get(names.get(inspected, ""), (0, 0, 0, 0))
-        rows.append(CrossPlanRow(no, inspector, inspected, counties, enterprises, general, major))
-    return rows
+        table.append(CrossPlanRow(no, inspector, inspected, counties, enterprises, general, major))
+    return table
 
 
 # --- 附件4 -------------------------------------------------------------------------------------

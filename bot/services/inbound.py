@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.models import InboundMessage
+from bot.services.dml import affected_rows
 
 # WeChat retries within ~15 s; keep replies a while longer, then forget them (they may
 # hold an anonymous reporter's query code, which is otherwise stored only as a hash).
@@ -59,4 +60,4 @@ def purge_old_replies(session: Session, *, now: datetime) -> int:
         .where(InboundMessage.reply.is_not(None))
         .values(reply=None)
     )
-    return result.rowcount or 0
+    return affected_rows(result)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Job
+from bot.services.dml import affected_rows
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +76,13 @@ def _claim(session_factory: sessionmaker[Session], now: datetime) -> Job | None:
             .limit(5)
         ).all()
         for candidate in candidates:
-            claimed = session.execute(
+            claimed = affected_rows(session.execute(
                 update(Job)
                 .where(Job.id == candidate)
                 .where(Job.status.in_(("pending", "running")))
                 .where(or_(Job.locked_until.is_(None), Job.locked_until < now))
                 .values(status="running", locked_until=now + LEASE, attempts=Job.attempts + 1)
-            ).rowcount
+            ))
             if claimed:
                 session.commit()
                 return session.get(Job, candidate)

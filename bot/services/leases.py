@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.models import SchedulerLease
+from bot.services.dml import affected_rows
 
 
 def acquire(session: Session, name: str, holder: str, *, now: datetime, ttl: timedelta) -> bool:
@@ -24,12 +25,12 @@ def acquire(session: Session, name: str, holder: str, *, now: datetime, ttl: tim
     of one scheduler start together) still finds the lease its own.
     """
     for attempt in range(2):
-        taken = session.execute(
+        taken = affected_rows(session.execute(
             update(SchedulerLease)
             .where(SchedulerLease.name == name)
             .where(or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
             .values(holder=holder, expires_at=now + ttl)
-        ).rowcount
+        ))
         if taken:
             session.commit()
             return True

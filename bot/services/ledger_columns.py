@@ -29,7 +29,7 @@ class CellError(ValueError):
 
 # Full-width letters, digits, space and the few symbols found in numbers and addresses fold
 # to half-width; Chinese punctuation （），：； stays, as Chinese text is written with it.
-_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp - 0xFEE0).isalnum()}
+_FOLD: dict[int, int | str] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp - 0xFEE0).isalnum()}
 _FOLD.update({ord("\u3000"): " ", ord("－"): "-", ord("＋"): "+", ord("＃"): "#", ord("／"): "/"})
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
 _EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)  # ="0351…" keeps Excel from eating zeros

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.models import OutboxMessage, User
 from bot.services import subscribe_messages, subscriptions
 from bot.services.clock import local, local_tz
+from bot.services.dml import affected_rows
 from bot.services.jobs import DEFAULT_BACKOFF_MAX_SECONDS, retry_delay
 from bot.services.ports import DeliveryError, Messenger, RecipientRefused, SubscribeSender
 from bot.services.subscribe_messages import SubscribeSettings
@@ -178,13 +179,13 @@ def _deliver_one(
             )
             session.commit()
             return False
-        claimed = session.execute(
+        claimed = affected_rows(session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)
             .where(OutboxMessage.status == "pending")
             .where(OutboxMessage.next_attempt_at <= now)
             .values(next_attempt_at=now + timedelta(minutes=2), attempts=OutboxMessage.attempts + 1)
-        ).rowcount
+        ))
         message = session.get(OutboxMessage, message_id)
         if message is not None:
             session.expunge(message)  # read after the session ends, whatever expire_on_commit

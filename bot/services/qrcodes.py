@@ -146,11 +146,11 @@ def printable_codes(
         issued = issuer.issue(token=token, scene=SCENE_PREFIX + token)  # no transaction open
         url = issued.url
         if issuer.channel == "wechat":
-            code = session.get(EnterpriseQRCode, code_id, populate_existing=True)
-            if code is not None:
-                if code.wechat_url is None:  # first answer wins: a permanent code never changes
-                    code.wechat_url, code.wechat_ticket = issued.url, issued.ticket
-                url = code.wechat_url or issued.url
+            stored = session.get(EnterpriseQRCode, code_id, populate_existing=True)
+            if stored is not None:
+                if stored.wechat_url is None:  # first answer wins: a permanent code never changes
+                    stored.wechat_url, stored.wechat_ticket = issued.url, issued.ticket
+                url = stored.wechat_url or issued.url
             session.commit()
         found[enterprise_id] = PrintableCode(enterprise_id, code_id, token[:SHORT_ID_CHARS], url)
     return [found[enterprise_id] for enterprise_id in ids]

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import RateLimitCounter
+from bot.services.dml import affected_rows
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +106,10 @@ class RateLimiter:
 
 def _incr_row(session: Session, key: str, start: datetime) -> int:
     where = (RateLimitCounter.key == key, RateLimitCounter.window_start == start)
-    if not session.execute(
+    if not affected_rows(session.execute(
         update(RateLimitCounter).where(*where).values(count=RateLimitCounter.count + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount:
+    )):
         try:
             with session.begin_nested():
                 session.add(RateLimitCounter(key=key, window_start=start, count=1))

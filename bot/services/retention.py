@@ -67,9 +67,9 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Select, delete, func, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from bot.models import (
@@ -82,6 +82,7 @@ from bot.models import (
     RateLimitCounter,
     User,
 )
+from bot.services.dml import affected_rows
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ class Rule:
         else:
             stmt = update(model).where(which, *self.where(now, settings)).values(**(self.values or {}))
         result = session.execute(stmt.execution_options(synchronize_session=False))
-        return cast(CursorResult[Any], result).rowcount or 0  # DML answers with a cursor result
+        return affected_rows(result)
 
 
 RULES: tuple[Rule, ...] = (

@@ -122,8 +122,11 @@ def campaign_windows(campaign: Campaign | None, week: str) -> tuple[Window, Wind
     return this_week, Window(_local_midnight(first_day), end)
 
 
-def campaign_for_week(session: Session, week: str, key: str | None = None) -> Campaign | None:
-    """The campaign named by ``key`` (document number or id), else the weekly one running that week."""
+def campaign_for_week(session: Session, week: str | None, key: str | None = None) -> Campaign | None:
+    """The campaign named by ``key`` (document number or id), else the weekly one running that week.
+
+    ``week`` matters only without a ``key``: the ledger names its campaign with no week at all.
+    """
     if key is not None:
         found = session.scalars(select(Campaign).where(Campaign.doc_number == key)).first()
         if found is None and key.isdigit():
@@ -131,6 +134,8 @@ def campaign_for_week(session: Session, week: str, key: str | None = None) -> Ca
         if found is None:
             raise StatsError(f"没有专项行动“{key}”")
         return found
+    if week is None:
+        raise StatsError("请指定周次（如 2025-W02）或专项行动")
     monday, next_monday = parse_week(week)
     return session.scalars(
         select(Campaign)
@@ -191,7 +196,9 @@ class WeeklyFigures:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> WeeklyFigures:
         """The figures a confirmed report froze (``as_json``), to render it exactly as filed."""
-        penalties = {k: Decimal(v) if k.startswith("fine_") else v for k, v in data["penalties"].items()}
+        penalties: dict[str, Any] = {
+            k: Decimal(v) if k.startswith("fine_") else v for k, v in data["penalties"].items()
+        }
         start, end = (datetime.fromisoformat(v) for v in data["window"])
         return cls(
             region_code=data["region_code"], region_name=data["region_name"], week=data["week"],

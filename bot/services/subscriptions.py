@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.models import SubscribeConsent, User
+from bot.services.dml import affected_rows
 
 ANSWERS = ("accept", "reject", "ban", "filter")
 MAX_REMAINING = 50  # a client looping "accept" must not bank unlimited sends
@@ -73,13 +74,13 @@ def record(
 
 def take_one(session: Session, user_id: int, template_id: str) -> bool:
     """Use up one consent before sending; False when none is left (then send nothing)."""
-    taken = session.execute(
+    taken = affected_rows(session.execute(
         update(SubscribeConsent)
         .where(SubscribeConsent.user_id == user_id, SubscribeConsent.template_id == template_id,
                SubscribeConsent.remaining > 0)
         .values(remaining=SubscribeConsent.remaining - 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     return bool(taken)
 
 

@@ -32,6 +32,8 @@ from bot.services.campaigns import (
 )
 from bot.services.stats import (
     StageFigures,
+    StatsError,
+    campaign_for_week,
     campaign_windows,
     ledger_rows,
     two_sessions_table,
@@ -180,6 +182,13 @@ def test_seed_is_idempotent(clean_db: Engine) -> None:
         two = session.scalars(select(Campaign).where(Campaign.form == "two_sessions")).one()
         assert (two.starts_on, two.ends_on, two.due_weekday, two.due_time) == (
             date(2021, 3, 1), date(2021, 3, 20), 4, "12:00")
+
+
+def test_a_campaign_is_named_without_a_week_but_never_guessed_without_either(world: Engine) -> None:
+    with Session(world) as session:
+        assert campaign_for_week(session, None, DOC) == _campaign(session)
+        with pytest.raises(StatsError, match="请指定周次"):
+            campaign_for_week(session, None)
 
 
 def test_windows_are_local_weeks_clipped_to_the_campaign(world: Engine) -> None:
