@@ -1,4 +1,5 @@
 # Two commands: `make run` (dev server with demo data) and `make test` (the whole suite).
+# Also: `make lint` (ruff, mypy), `make bench` (benchmarks, prints figures), `make run-prod`.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -51,7 +52,7 @@ bench: setup
 	$(BIN)/python bench/wechat_load.py
 	$(BIN)/python bench/qr_posters.py
 	$(BIN)/python bench/deadline_sweep.py --admin-url $(BENCH_PG_ADMIN_URL)
-	@if [ -f bench/weekly_table.py ]; then $(BIN)/python bench/weekly_table.py; fi
+	$(BIN)/python bench/weekly_table.py
 
 ## make test: the whole suite on SQLite, then on PostgreSQL when it is reachable
 test: setup
