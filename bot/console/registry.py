@@ -100,9 +100,8 @@ def _outside_scope(filename: str, now: Any) -> list[str]:
 def poster(enterprise_id: int, fmt: str) -> Response | tuple[str, int]:
     """The enterprise's QR poster (PNG or PDF), creating its code on first use.
 
-    Only someone who may change the registry creates a code: for the others (an admin,
-    read-only here; a manager) the poster shows the existing code, or is refused when the
-    enterprise has none yet.
+    Only an officer or the enterprise's manager creates a code (``Scope.issues_qr_codes``):
+    an admin, read-only here, gets the poster of the existing code, or is told there is none.
     """
     if fmt not in ("png", "pdf"):
         abort(404)
@@ -111,7 +110,7 @@ def poster(enterprise_id: int, fmt: str) -> Response | tuple[str, int]:
         abort(404)
     try:
         data = posters.poster_data(g.db, enterprise, current_app.extensions["qr_issuer"], utcnow(),
-                                   create=bool(g.scope.edits_registry))
+                                   create=bool(g.scope.issues_qr_codes))
     except NoActiveCode:
         g.db.rollback()
         log.info("console: user %s asked for the poster of enterprise %s, which has no code yet",

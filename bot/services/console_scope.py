@@ -59,6 +59,14 @@ class Scope:
         return self.is_officer
 
     @property
+    def issues_qr_codes(self) -> bool:
+        """Whether opening a poster may create the enterprise's QR code when it has none:
+        officers (within their jurisdiction) and a manager for his own plant, whose gate the
+        poster goes on. Not an admin: the console is read-only for him, so he prints only a
+        code that already exists."""
+        return self.is_officer or self.is_manager
+
+    @property
     def role_name(self) -> str:
         return ROLE_NAMES.get(self.role, self.role)
 

@@ -138,8 +138,8 @@ def printable_codes(
     transaction and each answer committed at once, so that an interrupted batch of a thousand
     keeps what it got and never asks twice.
 
-    :param create: False for someone who may not change the registry (an admin, read-only in
-        the console): only existing codes are printed, none is created. WeChat's answer for an
+    :param create: False for someone who may not create codes (an admin, read-only in the
+        console): only existing codes are printed, none is created. WeChat's answer for an
         existing code is still cached on it: that records the same code, it changes nothing.
     :raises QRCodeIssueError: WeChat refused or failed (the codes done so far are kept).
     :raises NoActiveCode: ``create`` is False and an enterprise has no active code (nothing
