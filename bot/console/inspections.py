@@ -46,11 +46,14 @@ def _visible(inspection_id: int) -> tuple[InspectionRow, Inspection]:
 
 @bp.get("/inspections/<int:inspection_id>")
 def inspection(inspection_id: int) -> str:
+    """One inspection. A finding is linked only if the user may open its hazard: a city's
+    交叉检查 elsewhere shows the inspector his findings, which the other city handles."""
     row, found = _visible(inspection_id)
+    findings = [h for _, h in inspections.findings(g.db, found)]
     return render_template(
         "console/inspection.html", active="inspections", i=row,
         progress=inspections.progress(g.db, found), result_names=inspections.RESULT_NAMES,
-        findings=[h for _, h in inspections.findings(g.db, found)],
+        findings=findings, openable={h.id for h in findings if g.scope.sees_hazard(h)},
         levels=LEVEL_NAMES, hazard_states=STATE_NAMES,
     )
 

@@ -16,6 +16,7 @@ from bot.services import ledger, posters
 from bot.services.clock import utcnow
 from bot.services.hazard_search import escape_like
 from bot.services.ports import QRCodeIssueError
+from bot.services.qrcodes import NoActiveCode
 
 log = logging.getLogger(__name__)
 MAX_QUERY = 50
@@ -97,14 +98,25 @@ def _outside_scope(filename: str, now: Any) -> list[str]:
 
 @bp.get("/enterprises/<int:enterprise_id>/poster.<fmt>")
 def poster(enterprise_id: int, fmt: str) -> Response | tuple[str, int]:
-    """The enterprise's QR poster (PNG or PDF), creating its code on first use."""
+    """The enterprise's QR poster (PNG or PDF), creating its code on first use.
+
+    Only an officer or the enterprise's manager creates a code (``Scope.issues_qr_codes``):
+    an admin, read-only here, gets the poster of the existing code, or is told there is none.
+    """
     if fmt not in ("png", "pdf"):
         abort(404)
     enterprise = g.db.get(Enterprise, enterprise_id)
     if enterprise is None or not g.scope.sees_enterprise(enterprise):
         abort(404)
     try:
-        data = posters.poster_data(g.db, enterprise, current_app.extensions["qr_issuer"], utcnow())
+        data = posters.poster_data(g.db, enterprise, current_app.extensions["qr_issuer"], utcnow(),
+                                   create=bool(g.scope.issues_qr_codes))
+    except NoActiveCode:
+        g.db.rollback()
+        log.info("console: user %s asked for the poster of enterprise %s, which has no code yet",
+                 g.user.id, enterprise_id)
+        return render_template("console/error.html", code=409,
+                               message="该企业尚未生成二维码，您没有生成权限，请联系辖区监管人员生成。"), 409
     except QRCodeIssueError as exc:
         log.warning("console: poster for enterprise %s failed: %s", enterprise_id, exc)
         return render_template("console/error.html", code=502, message="生成二维码失败，请稍后重试。"), 502

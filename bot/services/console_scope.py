@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import false, true
+from sqlalchemy import false, select, true
 from sqlalchemy.orm import Session
 
-from bot.models import Enterprise, Hazard, Inspection, Region, User
+from bot.models import Enterprise, Hazard, Inspection, InspectionInspector, Region, User
 from bot.services.jurisdiction import jurisdiction_codes
 from bot.services.visits import OFFICER_ROLES
 
@@ -59,6 +59,14 @@ class Scope:
         return self.is_officer
 
     @property
+    def issues_qr_codes(self) -> bool:
+        """Whether opening a poster may create the enterprise's QR code when it has none:
+        officers (within their jurisdiction) and a manager for his own plant, whose gate the
+        poster goes on. Not an admin: the console is read-only for him, so he prints only a
+        code that already exists."""
+        return self.is_officer or self.is_manager
+
+    @property
     def role_name(self) -> str:
         return ROLE_NAMES.get(self.role, self.role)
 
@@ -84,8 +92,10 @@ class Scope:
         """SQL condition on ``Inspection`` joined with its ``Enterprise``.
 
         An officer sees the inspections of enterprises in his jurisdiction, whoever walked
-        them; a manager his enterprise's 企业自查, and the officers' inspections of it once
-        finished (their 附件5 list is handed to the enterprise then, not mid-walk).
+        them, and those he walked himself elsewhere (a city's 交叉检查 of another city: his own
+        work, though the hazards it found stay under ``hazard_clause``, the other city's); a
+        manager his enterprise's 企业自查, and the officers' inspections of it once finished
+        (their 附件5 list is handed to the enterprise then, not mid-walk).
         """
         if self.is_manager:
             if self.enterprise_id is None:
@@ -94,7 +104,8 @@ class Scope:
                 (Inspection.stage == "self_check") | (Inspection.state == "finished"))
         if self.region_codes is None:
             return true()
-        return Enterprise.region_code.in_(self.region_codes)
+        walked = select(InspectionInspector.inspection_id).where(InspectionInspector.user_id == self.user_id)
+        return Enterprise.region_code.in_(self.region_codes) | Inspection.id.in_(walked)
 
     def sees_hazard(self, hazard: Hazard) -> bool:
         if self.is_manager:

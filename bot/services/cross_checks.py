@@ -20,6 +20,7 @@ from bot.models import Campaign, Enterprise, Hazard, Inspection, Penalty, Region
 from bot.services.clock import local
 from bot.services.coverage import finished_inspections, inspection_key, one_if
 from bot.services.jurisdiction import jurisdiction_codes
+from bot.services.penalty_sums import MEASURE_LABELS, penalty_sums
 from bot.services.stats import (
     COUNTED_OUT_STATES,
     StatsError,
@@ -150,10 +151,6 @@ class CrossSummaryRow:
     remarks: str
 
 
-_MEASURE_FLAGS = (("p_ord", "责令限期整改"), ("p_sus", "停产整顿"), ("p_lic", "暂扣吊销证照"),
-                  ("p_clo", "关闭取缔"), ("p_jud", "移送司法机关"), ("p_joi", "联合惩戒"))
-
-
 def cross_summary_rows(
     session: Session, region_code: str, campaign: Campaign | None
 ) -> list[CrossSummaryRow]:
@@ -208,21 +205,12 @@ def cross_summary_rows(
     )
     penalised = aliased(Hazard)
     penalties = (
-        select(
-            Penalty.enterprise_id.label("enterprise_id"),
-            func.sum(Penalty.fine_enterprise_wan).label("p_ent"),
-            func.sum(Penalty.fine_principal_wan).label("p_pri"),
-            *(func.max(case((getattr(Penalty, col), 1), else_=0)).label(label)
-              for col, label in (("ordered_rectification", "p_ord"), ("suspended", "p_sus"),
-                                 ("license_revoked", "p_lic"), ("closed_down", "p_clo"),
-                                 ("judicial_transfer", "p_jud"), ("joint_punishment", "p_joi"))),
-        )
+        penalty_sums(Penalty.enterprise_id, label="enterprise_id")
         .join(penalised, penalised.id == Penalty.hazard_id)
         .where(penalised.source == CROSS_SOURCE, penalised.region_code.in_(codes),
                penalised.state.not_in(COUNTED_OUT_STATES),
                func.coalesce(penalised.checked_at, penalised.reported_at) >= window.start,
                func.coalesce(penalised.checked_at, penalised.reported_at) < window.end)
-        .group_by(Penalty.enterprise_id)
         .subquery()
     )
     county = aliased(Region)
@@ -245,7 +233,7 @@ def cross_summary_rows(
         industry = r.industry or r.h_industry or ""
         if r.sub_sector:
             industry = f"{industry}（{r.sub_sector}）"
-        measures = [label for flag, label in _MEASURE_FLAGS if getattr(r, flag)]
+        measures = [label for flag, label in MEASURE_LABELS if getattr(r, flag)]
         fines = []
         if r.p_ent and Decimal(str(r.p_ent)) > 0:
             fines.append(f"罚款企业{Decimal(str(r.p_ent)).quantize(Decimal('0.01'))}万元")

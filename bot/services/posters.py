@@ -222,12 +222,15 @@ def render_poster_pdf(data: PosterData, *, dpi: int = DPI) -> bytes:
     return buf.getvalue()
 
 
-def poster_data(session: Session, enterprise: Enterprise, issuer: QRCodeIssuer, now: datetime) -> PosterData:
-    """The poster of one enterprise, creating its code if needed. Commits (see
-    ``printable_codes``: WeChat is asked outside any transaction)."""
+def poster_data(
+    session: Session, enterprise: Enterprise, issuer: QRCodeIssuer, now: datetime, *, create: bool = True
+) -> PosterData:
+    """The poster of one enterprise, creating its code if needed (unless ``create`` is False:
+    then ``NoActiveCode`` when it has none). Commits (see ``printable_codes``: WeChat is asked
+    outside any transaction)."""
     name, credit_code = enterprise.name, enterprise.credit_code
     region = region_full_name(session, enterprise.region_code)
-    (code,) = printable_codes(session, [enterprise], issuer, now)
+    (code,) = printable_codes(session, [enterprise], issuer, now, create=create)
     return PosterData(name, credit_code, region, code.url, code.short_id)
 
 

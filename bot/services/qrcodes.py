@@ -35,6 +35,14 @@ REVOKED = "revoked"
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,32}")
 
 
+class NoActiveCode(LookupError):
+    """The enterprise has no active code, and the caller may only print an existing one."""
+
+    def __init__(self, enterprise_id: int) -> None:
+        super().__init__(f"enterprise {enterprise_id} has no active QR code")
+        self.enterprise_id = enterprise_id
+
+
 @dataclass(frozen=True)
 class PrintableCode:
     """An enterprise's active code as a poster prints it: ``url`` is what the image encodes."""
@@ -120,7 +128,8 @@ def resolve_scene(session: Session, scene: str) -> ScanTarget | None:
 
 
 def printable_codes(
-    session: Session, enterprises: Sequence[Enterprise], issuer: QRCodeIssuer, now: datetime
+    session: Session, enterprises: Sequence[Enterprise], issuer: QRCodeIssuer, now: datetime,
+    *, create: bool = True,
 ) -> list[PrintableCode]:
     """What each enterprise's poster must encode, in the order given; creates missing codes.
 
@@ -129,13 +138,20 @@ def printable_codes(
     transaction and each answer committed at once, so that an interrupted batch of a thousand
     keeps what it got and never asks twice.
 
+    :param create: False for someone who may not create codes (an admin, read-only in the
+        console): only existing codes are printed, none is created. WeChat's answer for an
+        existing code is still cached on it: that records the same code, it changes nothing.
     :raises QRCodeIssueError: WeChat refused or failed (the codes done so far are kept).
+    :raises NoActiveCode: ``create`` is False and an enterprise has no active code (nothing
+        has been written then).
     """
     found: dict[int, PrintableCode] = {}
     pending: list[tuple[int, int, str]] = []  # (enterprise id, code id, token)
     ids = [enterprise.id for enterprise in enterprises]
     for enterprise in enterprises:
-        code = ensure_code(session, enterprise, now)
+        code = ensure_code(session, enterprise, now) if create else active_code(session, enterprise.id)
+        if code is None:
+            raise NoActiveCode(enterprise.id)
         cached = code.wechat_url if issuer.channel == "wechat" else None
         if cached:
             found[enterprise.id] = PrintableCode(enterprise.id, code.id, short_id(code), cached)

@@ -47,6 +47,7 @@ from bot.services.coverage import (
     stage_case,
 )
 from bot.services.jurisdiction import jurisdiction_codes
+from bot.services.penalty_sums import MEASURE_LABELS, penalty_sums
 
 STAGES = ("self_check", "city", "county", "cross", "other")
 STAGE_LABELS = {
@@ -440,8 +441,7 @@ def _penalty_text(row: Any) -> str:
         parts.append(f"处罚企业{_money(row.p_ent)}万元")
     if row.p_pri and Decimal(str(row.p_pri)) > 0:
         parts.append(f"处罚主要负责人{_money(row.p_pri)}万元")
-    for flag, label in (("p_ord", "责令限期整改"), ("p_sus", "停产整顿"), ("p_lic", "暂扣吊销证照"),
-                        ("p_clo", "关闭取缔"), ("p_jud", "移送司法机关"), ("p_joi", "联合惩戒")):
+    for flag, label in MEASURE_LABELS:
         if getattr(row, flag):
             parts.append(label)
     return "；".join(parts) if parts else "无"
@@ -470,18 +470,7 @@ def major_hazard_rows(
     county = aliased(Region)
     city = aliased(Region)
     penalties = (
-        select(
-            Penalty.hazard_id.label("hazard_id"),
-            func.sum(Penalty.fine_enterprise_wan).label("p_ent"),
-            func.sum(Penalty.fine_principal_wan).label("p_pri"),
-            *(func.max(case((getattr(Penalty, col), 1), else_=0)).label(label)
-              for col, label in (("ordered_rectification", "p_ord"), ("suspended", "p_sus"),
-                                 ("license_revoked", "p_lic"), ("closed_down", "p_clo"),
-                                 ("judicial_transfer", "p_jud"), ("joint_punishment", "p_joi"))),
-        )
-        .where(Penalty.hazard_id.is_not(None))
-        .group_by(Penalty.hazard_id)
-        .subquery()
+        penalty_sums(Penalty.hazard_id, label="hazard_id").where(Penalty.hazard_id.is_not(None)).subquery()
     )
     found_at = _found_at()
     query = (

@@ -134,3 +134,43 @@ def test_another_countys_inspection_is_not_found(console: Console, demo: dict[st
     console.client.post("/console/logout", data={"csrf_token": console.csrf()})
     response = console.get(f"/console/inspections/{walks.xiaodian_done}/hazard-list.pdf")
     assert response.status_code in (302, 401) and not response.data.startswith(b"%PDF")
+
+
+def test_a_cross_inspector_lists_his_inspection_in_another_city(
+    console: Console, demo: dict[str, User], db: sessionmaker[Session]
+) -> None:
+    """太原市's officer cross-inspects (交叉检查) an enterprise of 长治市: the inspection is his
+    work and is listed for him; its hazards stay 长治's, not his to open or handle."""
+    now = utcnow()
+    with db() as s:
+        load_checklists(s, now=now)
+        city = s.get(User, demo["city-taiyuan"].id)
+        assert city is not None
+        changzhi = enterprise(s, "长治潞宝钢铁集团有限公司")
+        walk = inspections.start_or_join(s, user=city, enterprise_id=changzhi.id, now=now)
+        assert walk.stage == "cross_inspection"
+        found = inspections.record_finding(s, walk, item_id=None, description="高炉炉前作业平台护栏缺失",
+                                           photo_ids=[], user=city, now=now)
+        s.commit()
+        walk_id, number = walk.id, found.number
+
+    console.sign_in(demo["city-taiyuan"].openid)
+    listed = console.get("/console/inspections").get_data(as_text=True)
+    assert walk_id in _listed(listed) and "长治潞宝钢铁集团有限公司" in listed
+    crossed = console.get("/console/inspections?stage=cross_inspection").get_data(as_text=True)
+    assert walk_id in _listed(crossed)
+    page = console.get(f"/console/inspections/{walk_id}").get_data(as_text=True)
+    assert "交叉检查" in page and "演示处长（太原市）" in page
+    assert number in page and hazard_numbers(page) == []  # shown, not linked
+    assert "这些隐患由企业所在地监管部门处理" in page
+    xlsx = console.get(f"/console/inspections/{walk_id}/hazard-list.xlsx")
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet.cell(row=4, column=2).value == "高炉炉前作业平台护栏缺失"
+    assert console.get(f"/console/hazards/{number}").status_code == 404
+    assert number not in hazard_numbers(console.get("/console/hazards?q=" + number).get_data(as_text=True))
+
+    # Another Taiyuan officer who did not walk it does not see it.
+    console.sign_in(demo["county-xiaodian"].openid)
+    assert walk_id not in _listed(console.get("/console/inspections").get_data(as_text=True))
+    assert console.get(f"/console/inspections/{walk_id}").status_code == 404

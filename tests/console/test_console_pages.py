@@ -12,7 +12,16 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import Enterprise, Hazard, HazardEvent, OutboxMessage, RectificationPlan, User, WeeklyReport
+from bot.models import (
+    Enterprise,
+    EnterpriseQRCode,
+    Hazard,
+    HazardEvent,
+    OutboxMessage,
+    RectificationPlan,
+    User,
+    WeeklyReport,
+)
 from bot.services.clock import local, utcnow
 from tests.common.factories import enterprise, make_hazard
 from tests.console.conftest import Console, hazard_numbers
@@ -191,6 +200,33 @@ def test_enterprise_search_and_poster(
     response = console.get(f"/console/enterprises/{mine}/poster.png")
     assert response.status_code == 200 and Image.open(io.BytesIO(response.data)).width > 1000
     assert console.get(f"/console/enterprises/{foreign}/poster.png").status_code == 404
+
+
+def test_a_read_only_admin_prints_existing_codes_and_creates_none(
+    console: Console, demo: dict[str, User], db: sessionmaker[Session]
+) -> None:
+    """An admin acts on nothing in the console, a QR code included: he may print the poster of
+    an enterprise whose code an officer made, and is told so when there is none yet."""
+    with db() as s:
+        mine = enterprise(s, "太原晋钢钢铁有限公司").id
+    codes = select(EnterpriseQRCode.token).where(EnterpriseQRCode.enterprise_id == mine)
+    console.sign_in(demo["admin"].openid)
+    response = console.get(f"/console/enterprises/{mine}/poster.pdf")
+    assert response.status_code == 409
+    assert "该企业尚未生成二维码，您没有生成权限" in response.get_data(as_text=True)
+    with db() as s:
+        assert s.scalars(codes).all() == []
+
+    console.sign_in(demo["county-xiaodian"].openid)
+    assert console.get(f"/console/enterprises/{mine}/poster.png").status_code == 200
+    with db() as s:
+        (token,) = s.scalars(codes).all()
+
+    console.sign_in(demo["admin"].openid)
+    response = console.get(f"/console/enterprises/{mine}/poster.png")
+    assert response.status_code == 200 and Image.open(io.BytesIO(response.data)).width > 1000
+    with db() as s:
+        assert s.scalars(codes).all() == [token]
 
 
 def test_weekly_report_from_draft_to_download(console: Console, demo: dict[str, User],

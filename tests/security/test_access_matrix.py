@@ -31,9 +31,11 @@ import pytest
 
 from bot.handlers import texts
 from bot.models import WeeklyReport
+from bot.services import qrcodes
 from bot.services.clock import local, utcnow
 from bot.services.credit_code import make_credit_code
 from bot.services.workflow_texts import MERGE_OTHER_REGION, NOT_FOUND
+from tests.common.factories import enterprise
 from tests.console.conftest import hazard_numbers
 from tests.integration.ledger_files import csv_bytes, ledger_row
 from tests.security.access import (
@@ -445,9 +447,23 @@ def test_console_weekly_text_rows(matrix: Matrix, role: str) -> None:
 @pytest.mark.parametrize("place", PLACES)
 def test_console_qr_poster(matrix: Matrix, role: str, place: str) -> None:
     """An enterprise's QR poster: to whoever may see the enterprise (its officers, an admin,
-    its own manager), not to another county's officer or another plant."""
+    its own manager), not to another county's officer or another plant. An admin, read-only,
+    never creates the code: without one he is told so, and nothing is written."""
     t = matrix.enterprise_target(place)
-    answer = matrix.console(role).get(f"/console/enterprises/{t.enterprise_id}/poster.png")
+    url = f"/console/enterprises/{t.enterprise_id}/poster.png"
+
+    def has_code() -> bool:
+        with matrix.db() as s:
+            return qrcodes.active_code(s, t.enterprise_id) is not None
+
+    if role == "admin" and not has_code():
+        answer = matrix.console(role).get(url)
+        assert answer.status_code == 409 and "该企业尚未生成二维码" in answer.get_data(as_text=True)
+        assert not has_code()
+        with matrix.db() as s:
+            qrcodes.ensure_code(s, enterprise(s, t.enterprise_name), utcnow())
+            s.commit()
+    answer = matrix.console(role).get(url)
     answer.close()
     if console_sees(role, place):
         assert answer.status_code == 200 and answer.mimetype == "image/png"
