@@ -126,7 +126,8 @@ def report_confirm() -> Response:
             region = campaigns.filing_region(g.user)
             campaigns.confirm(g.db, campaign, region, week, g.user.id, utcnow())
             g.db.commit()
-            flash(f"{week}周调度统计表已确认报送。")
+            title = "专项督查进展统计表" if campaign.form == "two_sessions" else "周调度统计表"
+            flash(f"{week}{title}已确认报送。")
         except ReportError as exc:
             g.db.rollback()
             flash(str(exc))

@@ -123,7 +123,9 @@ def confirm(
 ) -> WeeklyReport:
     """File the week's table: the figures computed now are stored and never recomputed.
 
-    A monthly campaign's period is a month ("2022-05"): its progress notes are what freezes.
+    The figures are those of the campaign's form: 附件1's for a weekly dispatch campaign, the
+    whole 2021 table (本周, 累计, the major-hazard list) for the Two Sessions one. A monthly
+    campaign's period is a month ("2022-05"): its progress notes are what freezes.
     """
     report = get_report(session, campaign, region_code, week)
     if report is None and campaign.cadence == "monthly":
@@ -136,6 +138,8 @@ def confirm(
         raise ReportError(f"{week}的{'进展情况' if campaign.cadence == 'monthly' else '周调度表'}已确认报送")
     if campaign.cadence == "monthly":
         report.figures = {"month": week, "progress": dict(report.texts or {})}
+    elif campaign.form == "two_sessions":
+        report.figures = stats.two_sessions_table(session, region_code, week, campaign).as_json()
     else:
         report.figures = stats.weekly_figures(session, region_code, week, campaign).as_json()
     report.status = "confirmed"

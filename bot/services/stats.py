@@ -372,6 +372,30 @@ class TwoSessionsTable:
     total: TwoSessionsRow
     major_enterprises: list[MajorEnterprise]
 
+    def as_json(self) -> dict[str, Any]:
+        """Plain JSON (Decimals as strings), for freezing a confirmed report; ``form`` tells it
+        apart from the 附件1 figures (``WeeklyFigures.as_json``) a report may hold."""
+        def row(r: TwoSessionsRow) -> dict[str, Any]:
+            return {**asdict(r), "fine_wan": str(r.fine_wan)}
+
+        return {
+            "form": "two_sessions", "region_code": self.region_code, "region_name": self.region_name,
+            "week": self.week, "this_week": row(self.this_week), "total": row(self.total),
+            "major_enterprises": [asdict(m) for m in self.major_enterprises],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TwoSessionsTable:
+        """The table a confirmed report froze (``as_json``), to render it exactly as filed."""
+        def row(values: dict[str, Any]) -> TwoSessionsRow:
+            return TwoSessionsRow(**{**values, "fine_wan": Decimal(values["fine_wan"])})
+
+        return cls(
+            region_code=data["region_code"], region_name=data["region_name"], week=data["week"],
+            this_week=row(data["this_week"]), total=row(data["total"]),
+            major_enterprises=[MajorEnterprise(**m) for m in data["major_enterprises"]],
+        )
+
 
 def _two_sessions_row(session: Session, codes: set[str], window: Window, since: datetime) -> TwoSessionsRow:
     h = hazard_figures(session, codes, window, since, by_stage=False, sources=INSPECTION_SOURCES)["all"]

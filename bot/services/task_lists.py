@@ -165,3 +165,47 @@ def save_progress(
     report.updated_at = now
     session.flush()
     return report
+
+
+def campaign_months(campaign: Campaign) -> list[str]:
+    """The months the campaign runs through ("2022-03" … "2022-12"), the periods it is filed for."""
+    months = []
+    year, month = campaign.starts_on.year, campaign.starts_on.month
+    while (year, month) <= (campaign.ends_on.year, campaign.ends_on.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def default_month(campaign: Campaign, today: date) -> str:
+    """This month, or the campaign's first or last month when today lies outside it."""
+    months = campaign_months(campaign)
+    current = f"{today.year:04d}-{today.month:02d}"
+    return min(max(current, months[0]), months[-1]) if months else current
+
+
+def check_month(campaign: Campaign, month: str) -> None:
+    """Refuse a month that is malformed or outside the campaign's period."""
+    parse_month(month)
+    months = campaign_months(campaign)
+    if month not in months:
+        raise ReportError(f"{month}不在该专项行动期间（{months[0]}至{months[-1]}）" if months
+                          else f"{month}不在该专项行动期间")
+
+
+def confirm_progress(
+    session: Session, campaign: Campaign, region_code: str, month: str, notes: dict[int, str],
+    officer_id: int, now: datetime,
+) -> WeeklyReport:
+    """Save the notes as they stand and file the month; refused if no measure has a note.
+
+    An officer confirms what he sees on the form, so the notes typed with the confirm click
+    are part of what freezes.
+    """
+    from bot.services.campaigns import confirm
+
+    check_month(campaign, month)
+    report = save_progress(session, campaign, region_code, month, notes, now)
+    if not any(str(text).strip() for text in (report.texts or {}).values()):
+        raise ReportError("请至少填写一条措施的进展情况后再确认报送。")
+    return confirm(session, campaign, region_code, month, officer_id, now)

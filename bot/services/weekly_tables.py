@@ -75,16 +75,22 @@ class ReportLinks:
 def table_sheets(
     session: Session, campaign: Campaign, region_code: str, week: str, today: date
 ) -> list[exports.Sheet]:
-    """The campaign's form for the region and week: frozen if confirmed, else live."""
+    """The campaign's form for the region and week: frozen if confirmed, else live.
+
+    A Two Sessions table confirmed before its figures were frozen (``figures`` holding 附件1's
+    numbers, without ``form``) has nothing of its own to show: it is rendered live.
+    """
+    report = get_report(session, campaign, region_code, week)
+    frozen = report.figures if report is not None and report.status == "confirmed" else None
+    filed_on = local(report.confirmed_at).date() if report is not None and report.confirmed_at else today
     if campaign.form == "two_sessions":
+        if frozen and frozen.get("form") == "two_sessions":
+            return [exports.two_sessions_sheet(stats.TwoSessionsTable.from_json(frozen), filed_on)]
         table = stats.two_sessions_table(session, region_code, week, campaign)
         return [exports.two_sessions_sheet(table, today)]
-    report = get_report(session, campaign, region_code, week)
     texts = report.texts if report is not None else None
-    if report is not None and report.status == "confirmed" and report.figures:
-        figures = stats.WeeklyFigures.from_json(report.figures)
-        filed_on = local(report.confirmed_at).date() if report.confirmed_at else today
-        return exports.weekly_sheets(figures, filed_on, texts)
+    if frozen:
+        return exports.weekly_sheets(stats.WeeklyFigures.from_json(frozen), filed_on, texts)
     return exports.weekly_sheets(stats.weekly_figures(session, region_code, week, campaign), today, texts)
 
 
