@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from bot.console import bp
-from bot.console.reports import _region, _today, _xlsx
+from bot.console.reports import local_today, report_region, xlsx_response
 from bot.models import Campaign, Region
 from bot.services import campaigns, task_lists
 from bot.services.campaigns import ReportError
@@ -39,7 +39,7 @@ def _selection(values: Any) -> tuple[Campaign, str, list[str]]:
         except ReportError as exc:
             errors.append(str(exc))
             month = ""
-    return campaign, month or task_lists.default_month(campaign, _today()), errors
+    return campaign, month or task_lists.default_month(campaign, local_today()), errors
 
 
 def _back(campaign: Campaign, month: str) -> Response:
@@ -58,7 +58,7 @@ def _notes(campaign: Campaign) -> dict[int, str]:
 
 @bp.get("/reports/monthly")
 def monthly_progress() -> str:
-    region = _region()
+    region = report_region()
     campaign, month, errors = _selection(request.args)
     report = campaigns.get_report(g.db, campaign, region, month)
     rows = task_lists.monthly_progress(g.db, campaign, region, month)
@@ -72,7 +72,7 @@ def monthly_progress() -> str:
 
 @bp.post("/reports/monthly/save")
 def monthly_progress_save() -> Response:
-    _region()  # a manager: 403
+    report_region()  # a manager: 403
     campaign, month, errors = _selection(request.form)
     if errors:
         flash(errors[0])
@@ -94,13 +94,13 @@ def monthly_progress_save() -> Response:
 
 @bp.get("/reports/monthly.xlsx")
 def monthly_progress_file() -> Response:
-    region_code = _region()
+    region_code = report_region()
     campaign, month, errors = _selection(request.args)
     if errors:
         abort(400, description=errors[0])
     region = g.db.get(Region, region_code)
     report = campaigns.get_report(g.db, campaign, region_code, month)
-    filed_on = local(report.confirmed_at).date() if report and report.confirmed_at else _today()
+    filed_on = local(report.confirmed_at).date() if report and report.confirmed_at else local_today()
     rows = task_lists.monthly_progress(g.db, campaign, region_code, month)
     sheet = monthly_sheet(region.name if region else region_code, month, rows, filed_on)
-    return _xlsx([sheet], f"重点工作进展情况_{g.scope.label}_{month}.xlsx")
+    return xlsx_response([sheet], f"重点工作进展情况_{g.scope.label}_{month}.xlsx")

@@ -24,13 +24,15 @@ CADENCE_NAMES = {"weekly": "每周", "monthly": "每月"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _region() -> str:
+def report_region() -> str:
+    """The region whose tables this person reads (the monthly page uses it too)."""
     if g.scope.is_manager:
         abort(403)
     return g.scope.region_code or "140000"  # an admin files for the province
 
 
-def _today() -> date:
+def local_today() -> date:
+    """Today in Asia/Shanghai: the forms are dated locally."""
     return local(utcnow()).date()
 
 
@@ -65,9 +67,9 @@ def _progress(campaign: Campaign, region: str, today: date) -> dict[str, Any]:
 
 @bp.get("/reports")
 def reports() -> str:
-    region = _region()
+    region = report_region()
     week, campaign, errors = _selection(request.args)
-    today = _today()
+    today = local_today()
     report = campaigns.get_report(g.db, campaign, region, week) if campaign else None
     rows: list[list[Any]] = []
     two_sessions = campaign is not None and campaign.form == "two_sessions"
@@ -90,7 +92,7 @@ def _back(week: str, campaign: Campaign | None) -> Response:
 
 @bp.post("/reports/texts")
 def report_texts() -> Response:
-    _region()  # a manager: 403
+    report_region()  # a manager: 403
     week, campaign, errors = _selection(request.form)
     try:
         region = campaigns.filing_region(g.user)
@@ -117,7 +119,7 @@ def report_texts() -> Response:
 
 @bp.post("/reports/confirm")
 def report_confirm() -> Response:
-    _region()  # a manager: 403
+    report_region()  # a manager: 403
     week, campaign, errors = _selection(request.form)
     if errors or campaign is None:
         flash(errors[0] if errors else f"{week}没有进行中的专项行动，不能确认报送。")
@@ -134,7 +136,8 @@ def report_confirm() -> Response:
     return _back(week, campaign)
 
 
-def _xlsx(sheets: list[exports.Sheet], name: str) -> Response:
+def xlsx_response(sheets: list[exports.Sheet], name: str) -> Response:
+    """A workbook built in memory, sent as a download named ``name``."""
     buf = io.BytesIO()
     exports.write_workbook(buf, sheets)
     buf.seek(0)
@@ -143,20 +146,20 @@ def _xlsx(sheets: list[exports.Sheet], name: str) -> Response:
 
 @bp.get("/reports/weekly.xlsx")
 def report_weekly_file() -> Response:
-    region = _region()
+    region = report_region()
     week, campaign, errors = _selection(request.args)
     if errors:
         abort(400, description=errors[0])
-    sheets = report_files.weekly_sheets(g.db, region, week, campaign, _today())
-    return _xlsx(sheets, f"周调度统计表_{g.scope.label}_{week}.xlsx")
+    sheets = report_files.weekly_sheets(g.db, region, week, campaign, local_today())
+    return xlsx_response(sheets, f"周调度统计表_{g.scope.label}_{week}.xlsx")
 
 
 @bp.get("/reports/ledger.xlsx")
 def report_ledger_file() -> Response:
-    region = _region()
+    region = report_region()
     raw_week = (request.args.get("week") or "").strip()
     week, campaign, errors = _selection(request.args) if raw_week else (None, None, [])
     if errors:
         abort(400, description=errors[0])
-    sheet, _count = report_files.ledger_sheet(g.db, region, week, campaign, _today())
-    return _xlsx([sheet], f"重大事故隐患台账_{g.scope.label}{'_' + week if week else ''}.xlsx")
+    sheet, _count = report_files.ledger_sheet(g.db, region, week, campaign, local_today())
+    return xlsx_response([sheet], f"重大事故隐患台账_{g.scope.label}{'_' + week if week else ''}.xlsx")
