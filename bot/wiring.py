@@ -76,12 +76,15 @@ def init_app(app: Flask) -> None:
         links=app.extensions["report_links"],
         public_base_url=cfg["app"]["public_base_url"].rstrip("/"),
     )
+    policy = delivery_policy(cfg)
+    # The API tells the mini-program which of these templates to ask each person to allow.
+    app.extensions["subscribe_settings"] = policy.subscribe
     worker = Worker(
         factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits)}, messenger,
         poll_seconds=cfg["jobs"]["poll_seconds"], max_attempts=cfg["jobs"]["max_attempts"],
         backoff_seconds=cfg["jobs"]["backoff_seconds"],
         backoff_max_seconds=cfg["jobs"]["backoff_max_seconds"], dialogue_idle=idle,
-        policy=delivery_policy(cfg), subscriber=subscriber,
+        policy=policy, subscriber=subscriber,
     )
     app.extensions["worker"] = worker
     app.extensions["job_runner"] = _Runner(worker, in_process=cfg["jobs"]["in_process"])
