@@ -67,9 +67,11 @@ def init_app(app: Flask) -> None:
         max_pixels=cfg["media"]["max_pixels"],
     )
     idle = timedelta(minutes=cfg["dialogue"]["idle_minutes"])
+    inspection_idle = timedelta(minutes=cfg["dialogue"]["inspection_idle_minutes"])
     app.extensions["report_links"] = ReportLinks.from_config(cfg)
     app.extensions["chat_settings"] = ChatSettings(
         idle=idle,
+        inspection_idle=inspection_idle,
         max_photos=cfg["dialogue"]["max_photos"],
         max_description_chars=cfg["dialogue"]["max_description_chars"],
         workflow=app.extensions["workflow_settings"],
@@ -84,6 +86,7 @@ def init_app(app: Flask) -> None:
         poll_seconds=cfg["jobs"]["poll_seconds"], max_attempts=cfg["jobs"]["max_attempts"],
         backoff_seconds=cfg["jobs"]["backoff_seconds"],
         backoff_max_seconds=cfg["jobs"]["backoff_max_seconds"], dialogue_idle=idle,
+        inspection_idle=inspection_idle,
         policy=policy, subscriber=subscriber,
     )
     app.extensions["worker"] = worker
