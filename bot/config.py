@@ -51,6 +51,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "dialogue": {
         "idle_minutes": 30,
+        "inspection_idle_minutes": 120,  # an inspection (a walk through a plant) pauses later
         "max_photos": 9,
         "max_description_chars": 1000,
     },
@@ -153,7 +154,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "batch_size": 500,
     },
     "console": {
-        "session_minutes": 480,
+        "session_minutes": 480,  # of inactivity: renewed on every request
+        "session_max_hours": 12,  # from sign-in, however active
         "page_size": 20,
         "oauth_base_url": "https://open.weixin.qq.com/connect/",
         "oauth_api_base_url": "https://api.weixin.qq.com/",

@@ -67,21 +67,27 @@ def init_app(app: Flask) -> None:
         max_pixels=cfg["media"]["max_pixels"],
     )
     idle = timedelta(minutes=cfg["dialogue"]["idle_minutes"])
+    inspection_idle = timedelta(minutes=cfg["dialogue"]["inspection_idle_minutes"])
     app.extensions["report_links"] = ReportLinks.from_config(cfg)
     app.extensions["chat_settings"] = ChatSettings(
         idle=idle,
+        inspection_idle=inspection_idle,
         max_photos=cfg["dialogue"]["max_photos"],
         max_description_chars=cfg["dialogue"]["max_description_chars"],
         workflow=app.extensions["workflow_settings"],
         links=app.extensions["report_links"],
         public_base_url=cfg["app"]["public_base_url"].rstrip("/"),
     )
+    policy = delivery_policy(cfg)
+    # The API tells the mini-program which of these templates to ask each person to allow.
+    app.extensions["subscribe_settings"] = policy.subscribe
     worker = Worker(
         factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits)}, messenger,
         poll_seconds=cfg["jobs"]["poll_seconds"], max_attempts=cfg["jobs"]["max_attempts"],
         backoff_seconds=cfg["jobs"]["backoff_seconds"],
         backoff_max_seconds=cfg["jobs"]["backoff_max_seconds"], dialogue_idle=idle,
-        policy=delivery_policy(cfg), subscriber=subscriber,
+        inspection_idle=inspection_idle,
+        policy=policy, subscriber=subscriber,
     )
     app.extensions["worker"] = worker
     app.extensions["job_runner"] = _Runner(worker, in_process=cfg["jobs"]["in_process"])

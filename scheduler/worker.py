@@ -37,6 +37,7 @@ class Worker:
         clock: Callable[[], datetime] = utcnow,
         policy: outbox.DeliveryPolicy | None = None,
         subscriber: SubscribeSender | None = None,
+        inspection_idle: timedelta | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.handlers = handlers
@@ -46,6 +47,7 @@ class Worker:
         self.backoff_seconds = backoff_seconds
         self.backoff_max_seconds = backoff_max_seconds
         self.dialogue_idle = dialogue_idle
+        self.inspection_idle = inspection_idle  # None: inspections end after dialogue_idle too
         self.clock = clock
         self.policy = policy
         self.subscriber = subscriber  # mini-program subscribe messages (live mode, when configured)
@@ -58,7 +60,8 @@ class Worker:
         """One pass: end idle dialogues, run due jobs, deliver due messages, forget old replies."""
         now = self.clock()
         with self.session_factory() as session:
-            conversations.expire_idle(session, now=now, idle=self.dialogue_idle)
+            conversations.expire_idle(session, now=now, idle=self.dialogue_idle,
+                                      inspection_idle=self.inspection_idle)
             session.commit()
         done = jobs.run_due_jobs(
             self.session_factory, self.handlers, now=now,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 _S = "#/components/schemas/"
 _R = "#/components/responses/"
@@ -127,6 +127,17 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {"template_id": {"type": "string"}, "remaining": {"type": "integer"},
                        "last_answer": {"type": "string", "enum": ["accept", "reject", "ban", "filter"]}},
+    },
+    "SubscribeTemplate": {
+        "type": "object", "required": ["purpose", "template_id"], "additionalProperties": False,
+        "description": "A subscribe template to ask this user to allow (wx.requestSubscribeMessage).",
+        "properties": {
+            "purpose": {"type": "string", "enum": ["progress", "deadline", "new_report"],
+                        "description": "progress: his reports' 受理/不予受理/合并/销号 (everyone); "
+                                       "deadline: rectification deadlines (managers); "
+                                       "new_report: new and unacknowledged reports (officers)."},
+            "template_id": {"type": "string"},
+        },
     },
     "Action": {
         "type": "object", "required": ["action"],
@@ -275,8 +286,15 @@ PATHS: dict[str, Any] = {
     "/api/v1/subscriptions": {
         "get": {
             "operationId": "listSubscriptions", "tags": ["people"], "security": _BEARER,
-            "summary": "Subscribe-message consents still available to send.",
-            "responses": {"200": _json(_list_of("Consent"), "Consents."), **_errors(*_AUTHED)},
+            "summary": "Subscribe-message consents still available to send, and the templates "
+                       "to ask this user to allow (by his role; only those configured).",
+            "responses": {"200": _json(
+                {**_LIST, "required": ["items", "templates"], "properties": {
+                    "items": {"type": "array", "items": _ref("Consent")},
+                    "templates": {"type": "array", "maxItems": 3, "items": _ref("SubscribeTemplate"),
+                                  "description": "Pass their template_id to "
+                                                 "wx.requestSubscribeMessage (at most 3 a call)."}}},
+                "Consents and templates to request."), **_errors(*_AUTHED)},
         },
         "post": {
             "operationId": "recordSubscriptions", "tags": ["people"], "security": _BEARER,

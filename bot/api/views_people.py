@@ -12,6 +12,7 @@ from bot.api.auth import current_user, issue_token, max_age
 from bot.api.common import config, db_session, json_object, now, string_field
 from bot.api.errors import ApiError
 from bot.services import api_accounts, bindings, subscriptions
+from bot.services.subscribe_messages import SubscribeSettings
 from bot.wechat.miniprogram import LoginRefused, LoginUnavailable, MiniProgramLogin
 
 
@@ -67,9 +68,17 @@ def bind_role() -> dict[str, Any]:
 
 @bp.get("/subscriptions")
 def list_subscriptions() -> dict[str, Any]:
+    """The consents recorded, and which templates to ask this person to allow: the front end
+    passes ``templates[].template_id`` to ``wx.requestSubscribeMessage`` instead of hard-coding
+    ids that differ per deployment and per role."""
+    settings: SubscribeSettings = current_app.extensions["subscribe_settings"]
     with db_session() as session:
         user = current_user(session)
-        return {"items": [serialize.consent(c) for c in subscriptions.consents_of(session, user)]}
+        return {
+            "items": [serialize.consent(c) for c in subscriptions.consents_of(session, user)],
+            "templates": [{"purpose": group, "template_id": template_id}
+                          for group, template_id in settings.to_request(bindings.chat_role(user))],
+        }
 
 
 @bp.post("/subscriptions")

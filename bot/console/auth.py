@@ -3,9 +3,12 @@
 Live mode signs in through WeChat web authorization (``oauth.py``): a person already bound
 in chat (``绑定 <code>``) is recognised by his openid. Dev mode has no WeChat account, so
 the login page lists the console users in the database to choose from (``make run`` loads
-demo ones). Either way the session holds only the user id and an absolute expiry time; the
-role and scope are read from the database on every request, so a changed role or a deleted
-account takes effect at once.
+demo ones). Either way the session holds only the user id and two expiry times: a sliding
+one, renewed on every request (``console.session_minutes`` of inactivity end the session, so
+an officer working through the ledger is not logged out mid-task), and an absolute bound set
+at sign-in (``console.session_max_hours``) that no activity extends. The role and scope are
+read from the database on every request, so a changed role or a deleted account takes effect
+at once.
 
 CSRF: a random token per session, sent back in every POST form (or the ``X-CSRF-Token``
 header) and compared with ``hmac.compare_digest``. The session cookie is also SameSite=Lax.
@@ -43,6 +46,7 @@ from bot.services.console_scope import CONSOLE_ROLES, ROLE_NAMES, scope_for
 log = logging.getLogger(__name__)
 
 UID, EXPIRES, CSRF = "console_uid", "console_expires", "csrf_token"
+MAX_EXPIRES = "console_max_expires"  # the absolute bound; EXPIRES slides up to it
 OAUTH_STATE, OAUTH_NEXT = "console_oauth_state", "console_oauth_next"
 PUBLIC_ENDPOINTS = {"console.login", "console.dev_login", "console.wechat_login", "console.oauth_callback"}
 
@@ -67,10 +71,31 @@ def _csrf_ok() -> bool:
 
 def _sign_in(user: User) -> None:
     session.clear()
+    now = int(time.time())
     session[UID] = user.id
-    session[EXPIRES] = int(time.time()) + 60 * int(_cfg()["console"]["session_minutes"])
+    session[MAX_EXPIRES] = now + 3600 * int(_cfg()["console"]["session_max_hours"])
+    _renew(now)
     csrf_token()  # a fresh token for the new session
     log.info("console sign-in: user %s (%s)", user.id, user.role)
+
+
+def _renew(now: int) -> None:
+    """Push the inactivity expiry ``session_minutes`` ahead, never past the absolute bound."""
+    idle = 60 * int(_cfg()["console"]["session_minutes"])
+    session[EXPIRES] = min(now + idle, int(session[MAX_EXPIRES]))
+
+
+def _expired(expires: Any, bound: Any, now: int) -> str | None:
+    """Why the session has ended (the message to show), or None while it is valid."""
+    if not isinstance(expires, int) or not isinstance(bound, int):
+        return "登录已过期，请重新登录。"
+    if bound < now:
+        hours = int(_cfg()["console"]["session_max_hours"])
+        return f"登录已过期（连续登录超过 {hours} 小时），请重新登录。"
+    if expires < now:
+        minutes = int(_cfg()["console"]["session_minutes"])
+        return f"登录已过期（超过 {minutes} 分钟未操作），请重新登录。"
+    return None
 
 
 @bp.before_request
@@ -83,10 +108,14 @@ def load_user() -> Response | None:
     g.user = g.scope = None
     uid, expires = session.get(UID), session.get(EXPIRES)
     if uid is not None:
-        if not isinstance(expires, int) or expires < time.time():
-            session.pop(UID, None)
-            session.pop(EXPIRES, None)
-            flash("登录已过期，请重新登录。")
+        now = int(time.time())
+        # A session from before sliding expiry has no bound: its old expiry is the bound.
+        bound = session.setdefault(MAX_EXPIRES, expires)
+        ended = _expired(expires, bound, now)
+        if ended:
+            for key in (UID, EXPIRES, MAX_EXPIRES):
+                session.pop(key, None)
+            flash(ended)
         else:
             user = g.db.get(User, uid)
             scope = scope_for(g.db, user)
@@ -94,6 +123,7 @@ def load_user() -> Response | None:
                 session.pop(UID, None)
             else:
                 g.user, g.scope = user, scope
+                _renew(now)
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.method == "GET":
             return redirect(url_for("console.login", next=request.full_path.rstrip("?")))

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ChatSettings:
     idle: timedelta = timedelta(minutes=30)
+    inspection_idle: timedelta = timedelta(minutes=120)  # a walk through a plant is slower
     max_photos: int = 9
     max_description_chars: int = 1000
     workflow: WorkflowSettings = DEFAULT_SETTINGS
@@ -185,8 +186,10 @@ def _answer(session: Session, msg: Incoming, *, now: datetime, settings: ChatSet
     port = ChatServices(session, user, settings, now)
     dialogue, updated_at = conversations.load(session, user)
     notice = ""
-    if conversations.is_expired(dialogue, updated_at, now=now, idle=settings.idle):
-        notice = conversations.expired_notice(dialogue, settings.idle)
+    idle = conversations.idle_limit(dialogue.state, idle=settings.idle,
+                                    inspection_idle=settings.inspection_idle)
+    if conversations.is_expired(dialogue, updated_at, now=now, idle=idle):
+        notice = conversations.expired_notice(dialogue, idle)
         dialogues.reset(dialogue, port)
     reply = dialogues.handle(dialogue, msg, port)
     conversations.save(session, user, dialogue, now=now)

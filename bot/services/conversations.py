@@ -7,7 +7,7 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.handlers import inspect_texts, texts
@@ -27,7 +27,20 @@ def load(session: Session, user: User) -> tuple[Dialogue, datetime | None]:
     return _from_json(row.state, row.data), row.updated_at
 
 
+# An inspection is a walk through a plant: minutes pass between answers, so it has its own
+# (longer) idle limit (config ``dialogue.inspection_idle_minutes``).
+INSPECTION_STATES = tuple(s.value for s in State if s.flow == "inspect")
+
+
+def idle_limit(state: State, *, idle: timedelta, inspection_idle: timedelta | None = None) -> timedelta:
+    """How long a dialogue in ``state`` may sit unanswered before it is ended."""
+    if inspection_idle is not None and state.flow == "inspect":
+        return inspection_idle
+    return idle
+
+
 def is_expired(dialogue: Dialogue, updated_at: datetime | None, *, now: datetime, idle: timedelta) -> bool:
+    """``idle``: the limit for this dialogue's state (``idle_limit``)."""
     return dialogue.state is not State.IDLE and updated_at is not None and now - updated_at > idle
 
 
@@ -77,16 +90,25 @@ def _from_json(state: str, data: dict[str, Any]) -> Dialogue:
         return Dialogue()
 
 
-def expire_idle(session: Session, *, now: datetime, idle: timedelta, limit: int = 100) -> int:
-    """End dialogues idle for longer than ``idle``: drop their drafts and tell the person.
+def expire_idle(
+    session: Session, *, now: datetime, idle: timedelta, inspection_idle: timedelta | None = None,
+    limit: int = 100,
+) -> int:
+    """End dialogues idle for longer than ``idle`` (inspections: ``inspection_idle``, when
+    given): drop their drafts and tell the person.
 
     The notice goes through the outbox (the person wrote within the last 48 hours, so a
     customer-service message is allowed); its key makes a second sweep a no-op.
     """
+    inspection_idle = idle if inspection_idle is None else inspection_idle
     rows = session.scalars(
         select(Conversation)
         .where(Conversation.state != State.IDLE.value)
-        .where(Conversation.updated_at < now - idle)
+        .where(or_(
+            and_(Conversation.state.in_(INSPECTION_STATES),
+                 Conversation.updated_at < now - inspection_idle),
+            and_(Conversation.state.not_in(INSPECTION_STATES), Conversation.updated_at < now - idle),
+        ))
         .order_by(Conversation.updated_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -101,7 +123,8 @@ def expire_idle(session: Session, *, now: datetime, idle: timedelta, limit: int 
         outbox.queue_message(
             session, key=f"dialogue_expired:{row.id}:{row.updated_at.isoformat()}",
             openid=user.openid, kind="dialogue_expired", now=now,
-            text=expired_notice(dialogue, idle) + again,
+            text=expired_notice(dialogue, idle_limit(dialogue.state, idle=idle,
+                                                     inspection_idle=inspection_idle)) + again,
         )
         row.state = State.IDLE.value
         row.data = _to_json(Dialogue())

@@ -44,6 +44,13 @@ GROUPS: Mapping[str, str] = {
     "deadline_nudge": "deadline", "deadline_overdue": "deadline",
     "new_report": "new_report", "ack_overdue": "new_report", "ack_escalate": "new_report",
 }
+# Which groups a person may receive, by how the chat treats him (``bindings.chat_role``):
+# anyone may report, so everyone follows his reports' progress; a manager is nudged about his
+# enterprise's deadlines; an officer is told of new reports in his region.
+GROUPS_BY_ROLE: Mapping[str, tuple[str, ...]] = {
+    "public": ("progress",), "worker": ("progress",),
+    "manager": ("progress", "deadline"), "officer": ("progress", "new_report"),
+}
 # ``status`` (a phrase: at most 5 Chinese characters) per kind.
 STATUS: Mapping[str, str] = {
     "acknowledge": "已受理", "reject": "不予受理", "close": "已销号", "merge": "已合并",
@@ -103,6 +110,13 @@ class SubscribeSettings:
 
     def template_ids(self) -> set[str]:
         return {t.template_id for t in self.templates.values()}
+
+    def to_request(self, chat_role: str) -> list[tuple[str, str]]:
+        """(group, template id) the mini-program should ask a person with ``chat_role`` to
+        allow (``wx.requestSubscribeMessage``), in a stable order; groups with no template
+        configured are left out, since nothing could be sent with them."""
+        return [(group, self.templates[group].template_id)
+                for group in GROUPS_BY_ROLE.get(chat_role, ("progress",)) if group in self.templates]
 
 
 def parse_template(raw: str, name: str) -> SubscribeTemplate:

@@ -31,11 +31,11 @@ def test_paused_and_timed_out_inspections_resume_at_the_first_open_item(
     reply = say(peer, A, "检查")
     assert f"已完成 2/{total} 项" in reply and position(reply) == (3, total)
 
-    # The phone is put away for an hour mid-finding: the walk is kept, the draft is not.
+    # The phone is put away for three hours mid-finding: the walk is kept, the draft is not.
     say(peer, A, "2", "配电室门口积水")
-    idle_for(engine, A, timedelta(hours=1))
+    idle_for(engine, A, timedelta(hours=3))
     reply = say(peer, A, "好了")
-    assert reply.startswith("检查超过 30 分钟没有继续，已暂停")
+    assert reply.startswith("检查超过 120 分钟没有继续，已暂停")
     assert rows(engine, Hazard) == []
     reply = say(peer, A, "检查")
     assert position(reply) == (3, total) and len(rows(engine, InspectionResult)) == 2
