@@ -21,11 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import create_app
 from bot.db import make_engine
-from bot.demo import load_demo
 from bot.migrate import upgrade
-from bot.models import Base
-from bot.services.clock import utcnow
-from bot.services.regions import load_regions
+from tests.common.database import reset_database
 from tests.common.factories import World, make_world
 from tests.fakes.wechat_api import FakeWeChatServer
 
@@ -96,16 +93,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def clean_db(engine: Engine) -> Engine:
     """Empty every table, then load regions and the demo enterprises."""
-    with engine.begin() as conn:
-        # users ⇄ hazards reference each other (last_notified_hazard_id): break the cycle first.
-        conn.execute(Base.metadata.tables["users"].update().values(last_notified_hazard_id=None))
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
-
-    with Session(engine) as session:
-        load_regions(session)
-        load_demo(session, now=utcnow())
-        session.commit()
+    reset_database(engine)
     return engine
 
 

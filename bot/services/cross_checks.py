@@ -28,6 +28,7 @@ from bot.services.stats import (
     _enterprise_key,
     _found_at,
     _local_midnight,
+    campaign_by_key,
 )
 
 CROSS_SOURCE = "cross_inspection"
@@ -44,12 +45,7 @@ def cross_campaign(session: Session, key: str | None) -> Campaign | None:
     """The campaign named by ``key`` (document number or id); by default 354号, if seeded."""
     if key is None:
         return session.scalars(select(Campaign).where(Campaign.doc_number == CROSS_DOC)).first()
-    found = session.scalars(select(Campaign).where(Campaign.doc_number == key)).first()
-    if found is None and key.isdigit():
-        found = session.get(Campaign, int(key))
-    if found is None:
-        raise StatsError(f"没有专项行动“{key}”")
-    return found
+    return campaign_by_key(session, key)
 
 
 def campaign_window(campaign: Campaign | None) -> Window:

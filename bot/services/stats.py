@@ -123,18 +123,23 @@ def campaign_windows(campaign: Campaign | None, week: str) -> tuple[Window, Wind
     return this_week, Window(_local_midnight(first_day), end)
 
 
+def campaign_by_key(session: Session, key: str) -> Campaign:
+    """The campaign an operator names: its document number (as printed) or its id."""
+    found = session.scalars(select(Campaign).where(Campaign.doc_number == key)).first()
+    if found is None and key.isdigit():
+        found = session.get(Campaign, int(key))
+    if found is None:
+        raise StatsError(f"没有专项行动“{key}”")
+    return found
+
+
 def campaign_for_week(session: Session, week: str | None, key: str | None = None) -> Campaign | None:
     """The campaign named by ``key`` (document number or id), else the weekly one running that week.
 
     ``week`` matters only without a ``key``: the ledger names its campaign with no week at all.
     """
     if key is not None:
-        found = session.scalars(select(Campaign).where(Campaign.doc_number == key)).first()
-        if found is None and key.isdigit():
-            found = session.get(Campaign, int(key))
-        if found is None:
-            raise StatsError(f"没有专项行动“{key}”")
-        return found
+        return campaign_by_key(session, key)
     if week is None:
         raise StatsError("请指定周次（如 2025-W02）或专项行动")
     monday, next_monday = parse_week(week)

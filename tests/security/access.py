@@ -19,15 +19,13 @@ from typing import Any
 from flask import Flask
 from openpyxl import load_workbook
 from PIL import Image
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.api.auth import issue_token
-from bot.demo import load_demo
 from bot.dev.peer import WeChatPeer
 from bot.models import (
     Attachment,
-    Base,
     Campaign,
     Enterprise,
     EnterpriseChange,
@@ -45,7 +43,6 @@ from bot.models import (
 )
 from bot.services.checklists import load_checklists
 from bot.services.clock import local, utcnow
-from bot.services.regions import load_regions
 from tests.api.conftest import ApiClient
 from tests.common.factories import (
     ENTERPRISE,
@@ -68,18 +65,6 @@ PLACE_COUNTY = {"own": ("小店区", "140105"), "county": ("清徐县", "140121"
 PLACE_ENTERPRISE = {"own": ENTERPRISE, "county": OTHER_ENTERPRISE, "city": FOREIGN_CITY_ENTERPRISE}
 GHOST = "YH209901010999"  # a number no hazard has: the refusal of a foreign one must read the same
 ATTACK_NOTE = "越权测试"
-
-
-def reset_database(engine: Engine) -> None:
-    """Empty every table, then load regions and the demo enterprises (as ``clean_db`` does)."""
-    with engine.begin() as conn:
-        conn.execute(Base.metadata.tables["users"].update().values(last_notified_hazard_id=None))
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
-    with Session(engine) as session:
-        load_regions(session)
-        load_demo(session, now=utcnow())
-        session.commit()
 
 
 @dataclass

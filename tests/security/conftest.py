@@ -17,10 +17,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import create_app
+from tests.common.database import reset_database
 from tests.conftest import TEST_APPID, TEST_SECRET, app_config
 from tests.console.conftest import BASE_URL
 from tests.fakes.wechat_api import FakeWeChatServer
-from tests.security.access import Matrix, build_matrix, reset_database
+from tests.security.access import Matrix, build_matrix
 
 
 @pytest.fixture(scope="module")
