@@ -9,8 +9,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.db import session_factory
+from bot.models import OutboxMessage
 from bot.services.clock import format_local, utcnow
 
 scheduler_cli = AppGroup("scheduler", help="Reminders and escalations (APScheduler, its own process).")
@@ -66,32 +68,28 @@ def scheduler_status() -> None:
 @click.option("--failures", default=10, show_default=True, help="How many recent failures to list.")
 def outbox_status(failures: int) -> None:
     """Pending / sent / failed counts, and the last failures."""
-    from bot.models import OutboxMessage
-
     with session_factory()() as session:
         counts = dict(session.execute(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         ).tuples().all())
         for status in ("pending", "sent", "failed", "no_channel"):
             click.echo(f"{status:<8} {counts.get(status, 0)}")
-        last = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.status == "failed")
-            .order_by(OutboxMessage.id.desc()).limit(failures)
-        ).all()
-        if last:
-            click.echo("last failures:")
-        for m in last:
-            click.echo(f"  #{m.id} {m.kind} to {m.openid} ({m.attempts} tries, created "
-                       f"{format_local(m.created_at)}): {m.last_error}")
-        unsent = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.status == "no_channel")
-            .order_by(OutboxMessage.id.desc()).limit(failures)
-        ).all()
-        if unsent:
-            click.echo("last not sent (no channel, not retried):")
-        for m in unsent:
-            click.echo(f"  #{m.id} {m.kind} to {m.openid} (created {format_local(m.created_at)}): "
-                       f"{m.last_error}")
+        _show_latest(session, "failed", "last failures:", failures)
+        _show_latest(session, "no_channel", "last not sent (no channel, not retried):", failures)
+
+
+def _show_latest(session: Session, status: str, title: str, limit: int) -> None:
+    """The latest messages in ``status`` with why: what an operator needs to act on them."""
+    latest = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == status)
+        .order_by(OutboxMessage.id.desc()).limit(limit)
+    ).all()
+    if latest:
+        click.echo(title)
+    for m in latest:
+        tries = f"{m.attempts} tries, " if status == "failed" else ""
+        click.echo(f"  #{m.id} {m.kind} to {m.openid} ({tries}created {format_local(m.created_at)}): "
+                   f"{m.last_error}")
 
 
 @retention_cli.command("run")
