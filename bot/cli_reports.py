@@ -79,8 +79,7 @@ def report_weekly(region_code: str, week: str, campaign_key: str | None, out: Pa
     from bot.services.stats import StatsError, campaign_for_week, weekly_figures
     from bot.services.weekly_tables import table_sheets
 
-    if out.suffix.lower() != ".xlsx":
-        raise click.ClickException("输出文件须为 .xlsx")
+    _xlsx(out)
     today = local(utcnow()).date()
     with session_factory()() as session:
         try:
@@ -106,8 +105,7 @@ def report_ledger(region_code: str, week: str | None, campaign_key: str | None, 
     from bot.services import exports
     from bot.services.stats import StatsError, campaign_for_week, ledger_rows
 
-    if out.suffix.lower() != ".xlsx":
-        raise click.ClickException("输出文件须为 .xlsx")
+    _xlsx(out)
     with session_factory()() as session:
         region = session.get(Region, region_code)
         if region is None:
@@ -122,6 +120,7 @@ def report_ledger(region_code: str, week: str | None, campaign_key: str | None, 
 
 
 def _xlsx(out: Path) -> None:
+    """The forms are Excel workbooks: refuse another file type before any work is done."""
     if out.suffix.lower() != ".xlsx":
         raise click.ClickException("输出文件须为 .xlsx")
 

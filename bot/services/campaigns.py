@@ -105,13 +105,23 @@ def save_draft(
     if unknown:
         raise ReportError(f"没有“{'、'.join(sorted(unknown))}”这一栏")
     stats.parse_week(week)
-    report = get_report(session, campaign, region_code, week)
+    return edit_draft(session, campaign, region_code, week, texts, now,
+                      refused=f"{week}的周调度表已确认报送，不能再修改")
+
+
+def edit_draft(
+    session: Session, campaign: Campaign, region_code: str, period: str, texts: dict[str, str],
+    now: datetime, *, refused: str,
+) -> WeeklyReport:
+    """Merge ``texts`` into the period's draft, creating it; a confirmed report is filed as it
+    stands, so editing it is refused with ``refused``. Weekly tables and monthly progress alike."""
+    report = get_report(session, campaign, region_code, period)
     if report is None:
-        report = WeeklyReport(campaign_id=campaign.id, region_code=region_code, period=week,
+        report = WeeklyReport(campaign_id=campaign.id, region_code=region_code, period=period,
                               status="draft", texts={}, created_at=now)
         session.add(report)
     elif report.status == "confirmed":
-        raise ReportError(f"{week}的周调度表已确认报送，不能再修改")
+        raise ReportError(refused)
     report.texts = {**(report.texts or {}), **texts}
     report.updated_at = now
     session.flush()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Campaign, CampaignTask, WeeklyReport
-from bot.services.campaigns import ReportError, get_report
+from bot.services.campaigns import ReportError, edit_draft, get_report
 
 TASK_LIST_DOC = "晋应急发〔2022〕80号"
 _ALL = "各级应急管理部门"
@@ -154,17 +154,9 @@ def save_progress(
         raise ReportError(f"任务清单中没有第{'、'.join(map(str, unknown))}条措施")
     if any(len(text) > MAX_PROGRESS_CHARS for text in notes.values()):
         raise ReportError(f"进展情况太长了，请精简到 {MAX_PROGRESS_CHARS} 字以内。")
-    report = get_report(session, campaign, region_code, month)
-    if report is None:
-        report = WeeklyReport(campaign_id=campaign.id, region_code=region_code, period=month,
-                              status="draft", texts={}, created_at=now)
-        session.add(report)
-    elif report.status == "confirmed":
-        raise ReportError(f"{month}的进展情况已确认报送，不能再修改")
-    report.texts = {**(report.texts or {}), **{str(k): v.strip() for k, v in notes.items()}}
-    report.updated_at = now
-    session.flush()
-    return report
+    return edit_draft(session, campaign, region_code, month,
+                      {str(k): v.strip() for k, v in notes.items()}, now,
+                      refused=f"{month}的进展情况已确认报送，不能再修改")
 
 
 def campaign_months(campaign: Campaign) -> list[str]:
