@@ -29,9 +29,9 @@ from bot.demo import load_demo  # noqa: E402
 from bot.demo_console import DEMO_PREFIX, load_console_demo  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
 from bot.models import Hazard, User  # noqa: E402
-from bot.services.campaigns import seed_campaigns  # noqa: E402
-from bot.services.clock import utcnow  # noqa: E402
-from bot.services.regions import load_regions  # noqa: E402
+from bot.services.forms.campaigns import seed_campaigns  # noqa: E402
+from bot.services.platform.clock import utcnow  # noqa: E402
+from bot.services.registry.regions import load_regions  # noqa: E402
 
 PAGES = (
     ("看板", "/console/"),

@@ -27,9 +27,9 @@ from bot import create_app  # noqa: E402
 from bot.db import session_factory  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
 from bot.models import Enterprise, Region  # noqa: E402
-from bot.services.clock import utcnow  # noqa: E402
-from bot.services.posters import export_region_pdf  # noqa: E402
-from bot.services.regions import load_regions  # noqa: E402
+from bot.services.platform.clock import utcnow  # noqa: E402
+from bot.services.registry.posters import export_region_pdf  # noqa: E402
+from bot.services.registry.regions import load_regions  # noqa: E402
 
 REGION = "140100"  # 太原市
 NAMES = ("晋钢钢铁", "宏达铝业", "汇丰特钢", "云冈木业", "金谷面粉", "恒泰镁业", "华圣铝业", "兴安铝材")

@@ -265,8 +265,8 @@ def _seed(url: str) -> None:
     from bot.db import make_engine
     from bot.demo import load_demo
     from bot.migrate import upgrade
-    from bot.services.clock import utcnow
-    from bot.services.regions import load_regions
+    from bot.services.platform.clock import utcnow
+    from bot.services.registry.regions import load_regions
 
     engine = make_engine(url)
     upgrade(engine)

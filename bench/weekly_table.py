@@ -33,10 +33,10 @@ from sqlalchemy.orm import Session  # noqa: E402
 from bot.db import make_engine  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
 from bot.models import Campaign  # noqa: E402
-from bot.services.campaigns import seed_campaigns  # noqa: E402
-from bot.services.clock import utcnow  # noqa: E402
-from bot.services.regions import load_regions  # noqa: E402
-from bot.services.stats import StageFigures, campaign_windows, weekly_figures  # noqa: E402
+from bot.services.forms.campaigns import seed_campaigns  # noqa: E402
+from bot.services.forms.stats import StageFigures, campaign_windows, weekly_figures  # noqa: E402
+from bot.services.platform.clock import utcnow  # noqa: E402
+from bot.services.registry.regions import load_regions  # noqa: E402
 
 DOC = "晋应急发〔2024〕354号"
 OFFICERS = 300

@@ -12,7 +12,7 @@ from flask import Flask
 
 from bot import cli, db, logs, wiring
 from bot.config import check_production, load_config
-from bot.services import clock
+from bot.services.platform import clock
 
 
 def create_app(

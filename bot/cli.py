@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 
 from bot import migrate
 from bot.db import session_factory
-from bot.services.clock import utcnow
+from bot.services.platform.clock import utcnow
 
 db_cli = AppGroup("db", help="Database schema (Alembic).")
 regions_cli = AppGroup("regions", help="Shanxi's administrative divisions.")
@@ -60,7 +60,7 @@ def db_downgrade(revision: str) -> None:
 @regions_cli.command("load")
 def regions_load() -> None:
     """Load or refresh Shanxi's cities and counties from the shipped data file."""
-    from bot.services.regions import load_regions
+    from bot.services.registry.regions import load_regions
 
     with session_factory()() as session:
         count = load_regions(session)
@@ -115,7 +115,7 @@ def worker_run() -> None:
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
 def enterprises_import(file: Path, dry_run: bool) -> None:
     """Import or re-import the ledger from FILE (.xlsx or .csv); all rows or none."""
-    from bot.services.ledger import import_ledger
+    from bot.services.registry.ledger import import_ledger
 
     with session_factory()() as session:
         result = import_ledger(session, file.read_bytes(), filename=file.name, now=utcnow(), dry_run=dry_run)
@@ -134,8 +134,8 @@ def enterprises_import(file: Path, dry_run: bool) -> None:
 def enterprises_export(file: Path, region_code: str | None) -> None:
     """Write the ledger to FILE (.xlsx or .csv, by extension)."""
     from bot.models import Region
-    from bot.services.ledger import export_ledger
-    from bot.services.ledger_io import LedgerFileError
+    from bot.services.registry.ledger import export_ledger
+    from bot.services.registry.ledger_io import LedgerFileError
 
     with session_factory()() as session:
         if region_code is not None and session.get(Region, region_code) is None:
@@ -152,8 +152,8 @@ def enterprises_export(file: Path, region_code: str | None) -> None:
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def qr_export(region_code: str, out: Path) -> None:
     """Write one poster page per enterprise within the region to OUT (.pdf)."""
-    from bot.services.ports import QRCodeIssueError
-    from bot.services.posters import PosterError, export_region_pdf
+    from bot.services.platform.ports import QRCodeIssueError
+    from bot.services.registry.posters import PosterError, export_region_pdf
 
     if out.suffix.lower() != ".pdf":
         raise click.ClickException("输出文件须为 .pdf")
@@ -179,8 +179,8 @@ def qr_export(region_code: str, out: Path) -> None:
 def qr_poster(enterprise_id: int, out: Path) -> None:
     """Write the enterprise's poster to OUT (.png or .pdf, by extension)."""
     from bot.models import Enterprise
-    from bot.services.ports import QRCodeIssueError
-    from bot.services.posters import poster_data, render_poster_pdf, render_poster_png
+    from bot.services.platform.ports import QRCodeIssueError
+    from bot.services.registry.posters import poster_data, render_poster_pdf, render_poster_png
 
     render = {".png": render_poster_png, ".pdf": render_poster_pdf}.get(out.suffix.lower())
     if render is None:
@@ -202,7 +202,7 @@ def qr_poster(enterprise_id: int, out: Path) -> None:
 def qr_revoke(enterprise_id: int) -> None:
     """Revoke the enterprise's code (its posters stop working) and issue a new one."""
     from bot.models import Enterprise
-    from bot.services.qrcodes import revoke_and_reissue, short_id
+    from bot.services.registry.qrcodes import revoke_and_reissue, short_id
 
     with session_factory()() as session:
         enterprise = session.get(Enterprise, enterprise_id)
@@ -226,8 +226,8 @@ def users_invite(
     role: str, region_code: str | None, enterprise_ref: str | None, name: str | None, days: int
 ) -> None:
     """Issue a one-time binding code; the person sends "绑定 <code>" in chat. Printed only once."""
-    from bot.services.bindings import BindingError, issue_code
-    from bot.services.enterprises import find_by_reference
+    from bot.services.people.bindings import BindingError, issue_code
+    from bot.services.registry.enterprises import find_by_reference
 
     with session_factory()() as session:
         enterprise_id = None
@@ -261,7 +261,7 @@ checklists_cli = AppGroup("checklists", help="The checklist library (一行业�
               default=None, help="A directory of checklist .toml files (default: the shipped ones).")
 def checklists_load(directory: Path | None) -> None:
     """Load or refresh the checklists into the database (idempotent; a bad file loads nothing)."""
-    from bot.services.checklists import ChecklistError, load_checklists
+    from bot.services.inspections.checklists import ChecklistError, load_checklists
 
     with session_factory()() as session:
         try:
@@ -281,7 +281,7 @@ inspections_cli = AppGroup("inspections", help="Inspections and their 附件5 ha
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def inspections_export(inspection_id: int, out: Path) -> None:
     """Write the 检查问题隐患清单 (附件5) of an inspection to OUT (.xlsx or .pdf)."""
-    from bot.services import inspection_export, inspections
+    from bot.services.inspections import inspection_export, inspections
 
     if out.suffix.lower() not in (".xlsx", ".pdf"):
         raise click.ClickException("输出文件须为 .xlsx 或 .pdf")

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from bot.db import session_factory
-from bot.services.clock import local, utcnow
+from bot.services.platform.clock import local, utcnow
 
 campaigns_cli = AppGroup("campaigns", help="Campaigns (专项行动) and their reporting cadence.")
 report_cli = AppGroup(
@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
 @campaigns_cli.command("seed")
 def campaigns_seed() -> None:
     """Add the campaigns of the three notices (idempotent)."""
-    from bot.services.campaigns import seed_campaigns
+    from bot.services.forms.campaigns import seed_campaigns
 
     with session_factory()() as session:
         added = seed_campaigns(session, utcnow())
@@ -53,8 +53,8 @@ def campaigns_list() -> None:
 @click.option("--campaign", "campaign_key", default=None, help="Document number or id.")
 def campaigns_status(week: str, campaign_key: str | None) -> None:
     """Which cities have filed the week's table."""
-    from bot.services.campaigns import filing_status
-    from bot.services.stats import StatsError, campaign_for_week
+    from bot.services.forms.campaigns import filing_status
+    from bot.services.forms.stats import StatsError, campaign_for_week
 
     with session_factory()() as session:
         try:
@@ -75,9 +75,9 @@ def campaigns_status(week: str, campaign_key: str | None) -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def report_weekly(region_code: str, week: str, campaign_key: str | None, out: Path) -> None:
     """Write the week's table (附件1, or the 2021 table for that campaign) to OUT (.xlsx)."""
-    from bot.services import exports
-    from bot.services.stats import StatsError, campaign_for_week, weekly_figures
-    from bot.services.weekly_tables import table_sheets
+    from bot.services.forms import exports
+    from bot.services.forms.stats import StatsError, campaign_for_week, weekly_figures
+    from bot.services.forms.weekly_tables import table_sheets
 
     _xlsx(out)
     today = local(utcnow()).date()
@@ -102,8 +102,8 @@ def report_weekly(region_code: str, week: str, campaign_key: str | None, out: Pa
 def report_ledger(region_code: str, week: str | None, campaign_key: str | None, out: Path) -> None:
     """Write the major-hazard ledger (附件2) to OUT (.xlsx)."""
     from bot.models import Region
-    from bot.services import exports
-    from bot.services.stats import StatsError, campaign_for_week, ledger_rows
+    from bot.services.forms import exports
+    from bot.services.forms.stats import StatsError, campaign_for_week, ledger_rows
 
     _xlsx(out)
     with session_factory()() as session:
@@ -134,10 +134,10 @@ def _xlsx(out: Path) -> None:
 def report_monthly(region_code: str, month: str, campaign_key: str | None, out: Path) -> None:
     """Write the task list's monthly progress table (002 附件2) to OUT (.xlsx)."""
     from bot.models import Region
-    from bot.services.campaigns import ReportError
-    from bot.services.exports import write_workbook
-    from bot.services.exports_tasks import monthly_sheet
-    from bot.services.task_lists import monthly_campaign, monthly_progress
+    from bot.services.forms.campaigns import ReportError
+    from bot.services.forms.exports import write_workbook
+    from bot.services.forms.exports_tasks import monthly_sheet
+    from bot.services.forms.task_lists import monthly_campaign, monthly_progress
 
     _xlsx(out)
     with session_factory()() as session:
@@ -163,10 +163,10 @@ def report_monthly(region_code: str, month: str, campaign_key: str | None, out: 
 def report_cross_plan(campaign_key: str | None, out: Path) -> None:
     """Write the cross-inspection plan (附件3: the 11 city pairs, with progress) to OUT (.xlsx)."""
     from bot.models import Region
-    from bot.services.cross_checks import cross_campaign, cross_plan_rows
-    from bot.services.exports import write_workbook
-    from bot.services.exports_tasks import cross_plan_sheet
-    from bot.services.stats import StatsError
+    from bot.services.forms.cross_checks import cross_campaign, cross_plan_rows
+    from bot.services.forms.exports import write_workbook
+    from bot.services.forms.exports_tasks import cross_plan_sheet
+    from bot.services.forms.stats import StatsError
 
     _xlsx(out)
     with session_factory()() as session:
@@ -189,10 +189,10 @@ def report_cross_plan(campaign_key: str | None, out: Path) -> None:
 def report_cross_summary(region_code: str, campaign_key: str | None, out: Path) -> None:
     """Write the cross-inspection summary (附件4: one row per inspected enterprise) to OUT (.xlsx)."""
     from bot.models import Region
-    from bot.services.cross_checks import cross_campaign, cross_summary_rows
-    from bot.services.exports import write_workbook
-    from bot.services.exports_tasks import cross_summary_sheet
-    from bot.services.stats import StatsError
+    from bot.services.forms.cross_checks import cross_campaign, cross_summary_rows
+    from bot.services.forms.exports import write_workbook
+    from bot.services.forms.exports_tasks import cross_summary_sheet
+    from bot.services.forms.stats import StatsError
 
     _xlsx(out)
     with session_factory()() as session:

@@ -100,7 +100,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "rate_window_seconds": 3600,
         "idempotency_hours": 24,
         "subscribe_template_ids": "",
-        # "<template id> role=keyword …" per group of messages (bot/services/subscribe_messages.py)
+        # "<template id> role=keyword …" per group of messages (bot/services/messaging/subscribe_messages.py)
         "subscribe_progress": "",
         "subscribe_deadline": "",
         "subscribe_new_report": "",

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Enterprise
-from bot.services.credit_code import make_credit_code
+from bot.services.registry.credit_code import make_credit_code
 
 DEMO_ENTERPRISES: list[tuple[str, str, str, str]] = [
     # (name, county code, industry, sub-sector)
@@ -92,7 +92,7 @@ DEMO_MANAGED_ENTERPRISE = "太原晋钢钢铁有限公司"
 
 def issue_demo_invites(session: Session, *, now: datetime) -> list[tuple[str, str]]:
     """One-time codes for a county officer of 小店区 and the manager of 太原晋钢 (dev only)."""
-    from bot.services.bindings import issue_code
+    from bot.services.people.bindings import issue_code
 
     enterprise_id = session.scalars(
         select(Enterprise.id).where(Enterprise.name == DEMO_MANAGED_ENTERPRISE)

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Campaign, Enterprise, Hazard, HazardEvent, RectificationPlan, Region, User
-from bot.services.clock import local
-from bot.services.numbers import next_hazard_number
+from bot.services.hazards.numbers import next_hazard_number
+from bot.services.platform.clock import local
 
 DEMO_PREFIX = "demo-console-"
 DEMO_USERS: tuple[tuple[str, str, str | None, str | None], ...] = (

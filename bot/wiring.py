@@ -12,14 +12,14 @@ from typing import Any
 
 from flask import Flask
 
+from bot.chat.channel import ChatSettings
 from bot.db import session_factory
-from bot.services.chat import ChatSettings
-from bot.services.lifecycle import WorkflowSettings
-from bot.services.media import FETCH_PHOTO, PhotoLimits, make_fetch_photo_handler
-from bot.services.outbox import DeliveryPolicy
-from bot.services.ports import MediaFetcher, Messenger, QRCodeIssuer, SubscribeSender
-from bot.services.subscribe_messages import SubscribeConfigError, SubscribeSettings
-from bot.services.weekly_tables import ReportLinks
+from bot.services.forms.weekly_tables import ReportLinks
+from bot.services.hazards.lifecycle import WorkflowSettings
+from bot.services.messaging.outbox import DeliveryPolicy
+from bot.services.messaging.subscribe_messages import SubscribeConfigError, SubscribeSettings
+from bot.services.platform.ports import MediaFetcher, Messenger, QRCodeIssuer, SubscribeSender
+from bot.services.reporting.media import FETCH_PHOTO, PhotoLimits, make_fetch_photo_handler
 from scheduler.worker import Worker
 
 
@@ -95,7 +95,7 @@ def init_app(app: Flask) -> None:
 
 def delivery_policy(cfg: dict[str, Any]) -> DeliveryPolicy:
     """The outbox's channel rules (live WeChat only) and quiet hours, from [outbox]."""
-    from bot.services.reminders import QUIET_KINDS, parse_hhmm
+    from bot.services.reminders.reminders import QUIET_KINDS, parse_hhmm
 
     out = cfg["outbox"]
     return DeliveryPolicy(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import session_factory
 from bot.models import OutboxMessage
-from bot.services.clock import format_local, utcnow
+from bot.services.platform.clock import format_local, utcnow
 
 scheduler_cli = AppGroup("scheduler", help="Reminders and escalations (APScheduler, its own process).")
 outbox_cli = AppGroup("outbox", help="Outgoing messages.")
@@ -43,7 +43,7 @@ def scheduler_run() -> None:
 @scheduler_cli.command("status")
 def scheduler_status() -> None:
     """List the jobs with their next run, and who holds the lease."""
-    from bot.services.leases import holder_of
+    from bot.services.platform.leases import holder_of
     from scheduler.runner import LEASE_NAME, next_runs, stored_next_runs
 
     now = utcnow()
@@ -96,7 +96,7 @@ def _show_latest(session: Session, status: str, title: str, limit: int) -> None:
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted or blanked.")
 def retention_run(dry_run: bool) -> None:
     """Apply the [retention] rules now (the scheduler does it every retention.every_minutes)."""
-    from bot.services import retention
+    from bot.services.platform import retention
 
     settings = retention.RetentionSettings.from_config(current_app.config["HAZARDBOT"])
     now = utcnow()

@@ -2,7 +2,7 @@
 
 Run it once per deployment, in its own process (``flask scheduler run``), never inside the
 gunicorn workers (DESIGN.md §7). Jobs contain no rules: each opens a session, takes or
-renews the lease, calls a sweep from ``bot.services.reminders`` with ``now`` and commits;
+renews the lease, calls a sweep from ``bot.services.reminders.reminders`` with ``now`` and commits;
 the worker (``flask worker run``) delivers what the sweeps queued.
 
 Job store: APScheduler's ``SQLAlchemyJobStore`` in our database (table ``apscheduler_jobs``,
@@ -11,7 +11,7 @@ coalesces and, by default, has no misfire limit: a job whose stored next run pas
 scheduler ran runs once when one comes back, not once per missed slot, and the sweeps decide
 what is still worth sending (``catchup_hours``), keyed so it goes once.
 
-Besides the reminder sweeps, job ``retention`` runs ``bot.services.retention`` every
+Besides the reminder sweeps, job ``retention`` runs ``bot.services.platform.retention`` every
 ``retention.every_minutes``: it deletes or blanks the rows that could tie an anonymous report
 to its sender (it commits per batch itself).
 
@@ -44,10 +44,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import leases, reminders, retention
-from bot.services.clock import utcnow
-from bot.services.reminders import ReminderSettings, parse_hhmm
-from bot.services.retention import RetentionSettings
+from bot.services.platform import leases, retention
+from bot.services.platform.clock import utcnow
+from bot.services.platform.retention import RetentionSettings
+from bot.services.reminders import reminders
+from bot.services.reminders.reminders import ReminderSettings, parse_hhmm
 
 log = logging.getLogger(__name__)
 

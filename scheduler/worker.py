@@ -15,9 +15,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import conversations, inbound, jobs, outbox
-from bot.services.clock import utcnow
-from bot.services.ports import Messenger, SubscribeSender
+from bot.chat import conversations
+from bot.chat import inbound_log as inbound
+from bot.services.messaging import jobs, outbox
+from bot.services.platform.clock import utcnow
+from bot.services.platform.ports import Messenger, SubscribeSender
 
 log = logging.getLogger(__name__)
 

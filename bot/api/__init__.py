@@ -12,8 +12,8 @@ from flask import Flask
 
 from bot.api.blueprint import bp
 from bot.db import session_factory
-from bot.services.idempotency import IdempotencyKeys
-from bot.services.rate_limits import RateLimiter
+from bot.services.platform.rate_limits import RateLimiter
+from bot.services.reporting.idempotency import IdempotencyKeys
 
 __all__ = ["bp", "init_app"]
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.api.errors import ApiError
 from bot.db import session_factory
-from bot.services.clock import utcnow
+from bot.services.platform.clock import utcnow
 
 
 @contextmanager

@@ -18,9 +18,9 @@ from sqlalchemy import select
 
 from bot.db import session_factory
 from bot.models import Hazard
-from bot.services import enterprises
-from bot.services import workflow_texts as T
-from bot.services.clock import local, local_tz
+from bot.services.hazards import workflow_texts as T
+from bot.services.platform.clock import local, local_tz
+from bot.services.registry import enterprises
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 

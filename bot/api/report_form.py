@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from bot.api.common import config
 from bot.api.errors import ApiError
 from bot.models import Enterprise, Region
-from bot.services import photos, reports
-from bot.services.photos import PhotoRejected, StoredPhoto
+from bot.services.reporting import photos, reports
+from bot.services.reporting.photos import PhotoRejected, StoredPhoto
 
 FIELDS = (
     "enterprise_id", "enterprise_name", "region_code", "description", "anonymous",

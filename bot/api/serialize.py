@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.models import Hazard, SubscribeConsent, User
-from bot.services import bindings, enterprises, reports
-from bot.services import workflow_texts as T
-from bot.services.clock import local
+from bot.services.hazards import workflow_texts as T
+from bot.services.people import bindings
+from bot.services.platform.clock import local
+from bot.services.registry import enterprises
+from bot.services.reporting import reports
 
 
 def iso(dt: Any) -> str | None:

@@ -1,6 +1,6 @@
 """Officers in the mini-program: their pending list and the lifecycle steps, exactly as in chat.
 
-Every step goes through ``bot/services/lifecycle.py`` with the same jurisdiction rules; its
+Every step goes through ``bot/services/hazards/lifecycle.py`` with the same jurisdiction rules; its
 refusals (wrong state, outside the jurisdiction, unknown number: one message for the last
 two, so numbers cannot be probed) come back as 409 ``action_refused`` with its Chinese text.
 """
@@ -19,8 +19,9 @@ from bot.api.auth import current_user
 from bot.api.common import db_session, json_object, limit_arg, now, string_field
 from bot.api.errors import ApiError
 from bot.models import Hazard, User
-from bot.services import lifecycle, visits
-from bot.services.lifecycle import WorkflowError
+from bot.services.hazards import lifecycle
+from bot.services.hazards.lifecycle import WorkflowError
+from bot.services.registry import visits
 
 ACTIONS = ("acknowledge", "reject", "classify", "deadline", "supervise", "verify", "send_back", "merge")
 

@@ -11,8 +11,9 @@ from bot.api import bp, serialize
 from bot.api.auth import current_user, issue_token, max_age
 from bot.api.common import config, db_session, json_object, now, string_field
 from bot.api.errors import ApiError
-from bot.services import api_accounts, bindings, subscriptions
-from bot.services.subscribe_messages import SubscribeSettings
+from bot.services.messaging import subscriptions
+from bot.services.messaging.subscribe_messages import SubscribeSettings
+from bot.services.people import api_accounts, bindings
 from bot.wechat.miniprogram import LoginRefused, LoginUnavailable, MiniProgramLogin
 
 

@@ -15,9 +15,10 @@ from bot.api.common import config, db_session, limit_arg, now
 from bot.api.errors import ApiError
 from bot.api.report_form import build_draft, read_upload, store_photos
 from bot.models import Attachment, Hazard
-from bot.services import enterprises, qrcodes, reports, visits
-from bot.services.idempotency import IdempotencyKeys, fingerprint
-from bot.services.rate_limits import Limit, RateLimiter
+from bot.services.platform.rate_limits import Limit, RateLimiter
+from bot.services.registry import enterprises, qrcodes, visits
+from bot.services.reporting import reports
+from bot.services.reporting.idempotency import IdempotencyKeys, fingerprint
 
 log = logging.getLogger(__name__)
 

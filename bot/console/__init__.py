@@ -4,7 +4,7 @@ reports.
 Views are thin: they parse the request, call ``bot/services`` (the same lifecycle service as
 the chat, so the same rules and the same Chinese refusals) and render Jinja templates, which
 autoescape everything a user typed. Every view runs under the signed-in user's scope
-(``bot/services/console_scope.py``).
+(``bot/services/people/console_scope.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Flask, g, render_template
 from werkzeug.exceptions import HTTPException
 
-from bot.services.clock import format_local
+from bot.services.platform.clock import format_local
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 

@@ -1,7 +1,7 @@
 """The hazard page's action forms: which steps to offer, and each form turned into a service call.
 
 Which steps to *offer* is a convenience for the page; whether a step is *allowed* is decided
-by ``bot/services/lifecycle.py`` alone (the same checks as in chat), so a hand-made POST for a
+by ``bot/services/hazards/lifecycle.py`` alone (the same checks as in chat), so a hand-made POST for a
 step not offered is refused there with the same Chinese message the chat would give.
 """
 
@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.models import Hazard, User
-from bot.services import lifecycle
-from bot.services.lifecycle import PenaltyDraft, PlanDraft, WorkflowError, WorkflowSettings
-from bot.services.workflow_texts import STEP_NAMES
+from bot.services.hazards import lifecycle
+from bot.services.hazards.lifecycle import PenaltyDraft, PlanDraft, WorkflowError, WorkflowSettings
+from bot.services.hazards.workflow_texts import STEP_NAMES
 
 OFFICER_OFFERS: dict[str, tuple[str, ...]] = {
     "submitted": ("acknowledge", "reject"),

@@ -41,7 +41,7 @@ from bot.console import bp
 from bot.console.oauth import ConsoleOAuth
 from bot.db import session_factory
 from bot.models import Enterprise, Region, User
-from bot.services.console_scope import CONSOLE_ROLES, ROLE_NAMES, scope_for
+from bot.services.people.console_scope import CONSOLE_ROLES, ROLE_NAMES, scope_for
 
 log = logging.getLogger(__name__)
 

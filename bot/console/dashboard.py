@@ -1,4 +1,4 @@
-"""The dashboard page: the figures of ``bot/services/dashboard.py`` drawn by ECharts.
+"""The dashboard page: the figures of ``bot/services/forms/dashboard.py`` drawn by ECharts.
 
 The figures go into the page as JSON (Jinja's ``tojson`` escapes ``<``, so a county or
 enterprise name cannot end the script block); ``static/console/dashboard.js`` draws them
@@ -14,8 +14,8 @@ from typing import Any
 from flask import g, render_template, url_for
 
 from bot.console import bp
-from bot.services import dashboard
-from bot.services.clock import utcnow
+from bot.services.forms import dashboard
+from bot.services.platform.clock import utcnow
 
 
 def _chart(bars: list[dashboard.Bar]) -> list[dict[str, Any]]:

@@ -27,13 +27,15 @@ from bot.console import bp
 from bot.console.actions import ACTION_LABELS, PENALTY_FLAGS, STEPS, offered_steps, step_title
 from bot.models import Attachment, Enterprise, Hazard, HazardEvent, Region, User
 from bot.models.enterprise import INDUSTRIES
-from bot.services import exports, hazard_search, inspection_overview, lifecycle, notifications
-from bot.services.clock import format_local, local, utcnow
-from bot.services.console_scope import ROLE_NAMES
-from bot.services.hazard_search import SORTS, SOURCE_NAMES, HazardFilters
-from bot.services.rectification import plan_of
-from bot.services.workflow_common import WorkflowError, find_hazard
-from bot.services.workflow_texts import LEVEL_NAMES, STATE_NAMES
+from bot.services.forms import exports
+from bot.services.hazards import hazard_search, lifecycle, notifications
+from bot.services.hazards.hazard_search import SORTS, SOURCE_NAMES, HazardFilters
+from bot.services.hazards.rectification import plan_of
+from bot.services.hazards.workflow_common import WorkflowError, find_hazard
+from bot.services.hazards.workflow_texts import LEVEL_NAMES, STATE_NAMES
+from bot.services.inspections import inspection_overview
+from bot.services.people.console_scope import ROLE_NAMES
+from bot.services.platform.clock import format_local, local, utcnow
 
 log = logging.getLogger(__name__)
 # What a manager may not see of a hazard: where it came from (the whistleblower rule).

@@ -16,10 +16,10 @@ from werkzeug.wrappers import Response
 
 from bot.console import bp
 from bot.models import Inspection
-from bot.services import inspection_export, inspection_overview, inspections
-from bot.services.inspection_overview import InspectionFilters, InspectionRow
-from bot.services.inspections import STAGE_NAMES
-from bot.services.workflow_texts import LEVEL_NAMES, STATE_NAMES
+from bot.services.hazards.workflow_texts import LEVEL_NAMES, STATE_NAMES
+from bot.services.inspections import inspection_export, inspection_overview, inspections
+from bot.services.inspections.inspection_overview import InspectionFilters, InspectionRow
+from bot.services.inspections.inspections import STAGE_NAMES
 
 FILE_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

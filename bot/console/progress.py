@@ -15,10 +15,10 @@ from werkzeug.wrappers import Response
 from bot.console import bp
 from bot.console.reports import local_today, report_region, xlsx_response
 from bot.models import Campaign, Region
-from bot.services import campaigns, task_lists
-from bot.services.campaigns import ReportError
-from bot.services.clock import local, utcnow
-from bot.services.exports_tasks import monthly_sheet
+from bot.services.forms import campaigns, task_lists
+from bot.services.forms.campaigns import ReportError
+from bot.services.forms.exports_tasks import monthly_sheet
+from bot.services.platform.clock import local, utcnow
 
 
 def _selection(values: Any) -> tuple[Campaign, str, list[str]]:

@@ -12,11 +12,11 @@ from werkzeug.wrappers import Response
 
 from bot.console import bp
 from bot.models import Enterprise, EnterpriseChange, Region
-from bot.services import ledger, posters
-from bot.services.clock import utcnow
-from bot.services.hazard_search import escape_like
-from bot.services.ports import QRCodeIssueError
-from bot.services.qrcodes import NoActiveCode
+from bot.services.hazards.hazard_search import escape_like
+from bot.services.platform.clock import utcnow
+from bot.services.platform.ports import QRCodeIssueError
+from bot.services.registry import ledger, posters
+from bot.services.registry.qrcodes import NoActiveCode
 
 log = logging.getLogger(__name__)
 MAX_QUERY = 50

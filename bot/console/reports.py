@@ -14,10 +14,10 @@ from werkzeug.wrappers import Response
 from bot.console import bp
 from bot.models import Campaign, WeeklyReport
 from bot.models.campaign import TEXT_ROWS
-from bot.services import campaigns, exports, report_files, stats
-from bot.services.campaigns import ReportError
-from bot.services.clock import local, utcnow
-from bot.services.stats import StatsError
+from bot.services.forms import campaigns, exports, report_files, stats
+from bot.services.forms.campaigns import ReportError
+from bot.services.forms.stats import StatsError
+from bot.services.platform.clock import local, utcnow
 
 MAX_TEXT_CHARS = 2000
 CADENCE_NAMES = {"weekly": "每周", "monthly": "每月"}

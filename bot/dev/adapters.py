@@ -13,7 +13,7 @@ import requests
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import DevMedia
-from bot.services.ports import FetchedMedia, IssuedQRCode, MediaFetchError
+from bot.services.platform.ports import FetchedMedia, IssuedQRCode, MediaFetchError
 
 log = logging.getLogger(__name__)
 

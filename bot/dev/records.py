@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_mapper, selectinload
 
 from bot.models import Hazard, OutboxMessage
-from bot.services.clock import local
+from bot.services.platform.clock import local
 
 
 def inbox(session: Session, openid: str, *, limit: int = 50) -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ from bot.db import session_factory
 from bot.dev import records
 from bot.dev.simulator import Credentials, SimulatorInputError, check_mode, check_openid, deliver
 from bot.models import DevMedia
-from bot.services.clock import utcnow
+from bot.services.platform.clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 ``parse_command("定级 YH202611240001 重大 第四条第（一）项", today=…)`` gives a ``Command``;
 a malformed one raises ``CommandError`` whose message says how to write it. A command
 without a hazard number has ``number=None``: it means the hazard the person was last told
-about. Parsing only: what a command may do is decided by ``bot/services/lifecycle.py``.
+about. Parsing only: what a command may do is decided by ``bot/services/hazards/lifecycle.py``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from decimal import Decimal
 
 from bot.handlers import texts
 from bot.handlers.incoming import COMMAND_WORDS, fold
-from bot.services import workflow_texts as T
-from bot.services.campaigns import TEXT_ROWS
-from bot.services.lifecycle import PenaltyDraft, WorkflowError
-from bot.services.penalties import money_wan
+from bot.services.forms.campaigns import TEXT_ROWS
+from bot.services.hazards import workflow_texts as T
+from bot.services.hazards.lifecycle import PenaltyDraft, WorkflowError
+from bot.services.hazards.penalties import money_wan
 
 VERBS = {
     "受理": "acknowledge", "不予受理": "reject", "定级": "classify", "限期": "deadline",

@@ -3,7 +3,7 @@
 The reporting dialogue (``dialogue.py``), officers' commands (``officer.py``) and the
 manager's 五落实 dialogue (``plan.py``) are steps over one ``Dialogue``; ``dialogue.handle``
 dispatches among them. Nothing here touches the database: ``ChatPort`` is implemented in
-``bot/services/chat.py`` and faked in the unit tests.
+``bot/chat/channel.py`` and faked in the unit tests.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 from bot.handlers import texts
 from bot.handlers.incoming import Incoming
-from bot.services.bindings import Bound
-from bot.services.lifecycle import PenaltyDraft, PlanDraft, ReporterView
-from bot.services.reports import ReportDraft
+from bot.services.hazards.lifecycle import PenaltyDraft, PlanDraft, ReporterView
+from bot.services.people.bindings import Bound
+from bot.services.reporting.reports import ReportDraft
 
 
 class State(enum.Enum):
@@ -196,7 +196,7 @@ class WeeklyView:
 
 
 class ChatPort(Protocol):
-    """The services a dialogue step may use (implemented in ``bot/services/chat.py``).
+    """The services a dialogue step may use (implemented in ``bot/chat/channel.py``).
 
     The workflow methods raise ``WorkflowError`` or ``BindingError`` (``str(exc)`` is the
     Chinese answer); hazards are named by number.

@@ -21,7 +21,7 @@ from bot.handlers.incoming import (
     scene_of,
 )
 from bot.handlers.prompts import enterprise_label, prompt
-from bot.services.reports import ReportDraft, ReportError, clean_description, parse_contact
+from bot.services.reporting.reports import ReportDraft, ReportError, clean_description, parse_contact
 
 
 def handle(dialogue: Dialogue, msg: Incoming, port: ChatPort) -> str:

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot.services import workflow_texts
+from bot.services.hazards import workflow_texts
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ from bot.handlers.core import ChatPort, Dialogue, Outcome, State
 from bot.handlers.incoming import Incoming
 from bot.handlers.prompts import prompt
 from bot.handlers.weekly import weekly_step
-from bot.services import workflow_texts
-from bot.services.bindings import BindingError
-from bot.services.campaigns import ReportError
-from bot.services.lifecycle import WorkflowError
-from bot.services.stats import StatsError
+from bot.services.forms.campaigns import ReportError
+from bot.services.forms.stats import StatsError
+from bot.services.hazards import workflow_texts
+from bot.services.hazards.lifecycle import WorkflowError
+from bot.services.people.bindings import BindingError
 
 _NO_NUMBER = frozenset({"pending", "bind", "weekly"})
 _MANAGER_FLOWS = frozenset({"plan", "proof"})

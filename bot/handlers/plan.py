@@ -15,8 +15,8 @@ from bot.handlers import texts
 from bot.handlers.commands import CommandError, parse_date, parse_wan
 from bot.handlers.core import ChatPort, Dialogue, Outcome, State, Step, collect_photo, reset, shorten
 from bot.handlers.incoming import Incoming, Intent
-from bot.services import workflow_texts as T
-from bot.services.lifecycle import PlanDraft, WorkflowError
+from bot.services.hazards import workflow_texts as T
+from bot.services.hazards.lifecycle import PlanDraft, WorkflowError
 
 MAX_PERSON_CHARS = 40
 MAX_TEXT_CHARS = 1000

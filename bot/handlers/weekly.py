@@ -1,7 +1,7 @@
 """周报 in chat: the officer's table for this week as a link, its text rows, confirming, progress.
 
 Formatting only; which table, who may confirm and what freezes is decided in
-``bot/services/chat_reports.py`` and ``bot/services/campaigns.py``.
+``bot/chat/reports.py`` and ``bot/services/forms/campaigns.py``.
 """
 
 from __future__ import annotations

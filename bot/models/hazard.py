@@ -2,7 +2,7 @@
 
 The columns follow the regulators' ledgers (DESIGN.md §3, 附件2 and 附件5) so that exports are
 queries, not reconstructions. ``state`` is a cache of the last event's ``to_state``: it is only
-ever changed together with a new ``HazardEvent`` (see ``bot/services/lifecycle.py``).
+ever changed together with a new ``HazardEvent`` (see ``bot/services/hazards/lifecycle.py``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Inspections (检查): the checklist library (一行业一清单) and the walks through a plant.
 
 The library is data (``bot/data/checklists/*.toml``) loaded into ``checklists`` and
-``checklist_items`` by ``bot/services/checklists.py``; an item that leaves the data is made
+``checklist_items`` by ``bot/services/inspections/checklists.py``; an item that leaves the data is made
 inactive, never deleted, because past inspections point at it. An inspection keeps the list
 of items it walks (``item_ids``) from its start, so reloading the library mid-walk moves
 nothing under the inspectors' feet.

@@ -15,7 +15,7 @@ class Conversation(Base):
     """Where a user is in a dialogue, kept in the database so a restart loses nothing."""
 
     __tablename__ = "conversations"
-    # Retention (bot.services.retention) deletes idle rows by age through this index.
+    # Retention (bot.services.platform.retention) deletes idle rows by age through this index.
     __table_args__ = (Index("ix_conversations_state_updated", "state", "updated_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

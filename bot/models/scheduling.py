@@ -2,7 +2,7 @@
 
 Two scheduler processes may be started by mistake (or during a deploy); the lease row makes
 only one of them fire jobs: it is taken and renewed by a conditional UPDATE (see
-``bot/services/leases.py``). The outbox's unique keys keep even a lost lease harmless.
+``bot/services/platform/leases.py``). The outbox's unique keys keep even a lost lease harmless.
 """
 
 from __future__ import annotations

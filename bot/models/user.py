@@ -33,7 +33,7 @@ class User(Base):
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), default=None)
     created_at: Mapped[datetime]
     # WeChat allows customer-service messages only within 48 h of the user's last message.
-    # Cleared once that window has passed (bot.services.retention): kept, it would date the
+    # Cleared once that window has passed (bot.services.platform.retention): kept, it would date the
     # person's last message for ever, and so one of them could be matched to an anonymous
     # report's time.
     last_inbound_at: Mapped[datetime | None] = mapped_column(default=None, index=True)

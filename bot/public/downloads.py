@@ -1,6 +1,6 @@
 """``/reports/<token>``: the weekly table an officer asked for in chat, as an .xlsx download.
 
-The token is the signed, expiring link of ``bot/services/weekly_tables.py``: whoever holds it
+The token is the signed, expiring link of ``bot/services/forms/weekly_tables.py``: whoever holds it
 may download that one table until it expires, and nothing else (it cannot be edited into
 another region or week). The workbook is built in memory and sent as it is; nothing is kept.
 """
@@ -14,9 +14,9 @@ from flask import Blueprint, Response, current_app, send_file
 
 from bot.db import session_factory
 from bot.models import Campaign
-from bot.services import exports, stats
-from bot.services.clock import local, utcnow
-from bot.services.weekly_tables import LinkError, ReportLinks, table_filename, table_sheets
+from bot.services.forms import exports, stats
+from bot.services.forms.weekly_tables import LinkError, ReportLinks, table_filename, table_sheets
+from bot.services.platform.clock import local, utcnow
 
 bp = Blueprint("downloads", __name__)
 log = logging.getLogger(__name__)

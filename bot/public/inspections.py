@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app
 
 from bot.db import session_factory
-from bot.services import inspection_export as export
+from bot.services.inspections import inspection_export as export
 
 bp = Blueprint("inspection_lists", __name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from bot.db import session_factory
-from bot.services import enterprises, qrcodes
+from bot.services.registry import enterprises, qrcodes
 
 bp = Blueprint("public", __name__)
 

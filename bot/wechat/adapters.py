@@ -1,11 +1,11 @@
-"""Live adapters for the ports in ``bot/services/ports.py``, over our wechatpy client."""
+"""Live adapters for the ports in ``bot/services/platform/ports.py``, over our wechatpy client."""
 
 from __future__ import annotations
 
 import requests
 from wechatpy.exceptions import WeChatClientException
 
-from bot.services.ports import (
+from bot.services.platform.ports import (
     DeliveryError,
     FetchedMedia,
     IssuedQRCode,

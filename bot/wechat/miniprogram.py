@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import requests
 from wechatpy.exceptions import WeChatClientException
 
-from bot.services.ports import DeliveryError, RecipientRefused
+from bot.services.platform.ports import DeliveryError, RecipientRefused
 from bot.wechat.client import HazardWeChatClient
 
 WXA_DEFAULT_BASE = "https://api.weixin.qq.com/"

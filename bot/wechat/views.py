@@ -7,11 +7,11 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from bot.chat.channel import ChatSettings, process_message
+from bot.chat.inbound_log import dedupe_key
 from bot.db import session_factory
 from bot.handlers import texts
-from bot.services.chat import ChatSettings, process_message
-from bot.services.clock import utcnow
-from bot.services.inbound import dedupe_key
+from bot.services.platform.clock import utcnow
 from bot.wechat.protocol import ProtocolError, WireSettings, check_signature, open_body, parse, render_reply
 from bot.wechat.ratelimit import TOO_FAST
 

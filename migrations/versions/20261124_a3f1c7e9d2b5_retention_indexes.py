@@ -1,6 +1,6 @@
 """retention indexes
 
-Indexes through which bot.services.retention finds what to delete or scrub in bounded
+Indexes through which bot.services.platform.retention finds what to delete or scrub in bounded
 batches (and the outbox's per-recipient quota count finds a user's sent messages).
 
 Revision ID: a3f1c7e9d2b5

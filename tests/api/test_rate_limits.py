@@ -10,7 +10,7 @@ import pytest
 import redis
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.rate_limits import Limit, RateLimiter
+from bot.services.platform.rate_limits import Limit, RateLimiter
 from tests.api.conftest import ApiClient, login
 from tests.api.test_reports import form, post_report
 from tests.fakes.wechat_api import FakeWeChatServer

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Attachment, EnterpriseVisit, Hazard, OutboxMessage, User
-from bot.services import qrcodes
-from bot.services.clock import utcnow
+from bot.services.platform.clock import utcnow
+from bot.services.registry import qrcodes
 from tests.api.conftest import ApiClient, auth, jpeg, login, set_role, user_of
 from tests.common.factories import ENTERPRISE, enterprise, make_user
 from tests.fakes.wechat_api import FakeWeChatServer

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import MiniProgramAccount, SubscribeConsent, User
-from bot.services import bindings
-from bot.services.clock import utcnow
+from bot.services.people import bindings
+from bot.services.platform.clock import utcnow
 from tests.api.conftest import ApiClient, auth, check_against_spec, login, user_of
 from tests.fakes.wechat_api import FakeWeChatServer
 

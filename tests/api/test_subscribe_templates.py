@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.subscribe_messages import SubscribeSettings
+from bot.services.messaging.subscribe_messages import SubscribeSettings
 from tests.api.conftest import ApiClient, auth, login, set_role
 from tests.common.factories import ENTERPRISE, enterprise
 from tests.fakes.wechat_api import FakeWeChatServer

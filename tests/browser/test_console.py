@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from bot.demo_console import load_console_demo
 from bot.models import Enterprise, Hazard, HazardEvent, User
-from bot.services import inspections
-from bot.services.checklists import load_checklists
-from bot.services.clock import utcnow
+from bot.services.inspections import inspections
+from bot.services.inspections.checklists import load_checklists
+from bot.services.platform.clock import utcnow
 from tests.browser.conftest import PHONE
 from tests.browser.console_nav import ConsoleNav
 

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from bot.demo import load_demo
 from bot.models import Base
-from bot.services.clock import utcnow
-from bot.services.regions import load_regions
+from bot.services.platform.clock import utcnow
+from bot.services.registry.regions import load_regions
 
 
 def reset_database(engine: Engine) -> None:

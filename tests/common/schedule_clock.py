@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Campaign, OutboxMessage
-from bot.services import reminders
-from bot.services.reminders import ReminderSettings
+from bot.services.reminders import reminders
+from bot.services.reminders.reminders import ReminderSettings
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 H = timedelta(hours=1)

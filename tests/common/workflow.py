@@ -23,8 +23,9 @@ from bot.models import (
     RewardCase,
     User,
 )
-from bot.services import lifecycle, reports, rewards
-from bot.services.lifecycle import PenaltyDraft, PlanDraft, WorkflowError
+from bot.services.hazards import lifecycle, rewards
+from bot.services.hazards.lifecycle import PenaltyDraft, PlanDraft, WorkflowError
+from bot.services.reporting import reports
 from tests.common.factories import REPORTER_NAME, REPORTER_PHONE, T0, World, make_photo
 
 H = timedelta(hours=1)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import create_app
 from bot.demo_console import DEMO_PREFIX, load_console_demo
 from bot.models import User
-from bot.services.clock import utcnow
+from bot.services.platform.clock import utcnow
 from tests.conftest import app_config
 from tests.fakes.wechat_api import FakeWeChatServer
 

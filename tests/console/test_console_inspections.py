@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import User
-from bot.services import inspections
-from bot.services.checklists import load_checklists
-from bot.services.clock import utcnow
+from bot.services.inspections import inspections
+from bot.services.inspections.checklists import load_checklists
+from bot.services.platform.clock import utcnow
 from tests.common.factories import enterprise
 from tests.console.conftest import Console, hazard_numbers
 

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Campaign, User, WeeklyReport
-from bot.services.campaigns import FILERS_ONLY, seed_campaigns
-from bot.services.clock import utcnow
-from bot.services.task_lists import TASK_LIST_DOC
+from bot.services.forms.campaigns import FILERS_ONLY, seed_campaigns
+from bot.services.forms.task_lists import TASK_LIST_DOC
+from bot.services.platform.clock import utcnow
 from tests.console.conftest import Console
 
 MONTH = "2022-05"

@@ -22,7 +22,7 @@ from bot.models import (
     User,
     WeeklyReport,
 )
-from bot.services.clock import local, utcnow
+from bot.services.platform.clock import local, utcnow
 from tests.common.factories import enterprise, make_hazard
 from tests.console.conftest import Console, hazard_numbers
 from tests.integration.ledger_files import csv_bytes, ledger_row

@@ -178,7 +178,7 @@ def test_a_photo_is_served_only_to_who_may_see_its_hazard(
     from PIL import Image
 
     from bot.models import Attachment
-    from bot.services.photos import store_photo
+    from bot.services.reporting.photos import store_photo
 
     exif = Image.Exif()
     exif[0x010F] = "PhoneMaker"  # Make

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Campaign, User, WeeklyReport
-from bot.services.campaigns import seed_campaigns
-from bot.services.clock import utcnow
+from bot.services.forms.campaigns import seed_campaigns
+from bot.services.platform.clock import utcnow
 from tests.common.factories import enterprise, make_hazard
 from tests.console.conftest import Console
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from bot.dev.peer import WeChatPeer
 from bot.models import Enterprise
-from bot.services import qrcodes
-from bot.services.checklists import load_checklists
-from bot.services.clock import utcnow
+from bot.services.inspections.checklists import load_checklists
+from bot.services.platform.clock import utcnow
+from bot.services.registry import qrcodes
 from tests.e2e.chat import engine_of, say, send_photo
 from tests.e2e.conftest import LiveServer
 

@@ -7,11 +7,12 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.chat import inbound_log as inbound
 from bot.dev.peer import WeChatPeer
 from bot.models import Attachment, Hazard, HazardEvent, InboundMessage, User
-from bot.services import inbound, retention
-from bot.services.clock import utcnow
-from bot.services.retention import RetentionSettings
+from bot.services.platform import retention
+from bot.services.platform.clock import utcnow
+from bot.services.platform.retention import RetentionSettings
 from tests.common.db_search import mentions
 from tests.e2e.chat import (
     DESCRIPTION,

@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 from werkzeug.test import TestResponse
 
 from bot import create_app
-from bot.services import outbox
-from bot.services.clock import utcnow
+from bot.services.messaging import outbox
+from bot.services.platform.clock import utcnow
 from tests.conftest import app_config
 from tests.servers import serving
 

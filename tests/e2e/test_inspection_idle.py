@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.dev.peer import WeChatPeer
 from bot.handlers import texts
 from bot.models import Conversation, Inspection, InspectionResult
-from bot.services.clock import utcnow
+from bot.services.platform.clock import utcnow
 from tests.e2e.chat import bind_as, conversation_of, engine_of, idle_for, one, received, rows, say
 from tests.e2e.conftest import LiveServer
 from tests.e2e.inspection_chat import load_library, position

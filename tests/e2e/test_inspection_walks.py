@@ -13,9 +13,9 @@ from PIL import Image
 
 from bot.dev.peer import WeChatPeer
 from bot.models import Attachment, Hazard, HazardEvent, Inspection, InspectionResult, User
-from bot.services import stats
-from bot.services.clock import local, utcnow
-from bot.services.inspection_export import COLUMNS, TITLE
+from bot.services.forms import stats
+from bot.services.inspections.inspection_export import COLUMNS, TITLE
+from bot.services.platform.clock import local, utcnow
 from tests.e2e.chat import bind_as, engine_of, jpeg_with_gps, one, rows, say
 from tests.e2e.conftest import LiveServer
 from tests.e2e.inspection_chat import Failure, links, load_library, position, scene_of, walk

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from bot.dev.peer import WeChatPeer
 from bot.models import Attachment, Enterprise, Hazard, HazardEvent, RectificationPlan, RewardCase
-from bot.services.clock import local, utcnow
+from bot.services.platform.clock import local, utcnow
 from tests.e2e.chat import (
     bind_as,
     engine_of,

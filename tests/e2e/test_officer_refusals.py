@@ -26,7 +26,7 @@ from bot.models import (
     RectificationPlan,
     RewardCase,
 )
-from bot.services.clock import local, utcnow
+from bot.services.platform.clock import local, utcnow
 from tests.e2e.chat import bind_as, engine_of, number_in, one, report_until_confirm, say
 from tests.e2e.conftest import LiveServer
 

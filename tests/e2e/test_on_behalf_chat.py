@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.dev.peer import WeChatPeer
 from bot.models import Attachment, Enterprise, Hazard, HazardEvent
-from bot.services.clock import local, utcnow
+from bot.services.platform.clock import local, utcnow
 from tests.common.factories import make_hazard
 from tests.e2e.chat import bind_as, engine_of, jpeg_with_gps, one, received, rows, say, send_photo
 from tests.e2e.conftest import LiveServer

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.dev.peer import WeChatPeer
 from bot.models import Enterprise, EnterpriseVisit, Hazard, User
-from bot.services import qrcodes
+from bot.services.registry import qrcodes
 from tests.e2e.chat import execute, number_in, one, say
 from tests.e2e.conftest import LiveServer
 

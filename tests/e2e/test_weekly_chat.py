@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from bot.dev.peer import WeChatPeer
 from bot.models import Campaign, Enterprise, User, WeeklyReport
-from bot.services import exports
-from bot.services.clock import local, utcnow
-from bot.services.stats import week_of
-from bot.services.weekly_tables import LINK_SALT
+from bot.services.forms import exports
+from bot.services.forms.stats import week_of
+from bot.services.forms.weekly_tables import LINK_SALT
+from bot.services.platform.clock import local, utcnow
 from tests.common.factories import enterprise, make_hazard
 from tests.e2e.chat import bind_as, engine_of, one, say
 from tests.e2e.conftest import LiveServer

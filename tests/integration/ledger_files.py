@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Enterprise, EnterpriseChange
-from bot.services.credit_code import make_credit_code
-from bot.services.ledger_columns import COLUMNS
+from bot.services.registry.credit_code import make_credit_code
+from bot.services.registry.ledger_columns import COLUMNS
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 LATER = datetime(2027, 5, 24, 2, 0, tzinfo=UTC)

@@ -21,8 +21,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.models import Campaign, Penalty
-from bot.services import exports
-from bot.services.campaigns import (
+from bot.services.forms import exports
+from bot.services.forms.campaigns import (
     ReportError,
     confirm,
     draft_counts,
@@ -30,7 +30,7 @@ from bot.services.campaigns import (
     save_draft,
     seed_campaigns,
 )
-from bot.services.stats import (
+from bot.services.forms.stats import (
     StageFigures,
     StatsError,
     campaign_for_week,

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from bot.models import CampaignTask
-from bot.services import exports
-from bot.services import exports_tasks as forms
-from bot.services.cross_checks import CrossPlanRow, CrossSummaryRow
-from bot.services.stats import (
+from bot.services.forms import exports
+from bot.services.forms import exports_tasks as forms
+from bot.services.forms.cross_checks import CrossPlanRow, CrossSummaryRow
+from bot.services.forms.stats import (
     LedgerRow,
     MajorEnterprise,
     PenaltyFigures,
@@ -29,7 +29,7 @@ from bot.services.stats import (
     WeeklyFigures,
     Window,
 )
-from bot.services.task_lists import TASKS_2022, ProgressRow
+from bot.services.forms.task_lists import TASKS_2022, ProgressRow
 
 LIBREOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
 pytestmark = [

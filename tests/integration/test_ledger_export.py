@@ -14,9 +14,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.models import Enterprise
-from bot.services.credit_code import make_credit_code
-from bot.services.ledger import export_ledger, import_ledger, ledger_rows, update_enterprise
-from bot.services.ledger_io import LedgerFileError
+from bot.services.registry.credit_code import make_credit_code
+from bot.services.registry.ledger import export_ledger, import_ledger, ledger_rows, update_enterprise
+from bot.services.registry.ledger_io import LedgerFileError
 from tests.integration.ledger_files import (
     HEADERS,
     LATER,
@@ -122,7 +122,7 @@ def test_demo_enterprises_have_valid_codes_and_flags(session: Session) -> None:
     assert cold.ammonia_refrigeration
     # The demo ledger itself passes the importer unchanged.
     buffer = io.BytesIO()
-    from bot.services.ledger_io import write_xlsx
+    from bot.services.registry.ledger_io import write_xlsx
 
     write_xlsx(buffer, ledger_rows(session))
     result = import_ledger(session, buffer.getvalue(), filename="demo.xlsx", now=NOW, dry_run=True)
@@ -191,8 +191,8 @@ def test_demo_invites_bind_an_officer_and_a_manager(app) -> None:  # type: ignor
     """`make run` prints these codes; each binds once through the same service as chat."""
     from bot.db import session_factory
     from bot.models import User
-    from bot.services.bindings import bind
-    from bot.services.clock import utcnow
+    from bot.services.people.bindings import bind
+    from bot.services.platform.clock import utcnow
 
     result = app.test_cli_runner().invoke(args=["demo", "invites"])
     assert result.exit_code == 0, result.output

@@ -15,8 +15,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.models import Enterprise
-from bot.services.credit_code import make_credit_code
-from bot.services.ledger import ImportResult, import_ledger
+from bot.services.registry.credit_code import make_credit_code
+from bot.services.registry.ledger import ImportResult, import_ledger
 from tests.integration.ledger_files import (
     HEADERS,
     LATER,

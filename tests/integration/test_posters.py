@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from bot.db import session_factory
 from bot.dev.adapters import DevQRCodeIssuer
 from bot.models import Enterprise, EnterpriseQRCode
-from bot.services import fonts
-from bot.services.jurisdiction import jurisdiction_codes
-from bot.services.pdfpages import ImagePdfWriter
-from bot.services.posters import (
+from bot.services.people.jurisdiction import jurisdiction_codes
+from bot.services.platform import fonts
+from bot.services.platform.pdfpages import ImagePdfWriter
+from bot.services.registry.posters import (
     CALL_TO_ACTION,
     DPI,
     HOTLINE,
@@ -33,7 +33,7 @@ from bot.services.posters import (
     render_poster_pdf,
     render_poster_png,
 )
-from bot.services.qrcodes import resolve_scene, scene_for
+from bot.services.registry.qrcodes import resolve_scene, scene_for
 from tests.fakes.wechat_api import FakeWeChatServer
 from tests.integration.qr_files import decode_qr, pdf_info, pdf_pages, xref_problems
 
@@ -158,7 +158,7 @@ def test_without_a_chinese_font_the_poster_is_still_made(
     for cached in (fonts._find, fonts._warn_missing):
         cached.cache_clear()
     try:
-        with caplog.at_level(logging.WARNING, logger="bot.services.fonts"):
+        with caplog.at_level(logging.WARNING, logger="bot.services.platform.fonts"):
             png = render_poster_png(_data())
         assert "fonts-noto-cjk" in caplog.text
         assert decode_qr(png) == [WECHAT_URL]

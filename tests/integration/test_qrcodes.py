@@ -18,8 +18,8 @@ from bot import create_app
 from bot.db import session_factory
 from bot.dev.adapters import DevQRCodeIssuer
 from bot.models import Enterprise, EnterpriseQRCode
-from bot.services.ports import IssuedQRCode, QRCodeIssueError
-from bot.services.qrcodes import (
+from bot.services.platform.ports import IssuedQRCode, QRCodeIssueError
+from bot.services.registry.qrcodes import (
     SCENE_MAX_CHARS,
     ensure_code,
     new_token,

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import DEFAULTS
 from bot.models import OutboxMessage, SchedulerLease, User
-from bot.services import leases, outbox
-from bot.services import reminders as R
-from bot.services.outbox import DeliveryPolicy
-from bot.services.reminders import ReminderSettings
+from bot.services.messaging import outbox
+from bot.services.messaging.outbox import DeliveryPolicy
+from bot.services.platform import leases
+from bot.services.reminders import reminders as R
+from bot.services.reminders.reminders import ReminderSettings
 from bot.wechat.adapters import WeChatMessenger
 from bot.wechat.client import HazardWeChatClient
 from scheduler.leader import LeadingScheduler
@@ -500,7 +501,7 @@ def test_a_message_given_up_on_shows_as_failed_in_outbox_status(  # type: ignore
 ) -> None:
     """The app's own worker against a WeChat that stays down: it tries max_attempts times,
     logs an error, and the operator's ``flask outbox status`` shows the failure and why."""
-    from bot.services.clock import utcnow
+    from bot.services.platform.clock import utcnow
 
     factory = app.extensions["session_factory"]
     with factory() as session:

@@ -20,11 +20,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.models import Campaign, CampaignTask, Penalty
-from bot.services import exports_tasks as forms
-from bot.services.campaigns import ReportError, confirm, seed_campaigns
-from bot.services.cross_checks import CROSS_DOC, CrossSummaryRow, cross_plan_rows, cross_summary_rows
-from bot.services.exports import write_workbook
-from bot.services.task_lists import TASK_LIST_DOC, monthly_progress, save_progress, tasks_of
+from bot.services.forms import exports_tasks as forms
+from bot.services.forms.campaigns import ReportError, confirm, seed_campaigns
+from bot.services.forms.cross_checks import CROSS_DOC, CrossSummaryRow, cross_plan_rows, cross_summary_rows
+from bot.services.forms.exports import write_workbook
+from bot.services.forms.task_lists import TASK_LIST_DOC, monthly_progress, save_progress, tasks_of
 from tests.common.factories import enterprise, make_hazard, make_inspection, make_user
 
 HONGDA = "清徐宏达焦化钢铁有限公司"  # 清徐县 140121

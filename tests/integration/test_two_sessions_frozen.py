@@ -13,10 +13,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.models import Campaign, Penalty
-from bot.services import exports, stats
-from bot.services.campaigns import confirm, get_report, seed_campaigns
-from bot.services.report_files import weekly_sheets
-from bot.services.weekly_tables import table_sheets
+from bot.services.forms import exports, stats
+from bot.services.forms.campaigns import confirm, get_report, seed_campaigns
+from bot.services.forms.report_files import weekly_sheets
+from bot.services.forms.weekly_tables import table_sheets
 from tests.common.factories import enterprise, make_hazard, make_user
 
 HONGDA = "清徐宏达焦化钢铁有限公司"  # 清徐县, 太原市

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import DEFAULTS, load_config
 from bot.models import OutboxMessage, User
-from bot.services import outbox
-from bot.services.outbox import DeliveryPolicy
+from bot.services.messaging import outbox
+from bot.services.messaging.outbox import DeliveryPolicy
 from bot.wechat.adapters import WeChatMessenger
 from bot.wechat.client import HazardWeChatClient
 from tests.common.factories import World

@@ -41,8 +41,8 @@ from bot.models import (
     User,
     WeeklyReport,
 )
-from bot.services.checklists import load_checklists
-from bot.services.clock import local, utcnow
+from bot.services.inspections.checklists import load_checklists
+from bot.services.platform.clock import local, utcnow
 from tests.api.conftest import ApiClient
 from tests.common.factories import (
     ENTERPRISE,

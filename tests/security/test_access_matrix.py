@@ -31,10 +31,10 @@ import pytest
 
 from bot.handlers import texts
 from bot.models import WeeklyReport
-from bot.services import qrcodes
-from bot.services.clock import local, utcnow
-from bot.services.credit_code import make_credit_code
-from bot.services.workflow_texts import MERGE_OTHER_REGION, NOT_FOUND
+from bot.services.hazards.workflow_texts import MERGE_OTHER_REGION, NOT_FOUND
+from bot.services.platform.clock import local, utcnow
+from bot.services.registry import qrcodes
+from bot.services.registry.credit_code import make_credit_code
 from tests.common.factories import enterprise
 from tests.console.conftest import hazard_numbers
 from tests.integration.ledger_files import csv_bytes, ledger_row

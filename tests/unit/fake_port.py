@@ -15,9 +15,9 @@ from typing import Any
 from bot.handlers.core import Choice, Dialogue, Outcome, PendingItem, PlanTarget, ScanOutcome, State
 from bot.handlers.dialogue import handle
 from bot.handlers.incoming import Incoming
-from bot.services.bindings import BindingError, Bound
-from bot.services.lifecycle import PenaltyDraft, PlanDraft, ReporterView, WorkflowError
-from bot.services.reports import ReportDraft, ReportError
+from bot.services.hazards.lifecycle import PenaltyDraft, PlanDraft, ReporterView, WorkflowError
+from bot.services.people.bindings import BindingError, Bound
+from bot.services.reporting.reports import ReportDraft, ReportError
 
 TODAY = date(2026, 11, 24)
 NOT_FOUND = "没有找到编号为 {number} 的隐患，或您无权处理。"

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.models import BindingCode, Enterprise, User
-from bot.services import bindings
-from bot.services.bindings import BindingError, bind, declare_worker, issue_code
-from bot.services.users import get_or_create_user
+from bot.services.people import bindings
+from bot.services.people.bindings import BindingError, bind, declare_worker, issue_code
+from bot.services.people.users import get_or_create_user
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 

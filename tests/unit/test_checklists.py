@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import ChecklistItem
-from bot.services import inspections
-from bot.services.checklists import (
+from bot.services.inspections import inspections
+from bot.services.inspections.checklists import (
     ChecklistError,
     applicable_items,
     default_directory,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.credit_code import (
+from bot.services.registry.credit_code import (
     CHARSET,
     CreditCodeError,
     credit_check_char,

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import User
-from bot.services import dashboard
-from bot.services.console_scope import scope_for
-from bot.services.hazard_search import HazardFilters, search
+from bot.services.forms import dashboard
+from bot.services.hazards.hazard_search import HazardFilters, search
+from bot.services.people.console_scope import scope_for
 from tests.common.factories import T0, World, enterprise, make_hazard
 
 NOW = T0 + timedelta(hours=3)  # Tuesday 2026-11-24, 13:00 in Taiyuan

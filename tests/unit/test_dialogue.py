@@ -11,7 +11,7 @@ import pytest
 from bot.handlers import texts
 from bot.handlers.core import State
 from bot.handlers.incoming import Incoming, Intent, classify, parse_query
-from bot.services.reports import ReportDraft
+from bot.services.reporting.reports import ReportDraft
 from tests.unit.fake_port import Chat, image, location, scan, text
 
 

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Attachment, Enterprise, Hazard, OutboxMessage, User
-from bot.services import lifecycle, reminders
-from bot.services import workflow_texts as T
+from bot.services.hazards import lifecycle
+from bot.services.hazards import workflow_texts as T
+from bot.services.reminders import reminders
 from tests.common.factories import OTHER_ENTERPRISE, T0, World, make_hazard, make_photo, make_user
 from tests.common.schedule_clock import L, local_day, rows, sweep
 from tests.common.workflow import PLAN, H, act, hazard_of, history, kinds, messages, refused, report

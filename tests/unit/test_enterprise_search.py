@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bot.services.chat import ChatServices, ChatSettings
-from bot.services.enterprises import search_counties, search_enterprises
-from bot.services.users import get_or_create_user
+from bot.chat.channel import ChatServices, ChatSettings
+from bot.services.people.users import get_or_create_user
+from bot.services.registry.enterprises import search_counties, search_enterprises
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 

@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Inspection, User
-from bot.services import inspections
-from bot.services.checklists import load_checklists
-from bot.services.inspection_export import COLUMNS, hazard_list, render_pdf, render_xlsx
-from bot.services.inspections import InspectionError
+from bot.services.inspections import inspections
+from bot.services.inspections.checklists import load_checklists
+from bot.services.inspections.inspection_export import COLUMNS, hazard_list, render_pdf, render_xlsx
+from bot.services.inspections.inspections import InspectionError
 from tests.common.factories import T0, World, enterprise, make_photo, make_user
 
 

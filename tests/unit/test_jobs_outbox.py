@@ -16,9 +16,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Job, OutboxMessage
-from bot.services import jobs, outbox
-from bot.services.jobs import JobRun, RetryLater
-from bot.services.ports import DeliveryError
+from bot.services.messaging import jobs, outbox
+from bot.services.messaging.jobs import JobRun, RetryLater
+from bot.services.platform.ports import DeliveryError
 
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 S = timedelta(seconds=1)
@@ -161,7 +161,7 @@ def test_a_failing_job_backs_off_then_fails_with_an_error_log(
         raise RetryLater("WeChat busy (45009)")
 
     handlers: dict[str, jobs.JobHandler] = {"fetch_photo": flaky}
-    caplog.set_level(logging.INFO, logger="bot.services.jobs")
+    caplog.set_level(logging.INFO, logger="bot.services.messaging.jobs")
 
     assert _run(factory, handlers, T0) == 1
     job = _job(factory, "photo:1")
@@ -196,7 +196,7 @@ def test_a_crashing_handler_is_logged_with_its_traceback(
         raise KeyError("attachment_id")
 
     assert _run(factory, {"work": broken}, T0) == 1
-    [record] = [r for r in caplog.records if r.name == "bot.services.jobs"]
+    [record] = [r for r in caplog.records if r.name == "bot.services.messaging.jobs"]
     assert record.levelno == logging.ERROR and record.exc_info is not None
     assert _job(factory, "photo:1").status == "pending"
 
@@ -330,7 +330,7 @@ def test_a_message_refused_every_time_fails_with_an_error_log(
 ) -> None:
     _queue(factory, "ack:1")
     messenger = RecordingMessenger(fail_times=99)
-    caplog.set_level(logging.INFO, logger="bot.services.outbox")
+    caplog.set_level(logging.INFO, logger="bot.services.messaging.outbox")
     assert _deliver(factory, messenger, T0) == 0
     assert _deliver(factory, messenger, T0 + 10 * S) == 0
     assert _message(factory, "ack:1").next_attempt_at == T0 + 30 * S  # 10 s, then 20 s

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Region
-from bot.services.jurisdiction import is_within, jurisdiction_codes
+from bot.services.people.jurisdiction import is_within, jurisdiction_codes
 
 
 @pytest.fixture

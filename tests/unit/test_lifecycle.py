@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Attachment, Enterprise, HazardEvent, OutboxMessage, RewardCase, User
 from bot.models.hazard import STATES
-from bot.services import lifecycle
-from bot.services import workflow_texts as T
+from bot.services.hazards import lifecycle
+from bot.services.hazards import workflow_texts as T
 from tests.common.factories import REPORTER_NAME, REPORTER_PHONE, T0, World, make_hazard
 from tests.common.workflow import (
     LEGAL,

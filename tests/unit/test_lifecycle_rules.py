@@ -23,9 +23,16 @@ from bot.models import (
     RectificationPlan,
     User,
 )
-from bot.services import lifecycle, reports
-from bot.services import workflow_texts as T
-from bot.services.lifecycle import PenaltyDraft, PlanDraft, ReporterView, WorkflowError, WorkflowSettings
+from bot.services.hazards import lifecycle
+from bot.services.hazards import workflow_texts as T
+from bot.services.hazards.lifecycle import (
+    PenaltyDraft,
+    PlanDraft,
+    ReporterView,
+    WorkflowError,
+    WorkflowSettings,
+)
+from bot.services.reporting import reports
 from tests.common.factories import (
     REPORTER_NAME,
     REPORTER_PHONE,

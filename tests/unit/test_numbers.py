@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import HazardCounter
-from bot.services.numbers import is_hazard_number, next_hazard_number
+from bot.services.hazards.numbers import is_hazard_number, next_hazard_number
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def test_concurrent_reports_get_distinct_consecutive_numbers(
 
 
 def test_configured_time_zone_decides_the_day(factory: sessionmaker[Session]) -> None:
-    from bot.services import clock
+    from bot.services.platform import clock
 
     at = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # 01:00 next day in Shanghai
     clock.configure("UTC")

@@ -9,13 +9,13 @@ from decimal import Decimal
 
 import pytest
 
+from bot.chat import conversations
 from bot.handlers import texts
 from bot.handlers.commands import Command, CommandError, parse_command, parse_date, parse_penalty
 from bot.handlers.core import ScanOutcome, State
 from bot.handlers.incoming import Intent, classify
-from bot.services import conversations
-from bot.services import workflow_texts as T
-from bot.services.lifecycle import PenaltyDraft, PlanDraft
+from bot.services.hazards import workflow_texts as T
+from bot.services.hazards.lifecycle import PenaltyDraft, PlanDraft
 from tests.unit.fake_port import SCENES, TODAY, Chat, FakeChat, image, scan, text
 
 N = "YH202611240001"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, PngImagePlugin
 
-from bot.services.photos import PhotoRejected, StoredPhoto, scrub_image, store_photo
+from bot.services.reporting.photos import PhotoRejected, StoredPhoto, scrub_image, store_photo
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 RED, BLUE, GREEN = (220, 20, 20), (20, 20, 220), (20, 200, 20)
@@ -164,7 +164,7 @@ def test_png_text_chunks_are_removed(media_dir: Path) -> None:
 def test_not_an_image_is_rejected_and_logged_without_its_bytes(
     media_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="bot.services.photos"):
+    with caplog.at_level(logging.WARNING, logger="bot.services.reporting.photos"):
         exc = _rejected(b"hello", media_dir)
     assert exc.reason == "not_image"
     assert exc.message == "这不是有效的图片文件（支持 JPG、PNG、WEBP、GIF）"

@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.chat import inbound_log as inbound
+from bot.chat.channel import ChatSettings, process_message
 from bot.config import ConfigError, load_config
 from bot.handlers.core import State
 from bot.handlers.incoming import Incoming
@@ -29,11 +31,11 @@ from bot.models import (
     RateLimitCounter,
     User,
 )
-from bot.services import inbound, outbox, retention
-from bot.services.chat import ChatSettings, process_message
-from bot.services.clock import utcnow
-from bot.services.reminders import ReminderSettings
-from bot.services.retention import RetentionSettings
+from bot.services.messaging import outbox
+from bot.services.platform import retention
+from bot.services.platform.clock import utcnow
+from bot.services.platform.retention import RetentionSettings
+from bot.services.reminders.reminders import ReminderSettings
 from tests.common.db_search import mentions
 from tests.common.factories import ENTERPRISE, enterprise, make_hazard, make_user
 from tests.common.schedule_clock import L, rows, sweep

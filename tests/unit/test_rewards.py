@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import create_app
 from bot.config import ConfigError, load_config
 from bot.models import Enterprise, RewardCase, User
-from bot.services import lifecycle, rewards
-from bot.services import workflow_texts as T
-from bot.services.lifecycle import PenaltyDraft, WorkflowSettings
-from bot.services.rewards import RewardSettings, amount_for
+from bot.services.hazards import lifecycle, rewards
+from bot.services.hazards import workflow_texts as T
+from bot.services.hazards.lifecycle import PenaltyDraft, WorkflowSettings
+from bot.services.hazards.rewards import RewardSettings, amount_for
 from tests.common.factories import REPORTER_NAME, T0, World, make_hazard
 from tests.common.workflow import H, act, history, kinds, messages, refused
 from tests.conftest import app_config

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import subscriptions
-from bot.services.subscriptions import ConsentError
+from bot.services.messaging import subscriptions
+from bot.services.messaging.subscriptions import ConsentError
 from tests.common.factories import T0, make_user
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Hazard, HazardEvent
-from bot.services.unit_of_work import UnitOfWork
+from bot.services.platform.unit_of_work import UnitOfWork
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from bot.models import User
-from bot.services.campaigns import FILERS_ONLY, ReportError, filing_region
-from bot.services.console_scope import Scope
+from bot.services.forms.campaigns import FILERS_ONLY, ReportError, filing_region
+from bot.services.people.console_scope import Scope
 
 
 @pytest.mark.parametrize(("role", "region"), [

@@ -1,0 +1,193 @@
+"""The chat channel's application service: one inbound message, one transaction.
+
+Deduplication, the user, the dialogue state, the report and its photos and the reply log are
+all written in the same transaction, so a retried message either finds the first one's reply
+or does the work itself — never both, never half.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.chat import conversations
+from bot.chat import inbound_log as inbound
+from bot.chat.inspections import InspectionChat
+from bot.chat.reports import ReportChat
+from bot.chat.workflow import WorkflowChat
+from bot.handlers import dialogue as dialogues
+from bot.handlers import texts
+from bot.handlers.core import Choice, ScanOutcome
+from bot.handlers.incoming import Incoming
+from bot.models import User
+from bot.services.forms.weekly_tables import ReportLinks
+from bot.services.hazards.lifecycle import DEFAULT_SETTINGS, WorkflowSettings
+from bot.services.inspections import inspections
+from bot.services.people import bindings
+from bot.services.people.users import get_or_create_user
+from bot.services.platform.clock import format_local
+from bot.services.registry import enterprises, qrcodes, visits
+from bot.services.reporting import media, reports
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    idle: timedelta = timedelta(minutes=30)
+    inspection_idle: timedelta = timedelta(minutes=120)  # a walk through a plant is slower
+    max_photos: int = 9
+    max_description_chars: int = 1000
+    workflow: WorkflowSettings = DEFAULT_SETTINGS
+    links: ReportLinks = ReportLinks(secret="dev-only-secret-change-me", base_url="http://127.0.0.1:5000")
+    public_base_url: str = "http://127.0.0.1:5000"  # links sent in chat (the 附件5 download)
+
+
+class ChatServices(WorkflowChat, ReportChat, InspectionChat):
+    """What dialogue steps may do, bound to one transaction and one user (a ``ChatPort``).
+
+    Reporting is here; the officers' and managers' commands are in ``WorkflowChat``.
+    """
+
+    def __init__(self, session: Session, user: User, settings: ChatSettings, now: datetime) -> None:
+        self.session = session
+        self.user = user
+        self.now = now
+        self.max_photos = settings.max_photos
+        self.max_description_chars = settings.max_description_chars
+        self.workflow = settings.workflow
+        self.links = settings.links
+        self.public_base_url = settings.public_base_url
+
+    def find_enterprises(self, text: str) -> list[Choice]:
+        found = enterprises.search_enterprises(self.session, text)
+        return [Choice(str(m.id), f"{m.name}（{m.region_name}）") for m in found]
+
+    def find_counties(self, text: str) -> list[Choice]:
+        return [
+            Choice(r.code, f"{r.name}（{enterprises.region_name(self.session, r.parent_code or '')}）")
+            for r in enterprises.search_counties(self.session, text)
+        ]
+
+    def enterprise_label(self, enterprise_id: int) -> str:
+        ent = enterprises.get_enterprise(self.session, enterprise_id)
+        if ent is None:
+            return "（企业已不在登记库中）"
+        return f"{ent.name}（{enterprises.region_name(self.session, ent.region_code)}）"
+
+    def county_label(self, code: str) -> str:
+        return enterprises.region_name(self.session, code)
+
+    def add_photo(self, media_id: str, pic_url: str, seq: int) -> int:
+        attachment = media.add_photo(
+            self.session, uploader=self.user, media_id=media_id, pic_url=pic_url, seq=seq,
+            now=self.now,
+        )
+        return attachment.id
+
+    def discard_photos(self, ids: list[int]) -> None:
+        media.discard_unsubmitted(self.session, uploader=self.user, attachment_ids=ids)
+
+    def submit(self, draft: reports.ReportDraft) -> tuple[str, str | None]:
+        hazard, code = reports.submit_report(
+            self.session, draft, reporter=self.user, now=self.now, settings=self.workflow
+        )
+        log.info("hazard %s submitted (%s)", hazard.number, hazard.source)
+        return hazard.number, code
+
+    def status_text(self, number: str, code: str | None) -> str:
+        hazard = reports.lookup_status(self.session, number, asker=self.user, query_code=code)
+        if hazard is None:
+            return texts.QUERY_NOT_FOUND
+        return texts.QUERY_RESULT.format(
+            number=hazard.number, enterprise=hazard.enterprise_name,
+            state=reports.STATE_LABELS.get(hazard.state, hazard.state),
+            reported_at=format_local(hazard.reported_at),
+        )
+
+    def scan(self, scene: str) -> ScanOutcome:
+        target = qrcodes.resolve_scene(self.session, scene)
+        if target is None:
+            return ScanOutcome("unknown")
+        if target.revoked:
+            return ScanOutcome("revoked")
+        label = self.enterprise_label(target.enterprise_id)
+        stage, progress = self._inspection_offer(target.enterprise_id)
+        if visits.is_officer(self.user):
+            visits.record_visit(
+                self.session, officer=self.user, enterprise_id=target.enterprise_id,
+                qr_code_id=target.code_id, now=self.now,
+            )
+            return ScanOutcome("visit", target.enterprise_id, label, format_local(self.now),
+                               inspect_stage=stage, inspect_open=progress)
+        offer = bindings.may_declare_worker(self.user, target.enterprise_id)
+        return ScanOutcome("report", target.enterprise_id, label, offer_worker=offer, inspect_stage=stage,
+                           inspect_open=progress)
+
+    def _inspection_offer(self, enterprise_id: int) -> tuple[str, str]:
+        """The stage the person may inspect the enterprise at, and the open one's progress."""
+        found = inspections.offer(self.session, self.user, enterprise_id)
+        if found is None:
+            return "", ""
+        stage, open_one = found
+        if open_one is None:
+            return inspections.STAGE_NAMES[stage], ""
+        view = self._inspection_view(open_one)
+        names = "、".join(u.name or "检查人员" for u in inspections.inspectors(self.session, open_one))
+        return view.stage, f"{names}，已检查 {view.answered}/{view.total} 项"
+
+
+def process_message(
+    session_factory: sessionmaker[Session], msg: Incoming, *, now: datetime, settings: ChatSettings
+) -> str:
+    """Answer one WeChat message exactly once; returns the reply text ('' for none).
+
+    Two deliveries of one message, or two messages of one new user, can race: the loser's
+    flush or commit fails on a unique key, and it starts over, finding the winner's rows.
+    """
+    key = inbound.dedupe_key(
+        msg_id=msg.msg_id, openid=msg.openid, create_time=msg.create_time,
+        event=msg.event, event_key=msg.event_key,
+    )
+    for attempt in range(3):
+        with session_factory() as session:
+            try:
+                earlier = inbound.previous_reply(session, key)
+                if earlier is not None:
+                    # Not the key: an event's key holds the sender's openid (logs never name people).
+                    log.info("duplicate delivery of a %s message (MsgId %s) answered from the log",
+                             msg.kind, msg.msg_id or "-")
+                    return earlier
+                reply = _answer(session, msg, now=now, settings=settings)
+                inbound.record(
+                    session, key=key, openid=msg.openid, msg_type=msg.kind, reply=reply, now=now
+                )
+                session.commit()
+                return reply
+            except (IntegrityError, OperationalError) as exc:
+                session.rollback()
+                if attempt == 2:
+                    raise
+                log.info("message %s raced another transaction (%s); retrying", key, type(exc).__name__)
+    raise AssertionError("unreachable")
+
+
+def _answer(session: Session, msg: Incoming, *, now: datetime, settings: ChatSettings) -> str:
+    user = get_or_create_user(session, msg.openid, now=now)
+    port = ChatServices(session, user, settings, now)
+    dialogue, updated_at = conversations.load(session, user)
+    notice = ""
+    idle = conversations.idle_limit(dialogue.state, idle=settings.idle,
+                                    inspection_idle=settings.inspection_idle)
+    if conversations.is_expired(dialogue, updated_at, now=now, idle=idle):
+        notice = conversations.expired_notice(dialogue, idle)
+        dialogues.reset(dialogue, port)
+    reply = dialogues.handle(dialogue, msg, port)
+    conversations.save(session, user, dialogue, now=now)
+    if notice:
+        return notice + "\n\n" + (reply or texts.GUIDE)
+    return reply

@@ -1,0 +1,133 @@
+"""Dialogue state stored in the database, so a restart in mid-dialogue loses nothing."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from bot.handlers import inspect_texts, texts
+from bot.handlers.core import Dialogue, State
+from bot.models import Conversation, User
+from bot.services.messaging import outbox
+from bot.services.reporting import media
+from bot.services.reporting.reports import ReportDraft
+
+
+def load(session: Session, user: User) -> tuple[Dialogue, datetime | None]:
+    """The user's dialogue (locked for this transaction) and when it last moved."""
+    row = session.scalars(
+        select(Conversation).where(Conversation.user_id == user.id).with_for_update()
+    ).one_or_none()
+    if row is None:
+        return Dialogue(), None
+    return _from_json(row.state, row.data), row.updated_at
+
+
+# An inspection is a walk through a plant: minutes pass between answers, so it has its own
+# (longer) idle limit (config ``dialogue.inspection_idle_minutes``).
+INSPECTION_STATES = tuple(s.value for s in State if s.flow == "inspect")
+
+
+def idle_limit(state: State, *, idle: timedelta, inspection_idle: timedelta | None = None) -> timedelta:
+    """How long a dialogue in ``state`` may sit unanswered before it is ended."""
+    if inspection_idle is not None and state.flow == "inspect":
+        return inspection_idle
+    return idle
+
+
+def is_expired(dialogue: Dialogue, updated_at: datetime | None, *, now: datetime, idle: timedelta) -> bool:
+    """``idle``: the limit for this dialogue's state (``idle_limit``)."""
+    return dialogue.state is not State.IDLE and updated_at is not None and now - updated_at > idle
+
+
+def expired_notice(dialogue: Dialogue, idle: timedelta) -> str:
+    """What the person is told when his unfinished dialogue was ended for idleness."""
+    minutes = int(idle.total_seconds() // 60)
+    if dialogue.state.flow == "inspect":
+        return inspect_texts.EXPIRED.format(minutes=minutes)
+    if dialogue.state.flow == "report":
+        return texts.EXPIRED.format(minutes=minutes)
+    return texts.EXPIRED_FLOW.format(minutes=minutes)
+
+
+def save(session: Session, user: User, dialogue: Dialogue, *, now: datetime) -> None:
+    row = session.scalars(select(Conversation).where(Conversation.user_id == user.id)).one_or_none()
+    if row is None:
+        row = Conversation(user_id=user.id, state="", data={}, updated_at=now)
+        session.add(row)
+    row.state = dialogue.state.value
+    row.data = _to_json(dialogue)
+    row.updated_at = now
+
+
+def _to_json(dialogue: Dialogue) -> dict[str, Any]:
+    return {
+        "draft": dataclasses.asdict(dialogue.draft),
+        "choices": list(dialogue.choices),
+        "typed": dialogue.typed,
+        "data": dialogue.data,
+    }
+
+
+def _from_json(state: str, data: dict[str, Any]) -> Dialogue:
+    # A copy: appending to a list read from the row would change the row's loaded value in
+    # place, and SQLAlchemy, comparing old and new, could then see nothing to write.
+    data = copy.deepcopy(data)
+    try:
+        known = {f.name for f in dataclasses.fields(ReportDraft)}
+        draft = ReportDraft(**{k: v for k, v in data.get("draft", {}).items() if k in known})
+        return Dialogue(
+            state=State(state), draft=draft,
+            choices=[str(c) for c in data.get("choices", [])], typed=str(data.get("typed", "")),
+            data=dict(data.get("data") or {}),
+        )
+    except (ValueError, TypeError):
+        # A state from an older release: start afresh rather than fail the user.
+        return Dialogue()
+
+
+def expire_idle(
+    session: Session, *, now: datetime, idle: timedelta, inspection_idle: timedelta | None = None,
+    limit: int = 100,
+) -> int:
+    """End dialogues idle for longer than ``idle`` (inspections: ``inspection_idle``, when
+    given): drop their drafts and tell the person.
+
+    The notice goes through the outbox (the person wrote within the last 48 hours, so a
+    customer-service message is allowed); its key makes a second sweep a no-op.
+    """
+    inspection_idle = idle if inspection_idle is None else inspection_idle
+    rows = session.scalars(
+        select(Conversation)
+        .where(Conversation.state != State.IDLE.value)
+        .where(or_(
+            and_(Conversation.state.in_(INSPECTION_STATES),
+                 Conversation.updated_at < now - inspection_idle),
+            and_(Conversation.state.not_in(INSPECTION_STATES), Conversation.updated_at < now - idle),
+        ))
+        .order_by(Conversation.updated_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        user = session.get(User, row.user_id)
+        if user is None:
+            continue
+        dialogue = _from_json(row.state, row.data)
+        media.discard_unsubmitted(session, uploader=user, attachment_ids=dialogue.photo_ids)
+        again = "需要时回复“举报”重新开始。" if dialogue.state.flow == "report" else ""
+        outbox.queue_message(
+            session, key=f"dialogue_expired:{row.id}:{row.updated_at.isoformat()}",
+            openid=user.openid, kind="dialogue_expired", now=now,
+            text=expired_notice(dialogue, idle_limit(dialogue.state, idle=idle,
+                                                     inspection_idle=inspection_idle)) + again,
+        )
+        row.state = State.IDLE.value
+        row.data = _to_json(Dialogue())
+        row.updated_at = now
+    return len(rows)

@@ -1,0 +1,63 @@
+"""The inbound log: WeChat retries a message up to three times; it must act only once."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.models import InboundMessage
+from bot.services.platform.dml import affected_rows
+
+# WeChat retries within ~15 s; keep replies a while longer, then forget them (they may
+# hold an anonymous reporter's query code, which is otherwise stored only as a hash).
+REPLY_RETENTION = timedelta(minutes=10)
+
+
+def dedupe_key(
+    *, msg_id: str | None, openid: str, create_time: int, event: str = "", event_key: str = ""
+) -> str:
+    """MsgId for messages; for events (no MsgId), sender + CreateTime + the event itself.
+
+    WeChat's retry of an event repeats all of these; two different events of one person
+    within the same second (two quick scans) differ in event or key and both count.
+    """
+    if msg_id:
+        return f"msg:{msg_id}"
+    what = hashlib.sha1(f"{event}|{event_key}".encode()).hexdigest()[:16]
+    return f"evt:{openid}:{create_time}:{what}"
+
+
+def previous_reply(session: Session, key: str) -> str | None:
+    """The reply already given to this message, or None if it is new.
+
+    An empty string means "seen, but the reply is gone or was empty": answer nothing.
+    """
+    row = session.scalars(select(InboundMessage).where(InboundMessage.dedupe_key == key)).first()
+    if row is None:
+        return None
+    return row.reply or ""
+
+
+def record(
+    session: Session, *, key: str, openid: str, msg_type: str, reply: str, now: datetime
+) -> None:
+    """Log the message with its reply, in the transaction of its effects."""
+    session.add(
+        InboundMessage(
+            dedupe_key=key, openid=openid, msg_type=msg_type, received_at=now, reply=reply
+        )
+    )
+
+
+def purge_old_replies(session: Session, *, now: datetime) -> int:
+    """Forget replies older than the retry window; returns how many were cleared."""
+    result = session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.received_at < now - REPLY_RETENTION)
+        .where(InboundMessage.reply.is_not(None))
+        .values(reply=None)
+    )
+    return affected_rows(result)

@@ -1,0 +1,162 @@
+"""The chat's side of the officers' workflow: the ``ChatPort`` methods behind the commands.
+
+Each method calls the domain service (lifecycle, rewards, bindings) for the person talking,
+in the message's transaction, and hands back what the confirmation shows. Refusals
+(``WorkflowError``, ``BindingError``) pass through unchanged: their text is the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.handlers.core import Outcome, PendingItem, PlanTarget
+from bot.models import Hazard, User
+from bot.services.hazards import lifecycle, notifications, penalties, rectification, rewards
+from bot.services.hazards import workflow_texts as T
+from bot.services.hazards.lifecycle import (
+    PenaltyDraft,
+    PlanDraft,
+    ReporterView,
+    WorkflowError,
+    WorkflowSettings,
+)
+from bot.services.people import bindings
+from bot.services.platform.clock import local
+
+log = logging.getLogger(__name__)
+
+_LABEL_CHARS = 80
+
+
+class WorkflowChat:
+    """Mixed into ``ChatServices``: one user, one transaction, one ``now``."""
+
+    session: Session
+    user: User
+    now: datetime
+    workflow: WorkflowSettings
+
+    # --- who is talking ----------------------------------------------------------------------
+
+    def role(self) -> str:
+        return bindings.chat_role(self.user)
+
+    def today(self) -> date:
+        return local(self.now).date()
+
+    def last_notified_number(self) -> str | None:
+        hazard_id = self.user.last_notified_hazard_id
+        hazard = self.session.get(Hazard, hazard_id) if hazard_id is not None else None
+        return hazard.number if hazard is not None else None
+
+    def bind(self, code: str) -> bindings.Bound:
+        bound = bindings.bind(self.session, self.user, code, now=self.now)
+        log.info("user %s bound as %s (%s)", self.user.id, bound.role, bound.scope)
+        return bound
+
+    def declare_worker(self, enterprise_id: int) -> str:
+        return bindings.declare_worker(self.session, self.user, enterprise_id)
+
+    # --- officers ----------------------------------------------------------------------------
+
+    def acknowledge(self, number: str) -> Outcome:
+        return _outcome(lifecycle.acknowledge(self.session, number, actor=self.user, now=self.now))
+
+    def reject(self, number: str, reason: str) -> Outcome:
+        return _outcome(lifecycle.reject(self.session, number, actor=self.user, reason=reason, now=self.now))
+
+    def classify(self, number: str, level: str, basis: str | None) -> Outcome:
+        return _outcome(lifecycle.classify(
+            self.session, number, actor=self.user, level=level, basis=basis, now=self.now))
+
+    def set_deadline(self, number: str, deadline: date) -> Outcome:
+        return _outcome(lifecycle.set_deadline(
+            self.session, number, actor=self.user, deadline=deadline, now=self.now))
+
+    def supervise(self, number: str) -> Outcome:
+        return _outcome(lifecycle.supervise(self.session, number, actor=self.user, now=self.now))
+
+    def verify(self, number: str) -> Outcome:
+        return _outcome(lifecycle.verify(
+            self.session, number, actor=self.user, now=self.now, settings=self.workflow))
+
+    def send_back(self, number: str, reason: str) -> Outcome:
+        return _outcome(lifecycle.send_back(
+            self.session, number, actor=self.user, reason=reason, now=self.now))
+
+    def merge(self, number: str, into: str) -> Outcome:
+        return _outcome(lifecycle.merge(self.session, number, into=into, actor=self.user, now=self.now))
+
+    def pending(self) -> list[PendingItem]:
+        return [
+            PendingItem(
+                number=h.number, enterprise=h.enterprise_name,
+                state_label=T.STATE_NAMES.get(h.state, h.state),
+                waiting=_waiting(self.now - (h.events[-1].at if h.events else h.reported_at)),
+            )
+            for h in lifecycle.pending_for(self.session, self.user)
+        ]
+
+    def reporter(self, number: str) -> ReporterView:
+        view = lifecycle.reporter_identity(
+            self.session, number, actor=self.user, channel="chat", now=self.now)
+        log.info("officer %s looked at the reporter of %s", self.user.id, number)
+        return view
+
+    def record_penalty(self, number: str, penalty: PenaltyDraft) -> str:
+        lifecycle.record_penalty(
+            self.session, number, actor=self.user, penalty=penalty, now=self.now, settings=self.workflow)
+        return penalties.describe(penalties.validated(penalty))
+
+    def reward(self, number: str, action: str) -> None:
+        step = rewards.approve if action == "approve" else rewards.mark_paid
+        step(self.session, number, actor=self.user, now=self.now)
+
+    # --- enterprise managers -------------------------------------------------------------------
+
+    def plan_target(self, number: str, flow: str) -> PlanTarget:
+        """The hazard, if the manager (or an officer on behalf of an enterprise with no manager)
+        may file its plan (or proof) now: the same checks as the step itself, so a wrong
+        number is refused before the questions, in the same words."""
+        hazard, on_behalf = rectification.load_target(self.session, number, actor=self.user, step=flow,
+                                                      lock=False)
+        if flow == "proof" and rectification.plan_of(self.session, hazard) is None:
+            raise WorkflowError(T.PLAN_REQUIRED)
+        # The manager must not learn the reporter from the description either.
+        description = " ".join(notifications.scrub(self.session, hazard, hazard.description).split())
+        if len(description) > _LABEL_CHARS:
+            description = description[:_LABEL_CHARS] + "…"
+        level = T.LEVEL_NAMES.get(hazard.level or "", "")
+        label = f"{hazard.number}（{level}）{description}"
+        if on_behalf:
+            label = T.ON_BEHALF_LABEL.format(label=label, enterprise=hazard.enterprise_name)
+        return PlanTarget(hazard.number, label, rectification.officer_limit(self.session, hazard))
+
+    def submit_plan(self, number: str, plan: PlanDraft) -> Outcome:
+        return _outcome(lifecycle.submit_plan(self.session, number, actor=self.user, plan=plan, now=self.now))
+
+    def submit_proof(self, number: str, photo_ids: list[int], note: str) -> Outcome:
+        return _outcome(lifecycle.submit_proof(
+            self.session, number, actor=self.user, photo_ids=photo_ids, note=note, now=self.now))
+
+
+def _outcome(hazard: Hazard) -> Outcome:
+    return Outcome(
+        number=hazard.number,
+        state_label=T.STATE_NAMES.get(hazard.state, hazard.state),
+        level_label=T.LEVEL_NAMES.get(hazard.level or "", ""),
+        deadline=hazard.deadline.isoformat() if hazard.deadline else "",
+        supervising_unit=hazard.supervising_unit or "",
+    )
+
+
+def _waiting(age: timedelta) -> str:
+    seconds = int(age.total_seconds())
+    if seconds >= 86400:
+        return f"{seconds // 86400}天"
+    if seconds >= 3600:
+        return f"{seconds // 3600}小时"
+    return f"{max(seconds // 60, 0)}分钟"

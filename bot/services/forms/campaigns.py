@@ -1,0 +1,217 @@
+"""Campaigns (专项行动): the seeded notices, and the reports filed for them.
+
+A region's report for a week starts as a draft (figures computed live, free-text rows the
+officer edits); confirming it freezes the figures as filed. The province sees who has filed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Campaign, Region, User, WeeklyReport
+from bot.models.campaign import TEXT_ROWS
+from bot.services.forms import stats
+from bot.services.platform.clock import local
+from bot.services.registry.visits import OFFICER_ROLES
+
+FILERS_ONLY = "周调度表只能由监管人员填写和确认报送。"
+
+SEED_CAMPAIGNS: tuple[dict[str, Any], ...] = (
+    {
+        "doc_number": "晋应急发〔2024〕354号",
+        "name": "冶金工贸行业安全生产风险隐患排查整治专项行动",
+        "region_code": "140000", "starts_on": date(2024, 12, 6), "ends_on": date(2025, 3, 31),
+        "cadence": "weekly", "due_weekday": 4, "due_day": None, "due_time": None,
+        "form": "weekly_dispatch",
+    },
+    {
+        "doc_number": "晋应急发电〔2021〕7号",
+        "name": "全国两会期间冶金工贸行业安全生产专项督查",
+        "region_code": "140000", "starts_on": date(2021, 3, 1), "ends_on": date(2021, 3, 20),
+        "cadence": "weekly", "due_weekday": 4, "due_day": None, "due_time": "12:00",
+        "form": "two_sessions",
+    },
+    {
+        "doc_number": "晋应急发〔2022〕80号",
+        "name": "冶金制造安全专项整治三年行动2022年重点任务",
+        "region_code": "140000", "starts_on": date(2022, 3, 4), "ends_on": date(2022, 12, 31),
+        "cadence": "monthly", "due_weekday": None, "due_day": 30, "due_time": None,
+        "form": "monthly_progress",
+    },
+)
+
+
+class ReportError(ValueError):
+    """A refused step (already confirmed, unknown text row); the message is shown as it is."""
+
+
+def filing_region(user: User) -> str:
+    """The region whose reports ``user`` may write and file: an officer's own region, never
+    one he names. Everyone else is refused, the admin included: he reads every table but
+    writes none (the console is read-only for him), and a filed table names who filed it.
+    """
+    if user.role not in OFFICER_ROLES or not user.region_code:
+        raise ReportError(FILERS_ONLY)
+    return user.region_code
+
+
+def seed_campaigns(session: Session, now: datetime) -> int:
+    """Add the three campaigns of the seeds, or refresh them; returns how many were added."""
+    added = 0
+    for values in SEED_CAMPAIGNS:
+        campaign = session.scalars(
+            select(Campaign).where(Campaign.doc_number == values["doc_number"])
+        ).first()
+        if campaign is None:
+            session.add(Campaign(created_at=now, **values))
+            added += 1
+        else:
+            for key, value in values.items():
+                setattr(campaign, key, value)
+    session.flush()
+    from bot.services.forms.task_lists import TASK_LIST_DOC, seed_tasks
+
+    task_campaign = session.scalars(select(Campaign).where(Campaign.doc_number == TASK_LIST_DOC)).one()
+    seed_tasks(session, task_campaign)
+    return added
+
+
+def active_campaigns(session: Session, now: datetime, cadence: str | None = "weekly") -> list[Campaign]:
+    today = local(now).date()
+    query = select(Campaign).where(Campaign.starts_on <= today, Campaign.ends_on >= today)
+    if cadence is not None:
+        query = query.where(Campaign.cadence == cadence)
+    return list(session.scalars(query.order_by(Campaign.id)))
+
+
+def get_report(session: Session, campaign: Campaign, region_code: str, week: str) -> WeeklyReport | None:
+    return session.scalars(select(WeeklyReport).where(
+        WeeklyReport.campaign_id == campaign.id, WeeklyReport.region_code == region_code,
+        WeeklyReport.period == week,
+    )).first()
+
+
+def save_draft(
+    session: Session, campaign: Campaign, region_code: str, week: str, texts: dict[str, str],
+    now: datetime,
+) -> WeeklyReport:
+    """Create or edit the draft's free-text rows (部署推进, 宣传曝光, 存在问题, 意见建议)."""
+    unknown = set(texts) - set(TEXT_ROWS)
+    if unknown:
+        raise ReportError(f"没有“{'、'.join(sorted(unknown))}”这一栏")
+    stats.parse_week(week)
+    return edit_draft(session, campaign, region_code, week, texts, now,
+                      refused=f"{week}的周调度表已确认报送，不能再修改")
+
+
+def edit_draft(
+    session: Session, campaign: Campaign, region_code: str, period: str, texts: dict[str, str],
+    now: datetime, *, refused: str,
+) -> WeeklyReport:
+    """Merge ``texts`` into the period's draft, creating it; a confirmed report is filed as it
+    stands, so editing it is refused with ``refused``. Weekly tables and monthly progress alike."""
+    report = get_report(session, campaign, region_code, period)
+    if report is None:
+        report = WeeklyReport(campaign_id=campaign.id, region_code=region_code, period=period,
+                              status="draft", texts={}, created_at=now)
+        session.add(report)
+    elif report.status == "confirmed":
+        raise ReportError(refused)
+    report.texts = {**(report.texts or {}), **texts}
+    report.updated_at = now
+    session.flush()
+    return report
+
+
+def confirm(
+    session: Session, campaign: Campaign, region_code: str, week: str, officer_id: int, now: datetime
+) -> WeeklyReport:
+    """File the week's table: the figures computed now are stored and never recomputed.
+
+    The figures are those of the campaign's form: 附件1's for a weekly dispatch campaign, the
+    whole 2021 table (本周, 累计, the major-hazard list) for the Two Sessions one. A monthly
+    campaign's period is a month ("2022-05"): its progress notes are what freezes.
+    """
+    report = get_report(session, campaign, region_code, week)
+    if report is None and campaign.cadence == "monthly":
+        report = WeeklyReport(campaign_id=campaign.id, region_code=region_code, period=week,
+                              status="draft", texts={}, created_at=now)
+        session.add(report)
+    elif report is None:
+        report = save_draft(session, campaign, region_code, week, {}, now)
+    if report.status == "confirmed":
+        raise ReportError(f"{week}的{'进展情况' if campaign.cadence == 'monthly' else '周调度表'}已确认报送")
+    if campaign.cadence == "monthly":
+        report.figures = {"month": week, "progress": dict(report.texts or {})}
+    elif campaign.form == "two_sessions":
+        report.figures = stats.two_sessions_table(session, region_code, week, campaign).as_json()
+    else:
+        report.figures = stats.weekly_figures(session, region_code, week, campaign).as_json()
+    report.status = "confirmed"
+    report.confirmed_by = officer_id
+    report.confirmed_at = now
+    report.updated_at = now
+    session.flush()
+    return report
+
+
+def filing_status(session: Session, campaign: Campaign, week: str) -> dict[str, str]:
+    """For the province: each city's name → "已报送" / "草稿" / "未报送" for the week."""
+    cities = session.execute(
+        select(Region.code, Region.name).where(Region.level == "prefecture_city").order_by(Region.code)
+    ).all()
+    reports: dict[str, str] = dict(session.execute(
+        select(WeeklyReport.region_code, WeeklyReport.status).where(
+            WeeklyReport.campaign_id == campaign.id, WeeklyReport.period == week)
+    ).tuples().all())
+    labels = {"confirmed": "已报送", "draft": "草稿"}
+    return {name: labels.get(reports.get(code, ""), "未报送") for code, name in cities}
+
+
+@dataclass(frozen=True)
+class DraftCount:
+    """What a Friday reminder needs to say about one campaign's table for one region."""
+
+    campaign_id: int
+    campaign_name: str
+    week: str
+    status: str  # none | draft | confirmed
+    enterprises: int
+    general_found: int
+    general_fixed: int
+    major_found: int
+    major_fixed: int
+
+
+def draft_counts(session: Session, region_code: str, now: datetime) -> list[DraftCount]:
+    """For each weekly campaign running now: this week's cumulative totals and filing status."""
+    week = stats.week_of(now)
+    result = []
+    for campaign in active_campaigns(session, now):
+        figures = stats.weekly_figures(session, region_code, week, campaign)
+        report = get_report(session, campaign, region_code, week)
+        total = total_of(figures)
+        result.append(DraftCount(
+            campaign_id=campaign.id, campaign_name=campaign.name, week=week,
+            status=report.status if report else "none", enterprises=total.enterprises,
+            general_found=total.general_found, general_fixed=total.general_fixed,
+            major_found=total.major_found, major_fixed=total.major_fixed,
+        ))
+    return result
+
+
+def total_of(figures: stats.WeeklyFigures) -> stats.StageFigures:
+    """All stages added up (an enterprise checked at two stages counts twice, as the form adds)."""
+    total = stats.StageFigures()
+    for stage in figures.stages.values():
+        total.enterprises += stage.enterprises
+        total.general_found += stage.general_found
+        total.general_fixed += stage.general_fixed
+        total.major_found += stage.major_found
+        total.major_fixed += stage.major_fixed
+    return total

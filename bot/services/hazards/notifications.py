@@ -1,0 +1,313 @@
+"""Who is told what when a hazard moves: recipients and outbox rows for each workflow step.
+
+Messages are outbox rows queued in the step's own transaction (DESIGN.md §5), each keyed by
+its cause: ``{action}:{number}:{user id}`` for steps that happen once in a hazard's life, and
+``{action}:{number}:e{event id}:{user id}`` for steps that can repeat (a second deadline, a
+plan filed again), so a retry never sends twice and a repetition is never swallowed.
+
+Whistleblower rule: the templates for the enterprise never name the reporter, the channel
+or whether the report was named (workflow_texts), and every message to anyone but the
+reporter himself has the reporter's name, phone and openid blanked wherever free text (the
+description, an officer's reason) happens to carry them: officers see the identity only
+through ``lifecycle.reporter_identity``, which logs each look.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.models import Attachment, Hazard, HazardEvent, Region, User
+from bot.services.hazards import workflow_texts as T
+from bot.services.messaging.outbox import queue_message
+from bot.services.people.jurisdiction import is_within
+from bot.services.platform.clock import format_local
+from bot.services.registry.enterprises import region_name
+from bot.services.registry.visits import OFFICER_ROLES
+
+SUMMARY_CHARS = 80
+_BLANK = "***"
+
+
+# --- recipients -------------------------------------------------------------------------------
+
+
+def officers_at(session: Session, role: str, region_code: str | None) -> list[User]:
+    if region_code is None:
+        return []
+    return list(session.scalars(
+        select(User).where(User.role == role, User.region_code == region_code).order_by(User.id)
+    ))
+
+
+def city_code_of(session: Session, region_code: str) -> str | None:
+    """The city a county belongs to (a city-level code is its own city)."""
+    region = session.get(Region, region_code)
+    if region is None:
+        return None
+    return region.parent_code if region.is_county_level else region.code
+
+
+def new_report_officers(session: Session, hazard: Hazard) -> list[User]:
+    """The county's officers; the city's too when the reporter thinks it may be major.
+
+    A report must reach someone: with no officer bound in the county it goes to the city,
+    and with none there to the province.
+    """
+    city = city_code_of(session, hazard.region_code)
+    county = officers_at(session, "county_officer", hazard.region_code)
+    chosen = county
+    if hazard.possibly_major or not county:
+        chosen = county + officers_at(session, "city_officer", city)
+    if not chosen and city is not None:
+        province = session.get(Region, city)
+        chosen = officers_at(session, "province_officer", province.parent_code if province else None)
+    return chosen
+
+
+def jurisdiction_officers(session: Session, hazard: Hazard) -> list[User]:
+    """Officers who follow a hazard: those told of the report, the city's for a major one,
+    and any officer of the jurisdiction who has acted on it."""
+    found = {u.id: u for u in new_report_officers(session, hazard)}
+    if hazard.level == "major":
+        city = city_code_of(session, hazard.region_code)
+        found.update((u.id, u) for u in officers_at(session, "city_officer", city))
+    actors = session.scalars(
+        select(User).join(HazardEvent, HazardEvent.actor_id == User.id)
+        .where(HazardEvent.hazard_id == hazard.id, User.role.in_(OFFICER_ROLES)).distinct()
+    )
+    for user in actors:
+        if user.region_code and is_within(session, user.region_code, hazard.region_code):
+            found[user.id] = user
+    return [found[k] for k in sorted(found)]
+
+
+def managers(session: Session, hazard: Hazard) -> list[User]:
+    """The enterprise's managers; an unregistered enterprise has none."""
+    if hazard.enterprise_id is None:
+        return []
+    return list(session.scalars(
+        select(User)
+        .where(User.role == "enterprise_manager", User.enterprise_id == hazard.enterprise_id)
+        .order_by(User.id)
+    ))
+
+
+def named_reporter(session: Session, hazard: Hazard) -> User | None:
+    """The reporter, for a named report; an anonymous one has no link to anybody."""
+    return session.get(User, hazard.reporter_id) if hazard.reporter_id is not None else None
+
+
+# --- queueing ---------------------------------------------------------------------------------
+
+
+# Messages that ask for an answer: they make their hazard the one a bare command ("受理",
+# "验收", "方案") refers to. Mere news (a plan filed, a hazard closed) must not steal that.
+ACTIONABLE = frozenset({"new_report", "assign", "send_back", "proof"})
+
+
+def _queue(
+    session: Session,
+    users: Iterable[User],
+    *,
+    action: str,
+    hazard: Hazard,
+    text: str,
+    now: datetime,
+    event: HazardEvent | None = None,
+    for_reporter: bool = False,
+) -> None:
+    """One outbox row per user. A message to anyone but the reporter himself is scrubbed of
+    the reporter's identity (officers see it only through the logged
+    ``lifecycle.reporter_identity``), and an ACTIONABLE one points the recipients'
+    ``last_notified_hazard_id`` at this hazard."""
+    cause = f"{hazard.number}:e{event.id}" if event is not None else hazard.number
+    if not for_reporter:
+        text = scrub(session, hazard, text)
+    for user in users:
+        queue_message(session, key=f"{action}:{cause}:{user.id}", openid=user.openid, kind=action,
+                      text=text, now=now)
+        if action in ACTIONABLE and not for_reporter:
+            user.last_notified_hazard_id = hazard.id
+
+
+def _to_enterprise(
+    session: Session, hazard: Hazard, *, action: str, text: str, now: datetime,
+    event: HazardEvent | None = None,
+) -> None:
+    _queue(session, managers(session, hazard), action=action, hazard=hazard, text=text, now=now,
+           event=event)
+
+
+def _to_reporter(session: Session, hazard: Hazard, *, action: str, text: str, now: datetime) -> None:
+    reporter = named_reporter(session, hazard)
+    if reporter is not None:
+        _queue(session, [reporter], action=action, hazard=hazard, text=text, now=now, for_reporter=True)
+
+
+def scrub(session: Session, hazard: Hazard, text: str) -> str:
+    """Blank the reporter's name, phone and openid out of a text meant for the enterprise."""
+    secrets = [hazard.reporter_name, hazard.reporter_phone]
+    reporter = named_reporter(session, hazard)
+    if reporter is not None:
+        secrets += [reporter.name, reporter.phone, reporter.openid]
+    for secret in sorted({s for s in secrets if s and len(s) >= 2}, key=len, reverse=True):
+        text = _loose(secret).sub(_BLANK, text)
+    return text
+
+
+def _loose(secret: str) -> re.Pattern[str]:
+    """A phone number matches however it was typed: "139 1234-5678" is the same number."""
+    if secret.isdigit():
+        return re.compile(r"[\s\-－—]*".join(re.escape(d) for d in secret))
+    return re.compile(re.escape(secret))
+
+
+def _summary(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS] + "…"
+
+
+def _level(hazard: Hazard) -> tuple[str, str]:
+    level = T.LEVEL_NAMES.get(hazard.level or "", "")
+    basis = T.BASIS_SUFFIX.format(basis=hazard.basis) if hazard.basis else ""
+    return level, basis
+
+
+# --- one function per cause -------------------------------------------------------------------
+
+
+def new_report(session: Session, hazard: Hazard, *, now: datetime) -> None:
+    assert hazard.ack_due_at is not None
+    photos = session.scalar(
+        select(func.count()).select_from(Attachment)
+        .where(Attachment.hazard_id == hazard.id, Attachment.event_id.is_(None))
+    )
+    text = T.NEW_REPORT.format(
+        major=T.NEW_REPORT_MAJOR if hazard.possibly_major else "",
+        number=hazard.number, enterprise=hazard.enterprise_name,
+        county=region_name(session, hazard.region_code),
+        source=T.SOURCE_NAMES.get(hazard.source, hazard.source),
+        summary=_summary(hazard.description), photos=photos or 0,
+        location=T.NEW_REPORT_LOCATION.format(label=hazard.location_label) if hazard.location_label else "",
+        ack_due=format_local(hazard.ack_due_at),
+    )
+    _queue(session, new_report_officers(session, hazard), action="new_report", hazard=hazard,
+           text=text, now=now)
+
+
+def acknowledged(session: Session, hazard: Hazard, *, unit: str, now: datetime) -> None:
+    _to_reporter(session, hazard, action="acknowledge", now=now, text=T.ACKNOWLEDGED.format(
+        number=hazard.number, enterprise=hazard.enterprise_name, unit=unit))
+
+
+def rejected(session: Session, hazard: Hazard, *, unit: str, reason: str, now: datetime) -> None:
+    _to_reporter(session, hazard, action="reject", now=now, text=T.REJECTED.format(
+        number=hazard.number, enterprise=hazard.enterprise_name, unit=unit, reason=reason))
+
+
+def assigned(session: Session, hazard: Hazard, *, unit: str, now: datetime) -> None:
+    level, basis = _level(hazard)
+    _to_enterprise(session, hazard, action="assign", now=now, text=T.ASSIGNED.format(
+        number=hazard.number, unit=unit, enterprise=hazard.enterprise_name,
+        description=hazard.description, level=level, basis=basis,
+        deadline=hazard.deadline.isoformat() if hazard.deadline else T.NO_DEADLINE))
+
+
+def regraded(session: Session, hazard: Hazard, *, event: HazardEvent, now: datetime) -> None:
+    level, basis = _level(hazard)
+    _to_enterprise(session, hazard, action="regrade", now=now, event=event, text=T.REGRADED.format(
+        number=hazard.number, enterprise=hazard.enterprise_name, level=level, basis=basis))
+
+
+def deadline_set(session: Session, hazard: Hazard, *, event: HazardEvent, now: datetime) -> None:
+    assert hazard.deadline is not None
+    _to_enterprise(session, hazard, action="deadline", now=now, event=event, text=T.DEADLINE_SET.format(
+        number=hazard.number, enterprise=hazard.enterprise_name, deadline=hazard.deadline.isoformat()))
+
+
+def supervised(session: Session, hazard: Hazard, *, event: HazardEvent, now: datetime) -> None:
+    _to_enterprise(session, hazard, action="supervise", now=now, event=event, text=T.SUPERVISED.format(
+        number=hazard.number, enterprise=hazard.enterprise_name, unit=hazard.supervising_unit))
+
+
+def plan_submitted(
+    session: Session, hazard: Hazard, *, person: str, measures: str, funds: str, deadline: date,
+    contingency: str, event: HazardEvent, now: datetime,
+) -> None:
+    _queue(session, jurisdiction_officers(session, hazard), action="plan", hazard=hazard, now=now,
+           event=event, text=T.PLAN_SUBMITTED.format(
+               number=hazard.number, enterprise=hazard.enterprise_name, person=person,
+               measures=measures, funds=funds, deadline=deadline.isoformat(), contingency=contingency))
+
+
+def proof_submitted(
+    session: Session, hazard: Hazard, *, note: str | None, photos: int, event: HazardEvent,
+    now: datetime,
+) -> None:
+    _queue(session, jurisdiction_officers(session, hazard), action="proof", hazard=hazard, now=now,
+           event=event, text=T.PROOF_SUBMITTED.format(
+               number=hazard.number, enterprise=hazard.enterprise_name, note=note or T.NO_NOTE,
+               photos=photos))
+
+
+def sent_back(session: Session, hazard: Hazard, *, reason: str, event: HazardEvent, now: datetime) -> None:
+    _to_enterprise(session, hazard, action="send_back", now=now, event=event, text=T.SENT_BACK.format(
+        number=hazard.number, enterprise=hazard.enterprise_name, reason=reason))
+
+
+def closed(session: Session, hazard: Hazard, *, unit: str, now: datetime) -> None:
+    _to_reporter(session, hazard, action="close", now=now, text=T.CLOSED_FOR_REPORTER.format(
+        number=hazard.number, enterprise=hazard.enterprise_name, unit=unit))
+    _to_enterprise(session, hazard, action="close", now=now, text=T.CLOSED_FOR_ENTERPRISE.format(
+        number=hazard.number, enterprise=hazard.enterprise_name))
+
+
+def merged_target_closed(session: Session, target: Hazard, *, unit: str, now: datetime) -> None:
+    """The target of merges was closed: the named reporters of every report merged into it
+    (directly, or into one merged into it in turn) are told, once each."""
+    seen = {target.number}
+    queue = [target.number]
+    while queue:
+        into = queue.pop()
+        for hazard in session.scalars(
+            select(Hazard)
+            .join(HazardEvent, HazardEvent.hazard_id == Hazard.id)
+            .where(Hazard.state == "merged", HazardEvent.action == "merge",
+                   HazardEvent.note == T.NOTE_MERGED_INTO.format(into=into))
+            .order_by(Hazard.id)
+        ):
+            if hazard.number in seen:
+                continue
+            seen.add(hazard.number)
+            queue.append(hazard.number)
+            _to_reporter(session, hazard, action="merged_close", now=now,
+                         text=T.MERGED_CLOSED_FOR_REPORTER.format(
+                             number=hazard.number, enterprise=hazard.enterprise_name,
+                             into=target.number, unit=unit))
+
+
+def merged(session: Session, hazard: Hazard, *, into: str, now: datetime) -> None:
+    _to_reporter(session, hazard, action="merge", now=now, text=T.MERGED_FOR_REPORTER.format(
+        number=hazard.number, enterprise=hazard.enterprise_name, into=into))
+    if hazard.level is not None:  # the enterprise was told of it only once it was graded
+        _to_enterprise(session, hazard, action="merge", now=now, text=T.MERGED_FOR_ENTERPRISE.format(
+            number=hazard.number, into=into))
+
+
+def reward_opened(session: Session, hazard: Hazard, *, claim_days: int, now: datetime) -> None:
+    _to_reporter(session, hazard, action="reward_open", now=now, text=T.REWARD_OPENED.format(
+        number=hazard.number, claim_days=claim_days))
+
+
+def reward_approved(
+    session: Session, hazard: Hazard, *, amount: int, claim_by: date, claim_days: int, unit: str,
+    now: datetime,
+) -> None:
+    _to_reporter(session, hazard, action="reward_approve", now=now, text=T.REWARD_APPROVED.format(
+        number=hazard.number, amount=amount, claim_by=claim_by.isoformat(), claim_days=claim_days,
+        unit=unit))

@@ -1,0 +1,118 @@
+"""Photos in a report: recorded at once, fetched and scrubbed by a job after the reply."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.models import Attachment, User
+from bot.services.messaging import jobs, outbox
+from bot.services.messaging.jobs import JobRun, RetryLater
+from bot.services.platform.ports import MediaFetcher, MediaFetchError
+from bot.services.reporting.photos import PhotoRejected, StoredPhoto, store_photo
+
+log = logging.getLogger(__name__)
+
+FETCH_PHOTO = "fetch_photo"
+
+
+@dataclass(frozen=True)
+class PhotoLimits:
+    media_dir: Path
+    max_bytes: int
+    max_pixels: int
+
+
+def add_photo(
+    session: Session, *, uploader: User, media_id: str, pic_url: str | None, seq: int, now: datetime
+) -> Attachment:
+    """Record a photo and queue its download; the chat reply does not wait for it."""
+    attachment = Attachment(
+        uploader_id=uploader.id, seq=seq, media_id=media_id[:128], pic_url=(pic_url or "")[:500],
+        status="pending", created_at=now,
+    )
+    session.add(attachment)
+    session.flush()
+    jobs.enqueue(
+        session, kind=FETCH_PHOTO, key=f"photo:{attachment.id}",
+        payload={"attachment_id": attachment.id}, now=now,
+    )
+    return attachment
+
+
+def discard_unsubmitted(session: Session, *, uploader: User, attachment_ids: list[int]) -> None:
+    """Drop the photos of an abandoned draft (a cancelled or expired dialogue)."""
+    if attachment_ids:
+        session.execute(
+            delete(Attachment)
+            .where(Attachment.id.in_(attachment_ids))
+            .where(Attachment.uploader_id == uploader.id)
+            .where(Attachment.hazard_id.is_(None))
+        )
+
+
+def make_fetch_photo_handler(fetcher: MediaFetcher, limits: PhotoLimits) -> jobs.JobHandler:
+    """The job that downloads, checks and stores one photo."""
+
+    def handler(session_factory: sessionmaker[Session], payload: dict[str, Any], run: JobRun) -> None:
+        with session_factory() as session:
+            attachment = session.get(Attachment, payload["attachment_id"])
+            if attachment is None or attachment.status != "pending":
+                return  # discarded with its draft, or already done
+            media_id, pic_url = attachment.media_id, attachment.pic_url or None
+        # The download and the image work happen outside any transaction.
+        try:
+            fetched = fetcher.fetch(media_id, pic_url=pic_url)
+            stored: StoredPhoto | None = store_photo(
+                fetched.data, limits.media_dir, max_bytes=limits.max_bytes,
+                max_pixels=limits.max_pixels,
+            )
+            reason = None
+        except MediaFetchError as exc:
+            if not run.is_last:
+                raise RetryLater(str(exc)) from exc
+            stored, reason = None, "照片下载失败（可能已过期）"
+        except PhotoRejected as exc:
+            stored, reason = None, exc.message
+        with session_factory() as session:
+            attachment = session.get(Attachment, payload["attachment_id"])
+            if attachment is None or attachment.status != "pending":
+                return  # the draft was cancelled while we were downloading
+            if stored is not None:
+                _keep(attachment, stored)
+            else:
+                _reject(session, attachment, reason or "照片无法使用", run.now)
+            session.commit()
+
+    return handler
+
+
+def _keep(attachment: Attachment, stored: StoredPhoto) -> None:
+    attachment.status = "stored"
+    attachment.sha256 = stored.sha256
+    attachment.original_sha256 = stored.original_sha256
+    attachment.relpath = stored.relpath
+    attachment.content_type = stored.content_type
+    attachment.width = stored.width
+    attachment.height = stored.height
+    attachment.size_bytes = stored.size_bytes
+
+
+def _reject(session: Session, attachment: Attachment, reason: str, now: datetime) -> None:
+    """Keep the row as evidence that a photo was sent, and tell the sender it was not usable."""
+    attachment.status = "rejected"
+    attachment.error = reason[:200]
+    log.info("photo %s rejected: %s", attachment.id, reason)
+    uploader = session.get(User, attachment.uploader_id) if attachment.uploader_id else None
+    if uploader is not None:
+        outbox.queue_message(
+            session, key=f"photo_rejected:{attachment.id}", openid=uploader.openid,
+            kind="photo_rejected", now=now,
+            text=f"您发送的第 {attachment.seq} 张照片无法使用：{reason}。请重新拍摄后再发送。",
+        )

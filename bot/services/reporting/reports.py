@@ -1,0 +1,177 @@
+"""Reports from workers and the public: validation, submission and follow-up queries."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from bot.models import Attachment, Enterprise, Hazard, HazardEvent, Region, User
+from bot.services.hazards.lifecycle import DEFAULT_SETTINGS, WorkflowSettings, notify_new_report
+from bot.services.hazards.numbers import next_hazard_number
+
+# No 0/O, 1/I/L: the code is read off a phone screen and typed back later.
+_QUERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_QUERY_CODE_LENGTH = 8
+_PHONE = re.compile(r"1[3-9]\d{9}")
+
+STATE_LABELS = {
+    "submitted": "已提交，等待受理",
+    "acknowledged": "已受理，正在核实",
+    "rectifying": "整改中",
+    "awaiting_verification": "整改完成，等待验收",
+    "closed": "已销号（整改验收完成）",
+    "rejected": "不予受理",
+    "merged": "已与其他报告合并处理",
+}
+
+
+class ReportError(ValueError):
+    """A report that cannot be accepted; the message is shown to the user as it is."""
+
+
+@dataclass
+class ReportDraft:
+    """What the dialogue has gathered so far; stored as JSON in the conversation row."""
+
+    enterprise_id: int | None = None
+    enterprise_name: str = ""
+    region_code: str = ""
+    description: str = ""
+    photo_ids: list[int] = field(default_factory=list)
+    location_lat: float | None = None
+    location_lng: float | None = None
+    location_label: str | None = None
+    anonymous: bool | None = None
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    possibly_major: bool = False  # the reporter's own guess: officers of the city are told too
+
+
+def clean_description(text: str, *, max_chars: int) -> str:
+    """A description worth an officer's trip: not empty, not a novel."""
+    text = text.strip()
+    if len(text) < 5:
+        raise ReportError("描述太短了，请写清楚在哪里、有什么问题（至少 5 个字）。")
+    if len(text) > max_chars:
+        raise ReportError(f"描述太长了（{len(text)} 字），请精简到 {max_chars} 字以内。")
+    return text
+
+
+def parse_contact(text: str) -> tuple[str, str]:
+    """Split "张三 13800000000" into a name and a mainland mobile number."""
+    phone_match = _PHONE.search(re.sub(r"[\s-]", "", text))
+    if phone_match is None:
+        raise ReportError("没有识别到手机号。请按“姓名 手机号”回复，例如：张三 13800000000")
+    name = re.sub(r"[\d\s,，:：+-]", "", text).strip()
+    if not 1 <= len(name) <= 20:
+        raise ReportError("请同时留下姓名，例如：张三 13800000000")
+    return name, phone_match.group(0)
+
+
+def new_query_code() -> str:
+    return "".join(secrets.choice(_QUERY_ALPHABET) for _ in range(_QUERY_CODE_LENGTH))
+
+
+def source_for(reporter: User, enterprise_id: int | None) -> str:
+    """内部报告 when the reporter works at the enterprise he reports, else 群众举报."""
+    if enterprise_id is not None and reporter.enterprise_id == enterprise_id:
+        return "worker_report"
+    return "public_report"
+
+
+def submit_report(
+    session: Session,
+    draft: ReportDraft,
+    *,
+    reporter: User,
+    now: datetime,
+    settings: WorkflowSettings = DEFAULT_SETTINGS,
+) -> tuple[Hazard, str | None]:
+    """Turn a finished draft into a hazard with its first event and its photos, and tell the
+    officers (lifecycle.notify_new_report) in the same transaction.
+
+    Returns the hazard and, for an anonymous report, the query code — shown once to the
+    reporter and kept only as a hash. An anonymous hazard keeps no link to the reporter.
+    ``settings`` carries the 受理 time limit (``app.extensions["workflow_settings"]``).
+    """
+    enterprise = session.get(Enterprise, draft.enterprise_id) if draft.enterprise_id else None
+    if draft.enterprise_id and enterprise is None:
+        raise ReportError("所选企业已不在登记库中，请回复“举报”重新开始。")
+    region_code = enterprise.region_code if enterprise else draft.region_code
+    if not draft.description or not region_code or draft.anonymous is None:
+        raise ReportError("举报内容还不完整，请回复“举报”重新开始。")
+    if enterprise is None and (not draft.enterprise_name or session.get(Region, region_code) is None):
+        raise ReportError("企业名称或所在县（市、区）无效，请回复“举报”重新开始。")
+    query_code = new_query_code() if draft.anonymous else None
+    # Hashed before the number is taken: the number's counter row stays locked until commit,
+    # and a deliberately slow hash (scrypt, ~0.1 s) inside that lock would queue every report
+    # of the province behind it (bench/wechat_load.py showed p99 of seconds).
+    query_code_hash = generate_password_hash(query_code) if query_code else None
+    hazard = Hazard(
+        number=next_hazard_number(session, now),
+        state="submitted",
+        source=source_for(reporter, draft.enterprise_id),
+        enterprise_id=enterprise.id if enterprise else None,
+        enterprise_name=enterprise.name if enterprise else draft.enterprise_name,
+        region_code=region_code,
+        industry=enterprise.industry if enterprise else None,
+        description=draft.description,
+        location_lat=draft.location_lat,
+        location_lng=draft.location_lng,
+        location_label=draft.location_label,
+        anonymous=draft.anonymous,
+        reporter_id=None if draft.anonymous else reporter.id,
+        reporter_name=None if draft.anonymous else draft.reporter_name,
+        reporter_phone=None if draft.anonymous else draft.reporter_phone,
+        query_code_hash=query_code_hash,
+        reported_at=now,
+        possibly_major=bool(draft.possibly_major),
+    )
+    session.add(hazard)
+    session.flush()
+    session.add(
+        HazardEvent(
+            hazard_id=hazard.id,
+            at=now,
+            action="submit",
+            from_state=None,
+            to_state="submitted",
+            actor_id=None if draft.anonymous else reporter.id,
+            note="匿名举报" if draft.anonymous else "实名举报",
+        )
+    )
+    if draft.photo_ids:
+        session.execute(
+            update(Attachment)
+            .where(Attachment.id.in_(draft.photo_ids))
+            .where(Attachment.uploader_id == reporter.id)
+            .where(Attachment.hazard_id.is_(None))
+            # An anonymous report's photos keep no link to the person who sent them either.
+            .values(hazard_id=hazard.id, uploader_id=None if draft.anonymous else reporter.id)
+        )
+    notify_new_report(session, hazard, now=now, settings=settings)
+    return hazard, query_code
+
+
+def lookup_status(
+    session: Session, number: str, *, asker: User, query_code: str | None
+) -> Hazard | None:
+    """The hazard if the asker may see its status: its named reporter, or anyone with the code.
+
+    Wrong numbers and wrong codes look the same to the asker, so numbers cannot be probed.
+    """
+    hazard = session.scalars(select(Hazard).where(Hazard.number == number)).one_or_none()
+    if hazard is None:
+        return None
+    if hazard.reporter_id is not None and hazard.reporter_id == asker.id:
+        return hazard
+    if query_code and hazard.query_code_hash:
+        if check_password_hash(hazard.query_code_hash, query_code.strip().upper()):
+            return hazard
+    return None
