@@ -29,7 +29,7 @@ from bot.demo import load_demo  # noqa: E402
 from bot.demo_console import DEMO_PREFIX, load_console_demo  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
 from bot.models import Hazard, User  # noqa: E402
-from bot.services.forms.campaigns import seed_campaigns  # noqa: E402
+from bot.services.forms.campaign_seeds import seed_campaigns  # noqa: E402
 from bot.services.platform.clock import utcnow  # noqa: E402
 from bot.services.registry.regions import load_regions  # noqa: E402
 

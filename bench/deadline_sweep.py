@@ -26,7 +26,8 @@ from bot.db import make_engine  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
 from bot.models import Hazard  # noqa: E402
 from bot.services.registry.regions import load_regions  # noqa: E402
-from bot.services.reminders.reminders import ReminderSettings, sweep_deadlines  # noqa: E402
+from bot.services.reminders.deadlines import sweep_deadlines
+from bot.services.reminders.settings import ReminderSettings  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Taiyuan
 TODAY = date(2026, 11, 24)

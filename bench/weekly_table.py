@@ -33,8 +33,9 @@ from sqlalchemy.orm import Session  # noqa: E402
 from bot.db import make_engine  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
 from bot.models import Campaign  # noqa: E402
-from bot.services.forms.campaigns import seed_campaigns  # noqa: E402
-from bot.services.forms.stats import StageFigures, campaign_windows, weekly_figures  # noqa: E402
+from bot.services.forms.campaign_seeds import seed_campaigns  # noqa: E402
+from bot.services.forms.figures import StageFigures, weekly_figures  # noqa: E402
+from bot.services.forms.periods import campaign_windows
 from bot.services.platform.clock import utcnow  # noqa: E402
 from bot.services.registry.regions import load_regions  # noqa: E402
 

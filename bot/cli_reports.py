@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
 @campaigns_cli.command("seed")
 def campaigns_seed() -> None:
     """Add the campaigns of the three notices (idempotent)."""
-    from bot.services.forms.campaigns import seed_campaigns
+    from bot.services.forms.campaign_seeds import seed_campaigns
 
     with session_factory()() as session:
         added = seed_campaigns(session, utcnow())
@@ -54,7 +54,7 @@ def campaigns_list() -> None:
 def campaigns_status(week: str, campaign_key: str | None) -> None:
     """Which cities have filed the week's table."""
     from bot.services.forms.campaigns import filing_status
-    from bot.services.forms.stats import StatsError, campaign_for_week
+    from bot.services.forms.periods import StatsError, campaign_for_week
 
     with session_factory()() as session:
         try:
@@ -76,7 +76,8 @@ def campaigns_status(week: str, campaign_key: str | None) -> None:
 def report_weekly(region_code: str, week: str, campaign_key: str | None, out: Path) -> None:
     """Write the week's table (附件1, or the 2021 table for that campaign) to OUT (.xlsx)."""
     from bot.services.forms import exports
-    from bot.services.forms.stats import StatsError, campaign_for_week, weekly_figures
+    from bot.services.forms.figures import weekly_figures
+    from bot.services.forms.periods import StatsError, campaign_for_week
     from bot.services.forms.weekly_tables import table_sheets
 
     _xlsx(out)
@@ -103,7 +104,8 @@ def report_ledger(region_code: str, week: str | None, campaign_key: str | None, 
     """Write the major-hazard ledger (附件2) to OUT (.xlsx)."""
     from bot.models import Region
     from bot.services.forms import exports
-    from bot.services.forms.stats import StatsError, campaign_for_week, ledger_rows
+    from bot.services.forms.major_ledger import ledger_rows
+    from bot.services.forms.periods import StatsError, campaign_for_week
 
     _xlsx(out)
     with session_factory()() as session:
@@ -166,7 +168,7 @@ def report_cross_plan(campaign_key: str | None, out: Path) -> None:
     from bot.services.forms.cross_checks import cross_campaign, cross_plan_rows
     from bot.services.forms.exports import write_workbook
     from bot.services.forms.exports_tasks import cross_plan_sheet
-    from bot.services.forms.stats import StatsError
+    from bot.services.forms.periods import StatsError
 
     _xlsx(out)
     with session_factory()() as session:
@@ -192,7 +194,7 @@ def report_cross_summary(region_code: str, campaign_key: str | None, out: Path) 
     from bot.services.forms.cross_checks import cross_campaign, cross_summary_rows
     from bot.services.forms.exports import write_workbook
     from bot.services.forms.exports_tasks import cross_summary_sheet
-    from bot.services.forms.stats import StatsError
+    from bot.services.forms.periods import StatsError
 
     _xlsx(out)
     with session_factory()() as session:

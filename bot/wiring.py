@@ -95,7 +95,7 @@ def init_app(app: Flask) -> None:
 
 def delivery_policy(cfg: dict[str, Any]) -> DeliveryPolicy:
     """The outbox's channel rules (live WeChat only) and quiet hours, from [outbox]."""
-    from bot.services.reminders.reminders import QUIET_KINDS, parse_hhmm
+    from bot.services.reminders.settings import QUIET_KINDS, parse_hhmm
 
     out = cfg["outbox"]
     return DeliveryPolicy(

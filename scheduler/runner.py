@@ -2,7 +2,7 @@
 
 Run it once per deployment, in its own process (``flask scheduler run``), never inside the
 gunicorn workers (DESIGN.md §7). Jobs contain no rules: each opens a session, takes or
-renews the lease, calls a sweep from ``bot.services.reminders.reminders`` with ``now`` and commits;
+renews the lease, calls a sweep from ``bot.services.reminders`` with ``now`` and commits;
 the worker (``flask worker run``) delivers what the sweeps queued.
 
 Job store: APScheduler's ``SQLAlchemyJobStore`` in our database (table ``apscheduler_jobs``,
@@ -47,8 +47,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services.platform import leases, retention
 from bot.services.platform.clock import utcnow
 from bot.services.platform.retention import RetentionSettings
-from bot.services.reminders import reminders
-from bot.services.reminders.reminders import ReminderSettings, parse_hhmm
+from bot.services.reminders import sweeps
+from bot.services.reminders.settings import ReminderSettings, parse_hhmm
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ RETENTION = "retention"  # the one job that is not a reminder sweep
 @dataclass(frozen=True)
 class JobSpec:
     id: str
-    sweep: str  # a key of reminders.SWEEPS, or RETENTION
+    sweep: str  # a key of sweeps.SWEEPS, or RETENTION
     trigger: BaseTrigger
     description: str
 
@@ -123,7 +123,7 @@ class SweepRunner:
             with self.session_factory() as session:
                 if name == RETENTION:  # logs what it removed itself
                     return sum(retention.run(session, now=now, settings=self.retention_settings).values())
-                queued = reminders.SWEEPS[name](session, now=now, settings=self.settings)
+                queued = sweeps.SWEEPS[name](session, now=now, settings=self.settings)
                 session.commit()
         except Exception:  # noqa: BLE001 - a failed sweep is retried at its next run
             log.exception("sweep %s failed", name)

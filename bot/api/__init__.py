@@ -20,7 +20,7 @@ __all__ = ["bp", "init_app"]
 
 def init_app(app: Flask) -> None:
     """Register the blueprint with its login adapter, rate limiter and idempotency keys."""
-    from bot.api import errors, views_officer, views_people, views_reports  # noqa: F401 (routes)
+    from bot.api import errors, views_meta, views_officer, views_people, views_reports  # noqa: F401 (routes)
     from bot.api.open311 import bp as open311_bp
     cfg = app.config["HAZARDBOT"]
     api = cfg["api"]

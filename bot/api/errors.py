@@ -62,6 +62,14 @@ def error_response(status: int, code: str, message: str, *, field: str | None = 
     return response
 
 
+@bp.before_request
+def refuse_nul_characters() -> None:
+    """No NUL in a path or query: PostgreSQL text cannot hold it (a 500 otherwise), and no
+    person types one. Form and JSON fields are checked where they are read."""
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        raise ApiError(400, "invalid_characters", "请求中含有无效字符。")
+
+
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError) -> Response:
     log.info("api %s %s → %s %s", request.method, request.path, exc.status, exc.code)

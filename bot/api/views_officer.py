@@ -21,14 +21,14 @@ from bot.api.errors import ApiError
 from bot.models import Hazard, User
 from bot.services.hazards import lifecycle
 from bot.services.hazards.lifecycle import WorkflowError
-from bot.services.registry import visits
+from bot.services.people import roles
 
 ACTIONS = ("acknowledge", "reject", "classify", "deadline", "supervise", "verify", "send_back", "merge")
 
 
 def _officer(session: Session) -> User:
     user = current_user(session)
-    if not visits.is_officer(user) or not user.region_code:
+    if not roles.is_officer(user) or not user.region_code:
         raise ApiError(403, "officers_only", "此功能仅限已绑定的监管人员使用。")
     return user
 

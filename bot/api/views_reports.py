@@ -15,6 +15,7 @@ from bot.api.common import config, db_session, limit_arg, now
 from bot.api.errors import ApiError
 from bot.api.report_form import build_draft, read_upload, store_photos
 from bot.models import Attachment, Hazard
+from bot.services.people import roles
 from bot.services.platform.rate_limits import Limit, RateLimiter
 from bot.services.registry import enterprises, qrcodes, visits
 from bot.services.reporting import reports
@@ -47,7 +48,7 @@ def resolve_qrcode(token: str) -> dict[str, Any]:
             "id": enterprise.id, "name": enterprise.name, "region_code": enterprise.region_code,
             "region_name": enterprises.region_name(session, enterprise.region_code),
         }}
-        if user is not None and visits.is_officer(user):
+        if user is not None and roles.is_officer(user):
             at = now()
             visits.record_visit(session, officer=user, enterprise_id=enterprise.id,
                                 qr_code_id=target.code_id, now=at)

@@ -26,8 +26,8 @@ from bot.handlers.incoming import Incoming
 from bot.models import User
 from bot.services.forms.weekly_tables import ReportLinks
 from bot.services.hazards.lifecycle import DEFAULT_SETTINGS, WorkflowSettings
-from bot.services.inspections import inspections
-from bot.services.people import bindings
+from bot.services.inspections import walks
+from bot.services.people import bindings, roles
 from bot.services.people.users import get_or_create_user
 from bot.services.platform.clock import format_local
 from bot.services.registry import enterprises, qrcodes, visits
@@ -117,7 +117,7 @@ class ChatServices(WorkflowChat, ReportChat, InspectionChat):
             return ScanOutcome("revoked")
         label = self.enterprise_label(target.enterprise_id)
         stage, progress = self._inspection_offer(target.enterprise_id)
-        if visits.is_officer(self.user):
+        if roles.is_officer(self.user):
             visits.record_visit(
                 self.session, officer=self.user, enterprise_id=target.enterprise_id,
                 qr_code_id=target.code_id, now=self.now,
@@ -130,14 +130,14 @@ class ChatServices(WorkflowChat, ReportChat, InspectionChat):
 
     def _inspection_offer(self, enterprise_id: int) -> tuple[str, str]:
         """The stage the person may inspect the enterprise at, and the open one's progress."""
-        found = inspections.offer(self.session, self.user, enterprise_id)
+        found = walks.offer(self.session, self.user, enterprise_id)
         if found is None:
             return "", ""
         stage, open_one = found
         if open_one is None:
-            return inspections.STAGE_NAMES[stage], ""
+            return walks.STAGE_NAMES[stage], ""
         view = self._inspection_view(open_one)
-        names = "、".join(u.name or "检查人员" for u in inspections.inspectors(self.session, open_one))
+        names = "、".join(u.name or "检查人员" for u in walks.inspectors(self.session, open_one))
         return view.stage, f"{names}，已检查 {view.answered}/{view.total} 项"
 
 

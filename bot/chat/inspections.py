@@ -1,7 +1,7 @@
 """The chat's side of inspections: the ``ChatPort`` methods behind the checklist walk.
 
 Mixed into ``ChatServices`` (one user, one transaction, one ``now``). The rules are in
-``bot/services/inspections/inspections.py``; here is only the shape the dialogue wants back.
+``bot/services/inspections/walks.py``; here is only the shape the dialogue wants back.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from bot.handlers.core import FindingOutcome, FinishedInspection, InspectionView, ItemView
 from bot.models import Enterprise, Inspection, User
 from bot.services.hazards import workflow_texts as T
-from bot.services.inspections import inspections
+from bot.services.inspections import walks
 from bot.services.inspections.inspection_export import download_urls
-from bot.services.inspections.inspections import RESULT_NAMES, STAGE_NAMES, InspectionError
+from bot.services.inspections.walks import RESULT_NAMES, STAGE_NAMES, InspectionError
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +33,13 @@ class InspectionChat:
         return None
 
     def start_inspection(self, enterprise_id: int) -> InspectionView:
-        inspection = inspections.start_or_join(self.session, user=self.user, enterprise_id=enterprise_id,
+        inspection = walks.start_or_join(self.session, user=self.user, enterprise_id=enterprise_id,
                                                now=self.now)
         log.info("user %s in inspection %s (%s)", self.user.id, inspection.id, inspection.stage)
         return self._inspection_view(inspection)
 
     def resumable_inspection(self) -> InspectionView | None:
-        found = inspections.resumable(self.session, self.user)
+        found = walks.resumable(self.session, self.user)
         return self._inspection_view(found) if found else None
 
     def inspection(self, inspection_id: int) -> InspectionView:
@@ -47,8 +47,8 @@ class InspectionChat:
 
     def inspection_item(self, inspection_id: int, item_id: str) -> ItemView:
         inspection = self._inspection(inspection_id)
-        item = inspections.item(self.session, item_id)
-        recorded = inspections.results(self.session, inspection).get(item_id)
+        item = walks.item(self.session, item_id)
+        recorded = walks.results(self.session, inspection).get(item_id)
         label = ""
         if recorded is not None:
             who = self.session.get(User, recorded.by_id)
@@ -62,20 +62,20 @@ class InspectionChat:
         )
 
     def next_inspection_item(self, inspection_id: int, after: str | None) -> str | None:
-        return inspections.next_item(self.session, self._inspection(inspection_id), after)
+        return walks.next_item(self.session, self._inspection(inspection_id), after)
 
     def previous_inspection_item(self, inspection_id: int, current: str | None) -> str | None:
-        return inspections.previous_item(self._inspection(inspection_id), current)
+        return walks.previous_item(self._inspection(inspection_id), current)
 
     def answer_item(self, inspection_id: int, item_id: str, result: str) -> None:
         inspection = self._inspection(inspection_id, lock=True)
-        inspections.record_result(self.session, inspection, item_id, result, user=self.user, now=self.now)
+        walks.record_result(self.session, inspection, item_id, result, user=self.user, now=self.now)
 
     def add_finding(
         self, inspection_id: int, item_id: str | None, description: str, photo_ids: list[int]
     ) -> FindingOutcome:
         inspection = self._inspection(inspection_id, lock=True)
-        hazard = inspections.record_finding(
+        hazard = walks.record_finding(
             self.session, inspection, item_id=item_id, description=description, photo_ids=photo_ids,
             user=self.user, now=self.now,
         )
@@ -84,20 +84,20 @@ class InspectionChat:
 
     def finish_inspection(self, inspection_id: int) -> FinishedInspection:
         inspection = self._inspection(inspection_id, lock=True)
-        inspections.finish(self.session, inspection, user=self.user, now=self.now)
+        walks.finish(self.session, inspection, user=self.user, now=self.now)
         xlsx, pdf = download_urls(self.public_base_url, inspection)
         log.info("inspection %s finished by user %s", inspection.id, self.user.id)
         return FinishedInspection(self._inspection_view(inspection), xlsx, pdf)
 
     def _inspection(self, inspection_id: int, *, lock: bool = False) -> Inspection:
-        inspection = inspections.get(self.session, inspection_id, lock=lock)
+        inspection = walks.get(self.session, inspection_id, lock=lock)
         if inspection is None:
             raise InspectionError("没有找到这次检查。")
         return inspection
 
     def _inspection_view(self, inspection: Inspection) -> InspectionView:
         enterprise = self.session.get(Enterprise, inspection.enterprise_id)
-        progress = inspections.progress(self.session, inspection)
+        progress = walks.progress(self.session, inspection)
         parts = [f"{RESULT_NAMES[r]} {progress.counts[r]}" for r in RESULT_NAMES if progress.counts.get(r)]
         left = progress.total - progress.answered
         summary = f"共 {progress.total} 项：" + "，".join(parts + ([f"未检查 {left}"] if left else []))

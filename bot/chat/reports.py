@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from bot.handlers.core import WeeklyView
 from bot.models import Campaign, Region, User, WeeklyReport
 from bot.models.campaign import TEXT_ROWS
-from bot.services.forms import campaigns, stats
+from bot.services.forms import campaigns, periods
 from bot.services.forms.campaigns import ReportError
+from bot.services.forms.figures import WeeklyFigures, weekly_figures
 from bot.services.forms.weekly_tables import LinkTarget, ReportLinks
+from bot.services.people.roles import is_officer
 from bot.services.platform.clock import format_local
-from bot.services.registry.visits import is_officer
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,8 @@ class ReportChat:
             raise ReportError(OFFICERS_ONLY)
         if not self.user.region_code:
             raise ReportError(NO_REGION)
-        week = stats.week_of(self.now)
-        campaign = stats.campaign_for_week(self.session, week)
+        week = periods.week_of(self.now)
+        campaign = periods.campaign_for_week(self.session, week)
         if campaign is None:
             raise ReportError(NO_CAMPAIGN)
         return campaign, self.user.region_code, week
@@ -53,9 +54,9 @@ class ReportChat:
     def _weekly_view(self, campaign: Campaign, region_code: str, week: str) -> WeeklyView:
         report = campaigns.get_report(self.session, campaign, region_code, week)
         if report is not None and report.status == "confirmed" and report.figures:
-            figures = stats.WeeklyFigures.from_json(report.figures)
+            figures = WeeklyFigures.from_json(report.figures)
         else:
-            figures = stats.weekly_figures(self.session, region_code, week, campaign)
+            figures = weekly_figures(self.session, region_code, week, campaign)
         total = campaigns.total_of(figures)
         texts = (report.texts if report is not None else None) or {}
         region = self.session.get(Region, region_code)

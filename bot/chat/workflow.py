@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.handlers.core import Outcome, PendingItem, PlanTarget
 from bot.models import Hazard, User
-from bot.services.hazards import lifecycle, notifications, penalties, rectification, rewards
+from bot.services.hazards import lifecycle, penalties, rectification, rewards
 from bot.services.hazards import workflow_texts as T
 from bot.services.hazards.lifecycle import (
     PenaltyDraft,
@@ -23,7 +23,7 @@ from bot.services.hazards.lifecycle import (
     WorkflowError,
     WorkflowSettings,
 )
-from bot.services.people import bindings
+from bot.services.people import anonymity, bindings
 from bot.services.platform.clock import local
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ class WorkflowChat:
         if flow == "proof" and rectification.plan_of(self.session, hazard) is None:
             raise WorkflowError(T.PLAN_REQUIRED)
         # The manager must not learn the reporter from the description either.
-        description = " ".join(notifications.scrub(self.session, hazard, hazard.description).split())
+        description = " ".join(anonymity.scrub(self.session, hazard, hazard.description).split())
         if len(description) > _LABEL_CHARS:
             description = description[:_LABEL_CHARS] + "…"
         level = T.LEVEL_NAMES.get(hazard.level or "", "")

@@ -28,12 +28,13 @@ from bot.console.actions import ACTION_LABELS, PENALTY_FLAGS, STEPS, offered_ste
 from bot.models import Attachment, Enterprise, Hazard, HazardEvent, Region, User
 from bot.models.enterprise import INDUSTRIES
 from bot.services.forms import exports
-from bot.services.hazards import hazard_search, lifecycle, notifications
+from bot.services.hazards import hazard_search, lifecycle
 from bot.services.hazards.hazard_search import SORTS, SOURCE_NAMES, HazardFilters
 from bot.services.hazards.rectification import plan_of
 from bot.services.hazards.workflow_common import WorkflowError, find_hazard
 from bot.services.hazards.workflow_texts import LEVEL_NAMES, STATE_NAMES
 from bot.services.inspections import inspection_overview
+from bot.services.people import anonymity
 from bot.services.people.console_scope import ROLE_NAMES
 from bot.services.platform.clock import format_local, local, utcnow
 
@@ -117,7 +118,7 @@ def _history(hazard: Hazard) -> list[dict[str, Any]]:
             who = f"{actor.name or '用户' + str(actor.id)}（{ROLE_NAMES.get(actor.role, actor.role)}）"
         note = e.note or ""
         if g.scope.is_manager and note:
-            note = notifications.scrub(g.db, hazard, note)
+            note = anonymity.scrub(g.db, hazard, note)
         rows.append({"at": e.at, "action": ACTION_LABELS.get(e.action, e.action), "who": who, "note": note,
                      "from": STATE_NAMES.get(e.from_state or "", ""), "to": STATE_NAMES.get(e.to_state, "")})
     return rows
@@ -129,7 +130,7 @@ def _detail(hazard: Hazard, *, reporter: Any = None, status: int = 200) -> tuple
     photos = [a for a in g.db.scalars(query) if not g.scope.is_manager or a.event_id is not None]
     description = hazard.description
     if g.scope.is_manager:
-        description = notifications.scrub(g.db, hazard, description)
+        description = anonymity.scrub(g.db, hazard, description)
     region = g.db.get(Region, hazard.region_code)
     steps = offered_steps(hazard, g.user, is_officer=g.scope.is_officer, is_manager=g.scope.is_manager)
     return render_template(

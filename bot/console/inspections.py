@@ -1,7 +1,7 @@
 """Inspections (检查) in the console: the list under the user's scope, one inspection's page,
 and its 附件5 hazard list as .xlsx or PDF.
 
-The downloads are the same files as the chat's token links (``bot/public/inspections.py``),
+The downloads are the same files as the chat's token links (``bot/public/walks.py``),
 built by ``inspection_export``; here they are reached by id behind the sign-in and the
 scope, so an inspection outside it is 404 exactly like an unknown one.
 """
@@ -17,9 +17,9 @@ from werkzeug.wrappers import Response
 from bot.console import bp
 from bot.models import Inspection
 from bot.services.hazards.workflow_texts import LEVEL_NAMES, STATE_NAMES
-from bot.services.inspections import inspection_export, inspection_overview, inspections
+from bot.services.inspections import inspection_export, inspection_overview, walks
 from bot.services.inspections.inspection_overview import InspectionFilters, InspectionRow
-from bot.services.inspections.inspections import STAGE_NAMES
+from bot.services.inspections.walks import STAGE_NAMES
 
 FILE_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -32,7 +32,7 @@ def inspection_list() -> str:
     filters = InspectionFilters.from_args(request.args)
     page = inspection_overview.search(g.db, g.scope, filters,
                                       page_size=int(current_app.config["HAZARDBOT"]["console"]["page_size"]))
-    return render_template("console/inspections.html", active="inspections", f=filters, page=page,
+    return render_template("console/walks.html", active="inspections", f=filters, page=page,
                            stages=STAGE_NAMES, states=inspection_overview.STATE_NAMES)
 
 
@@ -49,10 +49,10 @@ def inspection(inspection_id: int) -> str:
     """One inspection. A finding is linked only if the user may open its hazard: a city's
     交叉检查 elsewhere shows the inspector his findings, which the other city handles."""
     row, found = _visible(inspection_id)
-    findings = [h for _, h in inspections.findings(g.db, found)]
+    findings = [h for _, h in walks.findings(g.db, found)]
     return render_template(
         "console/inspection.html", active="inspections", i=row,
-        progress=inspections.progress(g.db, found), result_names=inspections.RESULT_NAMES,
+        progress=walks.progress(g.db, found), result_names=walks.RESULT_NAMES,
         findings=findings, openable={h.id for h in findings if g.scope.sees_hazard(h)},
         levels=LEVEL_NAMES, hazard_states=STATE_NAMES,
     )

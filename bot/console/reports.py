@@ -14,9 +14,10 @@ from werkzeug.wrappers import Response
 from bot.console import bp
 from bot.models import Campaign, WeeklyReport
 from bot.models.campaign import TEXT_ROWS
-from bot.services.forms import campaigns, exports, report_files, stats
+from bot.services.forms import campaigns, exports, periods, report_files
 from bot.services.forms.campaigns import ReportError
-from bot.services.forms.stats import StatsError
+from bot.services.forms.figures import weekly_figures
+from bot.services.forms.periods import StatsError
 from bot.services.platform.clock import local, utcnow
 
 MAX_TEXT_CHARS = 2000
@@ -39,16 +40,16 @@ def local_today() -> date:
 def _selection(values: Any) -> tuple[str, Campaign | None, list[str]]:
     """(week, campaign, errors) from the request; a bad week falls back to this one."""
     errors = []
-    week = (values.get("week") or "").strip() or stats.week_of(utcnow())
+    week = (values.get("week") or "").strip() or periods.week_of(utcnow())
     try:
-        stats.parse_week(week)
+        periods.parse_week(week)
     except StatsError as exc:
         errors.append(str(exc))
-        week = stats.week_of(utcnow())
+        week = periods.week_of(utcnow())
     key = (values.get("campaign") or "").strip()
     campaign = None
     try:
-        campaign = stats.campaign_for_week(g.db, week, key[:64] or None)
+        campaign = periods.campaign_for_week(g.db, week, key[:64] or None)
     except StatsError as exc:
         errors.append(str(exc))
     return week, campaign, errors
@@ -74,7 +75,7 @@ def reports() -> str:
     rows: list[list[Any]] = []
     two_sessions = campaign is not None and campaign.form == "two_sessions"
     if not two_sessions:
-        figures = stats.weekly_figures(g.db, region, week, campaign)
+        figures = weekly_figures(g.db, region, week, campaign)
         rows = exports.weekly_rows(figures, report.texts if report else None)
     all_campaigns = list(g.db.scalars(select(Campaign).order_by(Campaign.starts_on.desc())))
     filing = campaigns.filing_status(g.db, campaign, week) if campaign and region == "140000" else {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from bot.handlers import inspect_texts as IT
 from bot.handlers.core import ChatPort, Dialogue, InspectionView, State, Step, collect_photo, reset
 from bot.handlers.incoming import Incoming, Intent, fold, inspect_target
-from bot.services.inspections.inspections import InspectionError
+from bot.services.inspections.walks import InspectionError
 
 _RESULTS = {"1": "pass", "合格": "pass", "3": "not_applicable", "不适用": "not_applicable",
             "跳过": "skipped"}

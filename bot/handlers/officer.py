@@ -18,7 +18,7 @@ from bot.handlers.incoming import Incoming
 from bot.handlers.prompts import prompt
 from bot.handlers.weekly import weekly_step
 from bot.services.forms.campaigns import ReportError
-from bot.services.forms.stats import StatsError
+from bot.services.forms.periods import StatsError
 from bot.services.hazards import workflow_texts
 from bot.services.hazards.lifecycle import WorkflowError
 from bot.services.people.bindings import BindingError

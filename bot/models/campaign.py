@@ -3,7 +3,7 @@
 A campaign is a notice with a document number, a jurisdiction, a period and a reporting
 cadence (weekly on Friday by 12:00, or monthly on a given day) and a form (附件1 of 000, the
 2021 Two Sessions table of 001, the 2022 monthly progress table of 002). The figures of a
-report are computed from the records (``bot/services/forms/stats.py``); a ``WeeklyReport`` keeps
+report are computed from the records (``bot/services/forms/figures.py``); a ``WeeklyReport`` keeps
 the free-text rows an officer writes and, once confirmed, the figures exactly as filed.
 """
 

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, send_file
 
 from bot.db import session_factory
 from bot.models import Campaign
-from bot.services.forms import exports, stats
+from bot.services.forms import exports, periods
 from bot.services.forms.weekly_tables import LinkError, ReportLinks, table_filename, table_sheets
 from bot.services.platform.clock import local, utcnow
 
@@ -42,7 +42,7 @@ def weekly_table(token: str) -> Response:
             return _refusal("该专项行动已不存在。", 404)
         try:
             sheets = table_sheets(session, campaign, target.region_code, target.week, local(utcnow()).date())
-        except stats.StatsError as exc:
+        except periods.StatsError as exc:
             return _refusal(str(exc), 404)
         filename = table_filename(session, campaign, target.region_code, target.week)
     buffer = io.BytesIO()

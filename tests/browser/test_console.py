@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.demo_console import load_console_demo
 from bot.models import Enterprise, Hazard, HazardEvent, User
-from bot.services.inspections import inspections
+from bot.services.inspections import walks
 from bot.services.inspections.checklists import load_checklists
 from bot.services.platform.clock import utcnow
 from tests.browser.conftest import PHONE
@@ -38,10 +38,10 @@ def test_county_officer_works_through_the_console(
         load_checklists(session, now=utcnow())
         officer = session.scalars(select(User).where(User.name == OFFICER)).one()
         steel = session.scalars(select(Enterprise).where(Enterprise.name == "太原晋钢钢铁有限公司")).one()
-        walk = inspections.start_or_join(session, user=officer, enterprise_id=steel.id, now=utcnow())
-        inspections.record_finding(session, walk, item_id=None, description="厂区消防通道堵塞", photo_ids=[],
+        walk = walks.start_or_join(session, user=officer, enterprise_id=steel.id, now=utcnow())
+        walks.record_finding(session, walk, item_id=None, description="厂区消防通道堵塞", photo_ids=[],
                                    user=officer, now=utcnow())
-        inspections.finish(session, walk, user=officer, now=utcnow())
+        walks.finish(session, walk, user=officer, now=utcnow())
         session.commit()
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
                                   accept_downloads=True)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Campaign, OutboxMessage
-from bot.services.reminders import reminders
-from bot.services.reminders.reminders import ReminderSettings
+from bot.services.reminders import sweeps
+from bot.services.reminders.settings import ReminderSettings
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 H = timedelta(hours=1)
@@ -32,7 +32,7 @@ def hours(start: datetime, end: datetime) -> Iterator[datetime]:
 def sweep(factory: sessionmaker[Session], now: datetime, settings: ReminderSettings,
           names: tuple[str, ...] | None = None) -> None:
     with factory() as session:
-        for name, fn in reminders.SWEEPS.items():
+        for name, fn in sweeps.SWEEPS.items():
             if names is None or name in names:
                 fn(session, now=now, settings=settings)
         session.commit()

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import User
-from bot.services.inspections import inspections
+from bot.services.inspections import walks as inspection_walks
 from bot.services.inspections.checklists import load_checklists
 from bot.services.platform.clock import utcnow
 from tests.common.factories import enterprise
@@ -38,20 +38,20 @@ def walks(db: sessionmaker[Session], demo: dict[str, User]) -> Walks:
         assert county and city and manager and qingxu_officer
         steel = enterprise(s, "太原晋钢钢铁有限公司")
         coke = enterprise(s, "清徐宏达焦化钢铁有限公司")
-        done = inspections.start_or_join(s, user=county, enterprise_id=steel.id, now=now)
-        major_item = next(i for i in done.item_ids if inspections.item(s, i).major)
+        done = inspection_walks.start_or_join(s, user=county, enterprise_id=steel.id, now=now)
+        major_item = next(i for i in done.item_ids if inspection_walks.item(s, i).major)
         passed = next(i for i in done.item_ids if i != major_item)
-        inspections.record_result(s, done, passed, "pass", user=county, now=now)
-        first = inspections.record_finding(s, done, item_id=major_item, description="铸造起重机制动器失效",
-                                           photo_ids=[], user=county, now=now)
-        second = inspections.record_finding(s, done, item_id=None, description="厂区消防通道堵塞",
+        inspection_walks.record_result(s, done, passed, "pass", user=county, now=now)
+        first = inspection_walks.record_finding(
+            s, done, item_id=major_item, description="铸造起重机制动器失效", photo_ids=[], user=county, now=now)
+        second = inspection_walks.record_finding(s, done, item_id=None, description="厂区消防通道堵塞",
                                             photo_ids=[], user=county, now=now)
-        inspections.finish(s, done, user=county, now=now)
+        inspection_walks.finish(s, done, user=county, now=now)
         s.flush()
-        still_open = inspections.start_or_join(s, user=city, enterprise_id=steel.id, now=now)
-        own = inspections.start_or_join(s, user=manager, enterprise_id=steel.id, now=now)
-        other = inspections.start_or_join(s, user=qingxu_officer, enterprise_id=coke.id, now=now)
-        inspections.record_finding(s, other, item_id=None, description="焦炉煤气管道泄漏", photo_ids=[],
+        still_open = inspection_walks.start_or_join(s, user=city, enterprise_id=steel.id, now=now)
+        own = inspection_walks.start_or_join(s, user=manager, enterprise_id=steel.id, now=now)
+        other = inspection_walks.start_or_join(s, user=qingxu_officer, enterprise_id=coke.id, now=now)
+        inspection_walks.record_finding(s, other, item_id=None, description="焦炉煤气管道泄漏", photo_ids=[],
                                    user=qingxu_officer, now=now)
         s.commit()
         return Walks(done.id, still_open.id, own.id, other.id, (first.number, second.number))
@@ -147,9 +147,9 @@ def test_a_cross_inspector_lists_his_inspection_in_another_city(
         city = s.get(User, demo["city-taiyuan"].id)
         assert city is not None
         changzhi = enterprise(s, "长治潞宝钢铁集团有限公司")
-        walk = inspections.start_or_join(s, user=city, enterprise_id=changzhi.id, now=now)
+        walk = inspection_walks.start_or_join(s, user=city, enterprise_id=changzhi.id, now=now)
         assert walk.stage == "cross_inspection"
-        found = inspections.record_finding(s, walk, item_id=None, description="高炉炉前作业平台护栏缺失",
+        found = inspection_walks.record_finding(s, walk, item_id=None, description="高炉炉前作业平台护栏缺失",
                                            photo_ids=[], user=city, now=now)
         s.commit()
         walk_id, number = walk.id, found.number

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Campaign, User, WeeklyReport
-from bot.services.forms.campaigns import FILERS_ONLY, seed_campaigns
+from bot.services.forms.campaign_seeds import seed_campaigns
+from bot.services.forms.campaigns import FILERS_ONLY
 from bot.services.forms.task_lists import TASK_LIST_DOC
 from bot.services.platform.clock import utcnow
 from tests.console.conftest import Console

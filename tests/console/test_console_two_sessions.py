@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Campaign, User, WeeklyReport
-from bot.services.forms.campaigns import seed_campaigns
+from bot.services.forms.campaign_seeds import seed_campaigns
 from bot.services.platform.clock import utcnow
 from tests.common.factories import enterprise, make_hazard
 from tests.console.conftest import Console

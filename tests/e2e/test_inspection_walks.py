@@ -13,7 +13,7 @@ from PIL import Image
 
 from bot.dev.peer import WeChatPeer
 from bot.models import Attachment, Hazard, HazardEvent, Inspection, InspectionResult, User
-from bot.services.forms import stats
+from bot.services.forms import figures
 from bot.services.inspections.inspection_export import COLUMNS, TITLE
 from bot.services.platform.clock import local, utcnow
 from tests.e2e.chat import bind_as, engine_of, jpeg_with_gps, one, rows, say
@@ -108,7 +108,7 @@ def test_steel_inspection_from_the_gate_to_the_hazard_list(
         from bot.db import session_factory
 
         with session_factory()() as session:
-            county = stats.weekly_figures(session, "140105", week).stages["county"]
+            county = figures.weekly_figures(session, "140105", week).stages["county"]
     assert (county.enterprises, county.general_found, county.major_found) == (1, 2, 1)
 
     # The 附件5 list: the photos are fetched first, as the worker does.
@@ -169,5 +169,5 @@ def test_dust_inspection_by_name_from_the_city(live: LiveServer, peer: WeChatPee
         from bot.db import session_factory
 
         with session_factory()() as session:
-            city = stats.weekly_figures(session, "140200", week).stages["city"]
+            city = figures.weekly_figures(session, "140200", week).stages["city"]
     assert (city.enterprises, city.general_found, city.major_found) == (1, 1, 2)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bot.dev.peer import WeChatPeer
 from bot.models import Campaign, Enterprise, User, WeeklyReport
 from bot.services.forms import exports
-from bot.services.forms.stats import week_of
+from bot.services.forms.periods import week_of
 from bot.services.forms.weekly_tables import LINK_SALT
 from bot.services.platform.clock import local, utcnow
 from tests.common.factories import enterprise, make_hazard

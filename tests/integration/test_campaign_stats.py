@@ -22,23 +22,18 @@ from sqlalchemy.orm import Session
 
 from bot.models import Campaign, Penalty
 from bot.services.forms import exports
+from bot.services.forms.campaign_seeds import seed_campaigns
 from bot.services.forms.campaigns import (
     ReportError,
     confirm,
     draft_counts,
     filing_status,
     save_draft,
-    seed_campaigns,
 )
-from bot.services.forms.stats import (
-    StageFigures,
-    StatsError,
-    campaign_for_week,
-    campaign_windows,
-    ledger_rows,
-    two_sessions_table,
-    weekly_figures,
-)
+from bot.services.forms.figures import StageFigures, weekly_figures
+from bot.services.forms.major_ledger import ledger_rows
+from bot.services.forms.periods import StatsError, campaign_for_week, campaign_windows
+from bot.services.forms.two_sessions import two_sessions_table
 from tests.common.factories import enterprise, make_hazard, make_inspection, make_user
 
 JINGANG = "太原晋钢钢铁有限公司"  # 小店区 140105

@@ -19,17 +19,11 @@ from bot.models import CampaignTask
 from bot.services.forms import exports
 from bot.services.forms import exports_tasks as forms
 from bot.services.forms.cross_checks import CrossPlanRow, CrossSummaryRow
-from bot.services.forms.stats import (
-    LedgerRow,
-    MajorEnterprise,
-    PenaltyFigures,
-    StageFigures,
-    TwoSessionsRow,
-    TwoSessionsTable,
-    WeeklyFigures,
-    Window,
-)
+from bot.services.forms.figures import PenaltyFigures, StageFigures, WeeklyFigures
+from bot.services.forms.major_ledger import LedgerRow
+from bot.services.forms.periods import Window
 from bot.services.forms.task_lists import TASKS_2022, ProgressRow
+from bot.services.forms.two_sessions import MajorEnterprise, TwoSessionsRow, TwoSessionsTable
 
 LIBREOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
 pytestmark = [

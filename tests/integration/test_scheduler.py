@@ -22,8 +22,9 @@ from bot.models import OutboxMessage, SchedulerLease, User
 from bot.services.messaging import outbox
 from bot.services.messaging.outbox import DeliveryPolicy
 from bot.services.platform import leases
-from bot.services.reminders import reminders as R
-from bot.services.reminders.reminders import ReminderSettings
+from bot.services.reminders import settings as R
+from bot.services.reminders import sweeps
+from bot.services.reminders.settings import ReminderSettings
 from bot.wechat.adapters import WeChatMessenger
 from bot.wechat.client import HazardWeChatClient
 from scheduler.leader import LeadingScheduler
@@ -126,7 +127,7 @@ def test_two_schedulers_every_hour_for_a_week_send_nothing_twice(factory, world)
         if i % 50 == 0:  # the leader dies now and then; the other takes over
             runners.reverse()
         for runner in runners:
-            for name in R.SWEEPS:
+            for name in sweeps.SWEEPS:
                 runner.run(name, now + (3 * ttl if i % 50 == 0 else timedelta()))
         messenger.now = now
         _deliver(factory, messenger, now, QUIET)

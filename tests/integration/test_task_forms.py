@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from bot.models import Campaign, CampaignTask, Penalty
 from bot.services.forms import exports_tasks as forms
-from bot.services.forms.campaigns import ReportError, confirm, seed_campaigns
+from bot.services.forms.campaign_seeds import seed_campaigns
+from bot.services.forms.campaigns import ReportError, confirm
 from bot.services.forms.cross_checks import CROSS_DOC, CrossSummaryRow, cross_plan_rows, cross_summary_rows
 from bot.services.forms.exports import write_workbook
 from bot.services.forms.task_lists import TASK_LIST_DOC, monthly_progress, save_progress, tasks_of

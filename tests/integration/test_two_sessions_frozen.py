@@ -13,8 +13,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.models import Campaign, Penalty
-from bot.services.forms import exports, stats
-from bot.services.forms.campaigns import confirm, get_report, seed_campaigns
+from bot.services.forms import exports, figures, two_sessions
+from bot.services.forms.campaign_seeds import seed_campaigns
+from bot.services.forms.campaigns import confirm, get_report
 from bot.services.forms.report_files import weekly_sheets
 from bot.services.forms.weekly_tables import table_sheets
 from tests.common.factories import enterprise, make_hazard, make_user
@@ -69,7 +70,7 @@ def test_a_hazard_added_after_confirmation_leaves_the_filed_table_as_it_was(clea
                             decided_by=make_user(session).id, decided_at=utc(2021, 3, 10, 3),
                             fine_enterprise_wan=Decimal("3.00"), closed_down=True))
         session.commit()
-        live = stats.two_sessions_table(session, "140100", WEEK, campaign)
+        live = two_sessions.two_sessions_table(session, "140100", WEEK, campaign)
         assert live.this_week.major_found == 2 and live.total.fine_wan == Decimal("8.00")
         assert [m.name for m in live.major_enterprises] == [HONGDA, HUIFENG]
 
@@ -92,7 +93,7 @@ def test_a_table_confirmed_before_freezing_existed_is_rendered_live(clean_db: En
         seed_campaigns(session, utc(2021, 3, 1))
         campaign = session.scalars(select(Campaign).where(Campaign.doc_number == DOC)).one()
         report = confirm(session, campaign, "140100", WEEK, make_user(session).id, utc(2021, 3, 12, 3))
-        report.figures = stats.weekly_figures(session, "140100", WEEK, campaign).as_json()
+        report.figures = figures.weekly_figures(session, "140100", WEEK, campaign).as_json()
         _hazard(session, HONGDA, utc(2021, 3, 9, 2), "转炉水冷元件未设温度、流量监测报警装置")
         cells = _cells(table_sheets(session, campaign, "140100", WEEK, utc(2021, 3, 19).date()))
         assert [row[5] for row in cells if row[0] == "本周"] == [1]
@@ -104,5 +105,5 @@ def test_the_frozen_table_round_trips(clean_db: Engine) -> None:
         seed_campaigns(session, utc(2021, 3, 1))
         campaign = session.scalars(select(Campaign).where(Campaign.doc_number == DOC)).one()
         _hazard(session, HONGDA, utc(2021, 3, 9, 2), "转炉水冷元件未设温度、流量监测报警装置")
-        table = stats.two_sessions_table(session, "140100", WEEK, campaign)
-    assert stats.TwoSessionsTable.from_json(table.as_json()) == table
+        table = two_sessions.two_sessions_table(session, "140100", WEEK, campaign)
+    assert two_sessions.TwoSessionsTable.from_json(table.as_json()) == table

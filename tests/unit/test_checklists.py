@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import ChecklistItem
-from bot.services.inspections import inspections
+from bot.services.inspections import walks
 from bot.services.inspections.checklists import (
     ChecklistError,
     applicable_items,
@@ -95,9 +95,9 @@ def test_a_new_item_is_a_data_change(factory: sessionmaker[Session], tmp_path: P
         assert _ids(s, "太原晋钢钢铁有限公司")[0] == "local-forklift"  # order = 5: walked first
         officer = make_user(s, role="county_officer", region_code="140105")
         steel = enterprise(s, "太原晋钢钢铁有限公司")
-        walk = inspections.start_or_join(s, user=officer, enterprise_id=steel.id, now=T0)
-        assert inspections.next_item(s, walk) == "local-forklift"
-        inspections.record_result(s, walk, "local-forklift", "pass", user=officer, now=T0)
+        walk = walks.start_or_join(s, user=officer, enterprise_id=steel.id, now=T0)
+        assert walks.next_item(s, walk) == "local-forklift"
+        walks.record_result(s, walk, "local-forklift", "pass", user=officer, now=T0)
         assert "local-forklift" not in _ids(s, "大同云冈木业有限公司")
         (tmp_path / "local_extra.toml").unlink()
         assert load_checklists(s, now=T0, directory=tmp_path).deactivated == 1

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.models import Attachment, Enterprise, Hazard, OutboxMessage, User
 from bot.services.hazards import lifecycle
 from bot.services.hazards import workflow_texts as T
-from bot.services.reminders import reminders
+from bot.services.reminders import settings
 from tests.common.factories import OTHER_ENTERPRISE, T0, World, make_hazard, make_photo, make_user
 from tests.common.schedule_clock import L, local_day, rows, sweep
 from tests.common.workflow import PLAN, H, act, hazard_of, history, kinds, messages, refused, report
@@ -116,8 +116,8 @@ def test_a_plans_time_limit_is_the_deadline_the_sweep_nudges(factory, world) -> 
     assert refused(factory, lifecycle.submit_plan, number, world.manager, plan=too_late) == \
         T.PLAN_AFTER_DEADLINE.format(deadline="2026-12-31")
     # The deadline sweep nudges the plan's date: 3 days before 12-20 is Thursday 12-17.
-    sweep(factory, L(2026, 12, 17, 10), reminders.ReminderSettings(), ("deadlines",))
-    nudges = rows(factory, reminders.DEADLINE_NUDGE)
+    sweep(factory, L(2026, 12, 17, 10), settings.ReminderSettings(), ("deadlines",))
+    nudges = rows(factory, settings.DEADLINE_NUDGE)
     assert nudges and {local_day(m.created_at) for m in nudges} == {date(2026, 12, 17)}
     assert all("2026-12-20" in m.text for m in nudges)
 

@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Inspection, User
-from bot.services.inspections import inspections
+from bot.services.inspections import walks
 from bot.services.inspections.checklists import load_checklists
 from bot.services.inspections.inspection_export import COLUMNS, hazard_list, render_pdf, render_xlsx
-from bot.services.inspections.inspections import InspectionError
+from bot.services.inspections.walks import InspectionError
 from tests.common.factories import T0, World, enterprise, make_photo, make_user
 
 
@@ -29,15 +29,15 @@ def library(factory: sessionmaker[Session], world: World) -> World:
 
 
 def _start(s: Session, user_id: int, enterprise_id: int) -> Inspection:
-    return inspections.start_or_join(s, user=s.get(User, user_id), enterprise_id=enterprise_id, now=T0)  # type: ignore[arg-type]
+    return walks.start_or_join(s, user=s.get(User, user_id), enterprise_id=enterprise_id, now=T0)  # type: ignore[arg-type]
 
 
 def test_the_stage_follows_who_inspects(factory: sessionmaker[Session], library: World) -> None:
     w = library
     with factory() as s:
-        ent = s.get(inspections.Enterprise, w.ent)
+        ent = s.get(walks.Enterprise, w.ent)
         assert ent is not None
-        stages = {k: inspections.stage_for(s, s.get(User, v), ent)  # type: ignore[arg-type]
+        stages = {k: walks.stage_for(s, s.get(User, v), ent)  # type: ignore[arg-type]
                   for k, v in {"county": w.county, "city": w.city, "province": w.province,
                                "other_city": w.other_city, "other_county": w.other_county,
                                "manager": w.manager, "other_manager": w.other_manager,
@@ -58,7 +58,7 @@ def test_second_inspector_joins_and_the_database_refuses_two_open_ones(
         assert _start(s, w.city, w.ent).id == first.id
         assert _start(s, w.manager, w.ent).id != first.id  # 企业自查 is another inspection
         s.commit()
-        assert len(inspections.inspector_ids(s, first)) == 2
+        assert len(walks.inspector_ids(s, first)) == 2
     with factory() as s:
         s.add(Inspection(token="t" * 24, enterprise_id=w.ent, stage="joint_inspection", unit="x",
                          state="open", item_ids=[], started_by=w.county, started_at=T0))
@@ -73,28 +73,28 @@ def test_walk_order_corrections_and_findings(factory: sessionmaker[Session], lib
         assert county is not None
         inspection = _start(s, w.county, w.ent)
         first, second, third = inspection.item_ids[:3]
-        assert inspections.next_item(s, inspection) == first
-        inspections.record_result(s, inspection, second, "pass", user=county, now=T0)
-        assert inspections.next_item(s, inspection, after=first) == third
-        assert inspections.next_item(s, inspection, after=inspection.item_ids[-1]) == first  # wraps
+        assert walks.next_item(s, inspection) == first
+        walks.record_result(s, inspection, second, "pass", user=county, now=T0)
+        assert walks.next_item(s, inspection, after=first) == third
+        assert walks.next_item(s, inspection, after=inspection.item_ids[-1]) == first  # wraps
         photo = make_photo(s, uploader=county)
-        hazard = inspections.record_finding(s, inspection, item_id=first, description="承包单位未统一管理",
+        hazard = walks.record_finding(s, inspection, item_id=first, description="承包单位未统一管理",
                                             photo_ids=[photo.id], user=county, now=T0)
         assert (hazard.state, hazard.source, hazard.level) == ("acknowledged", "joint_inspection", "major")
         s.refresh(photo)
         assert photo.hazard_id == hazard.id
         with pytest.raises(InspectionError, match="已登记隐患"):
-            inspections.record_result(s, inspection, first, "pass", user=county, now=T0)
-        inspections.record_result(s, inspection, second, "not_applicable", user=county, now=T0)
-        progress = inspections.progress(s, inspection)
+            walks.record_result(s, inspection, first, "pass", user=county, now=T0)
+        walks.record_result(s, inspection, second, "not_applicable", user=county, now=T0)
+        progress = walks.progress(s, inspection)
         assert (progress.counts, progress.findings, progress.major) == (
             {"hazard": 1, "not_applicable": 1}, 1, 1)
         with pytest.raises(InspectionError, match="隐患描述"):
-            inspections.record_finding(s, inspection, item_id=None, description=" ", photo_ids=[],
+            walks.record_finding(s, inspection, item_id=None, description=" ", photo_ids=[],
                                        user=county, now=T0)
-        inspections.finish(s, inspection, user=county, now=T0)
+        walks.finish(s, inspection, user=county, now=T0)
         with pytest.raises(InspectionError, match="已经结束"):
-            inspections.record_result(s, inspection, third, "pass", user=county, now=T0)
+            walks.record_result(s, inspection, third, "pass", user=county, now=T0)
 
 
 def test_an_inspection_without_findings_still_has_its_list(
@@ -117,8 +117,8 @@ def test_checklists_load_and_export_from_the_command_line(app: Flask, tmp_path: 
     with Session(app.extensions["engine"]) as s:
         county = make_user(s, role="county_officer", region_code="140105", name="赵科长")
         steel = enterprise(s, "太原晋钢钢铁有限公司")
-        inspection = inspections.start_or_join(s, user=county, enterprise_id=steel.id, now=T0)
-        inspections.record_finding(s, inspection, item_id=None, description="厂区消防通道堵塞", photo_ids=[],
+        inspection = walks.start_or_join(s, user=county, enterprise_id=steel.id, now=T0)
+        walks.record_finding(s, inspection, item_id=None, description="厂区消防通道堵塞", photo_ids=[],
                                    user=county, now=T0)
         s.commit()
         inspection_id = inspection.id

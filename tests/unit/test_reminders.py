@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.models import Campaign, Hazard, User
 from bot.services.forms import campaigns
 from bot.services.forms.weekly_tables import ReportLinks
-from bot.services.reminders import reminders as R
-from bot.services.reminders.reminders import ReminderSettings
+from bot.services.reminders import settings as R
+from bot.services.reminders.settings import ReminderSettings
 from scheduler.runner import make_runner
 from tests.common.factories import ENTERPRISE, enterprise, make_hazard
 from tests.common.schedule_clock import L, hours, local_day, rows, sweep, weekly_campaign

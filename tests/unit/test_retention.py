@@ -35,7 +35,7 @@ from bot.services.messaging import outbox
 from bot.services.platform import retention
 from bot.services.platform.clock import utcnow
 from bot.services.platform.retention import RetentionSettings
-from bot.services.reminders.reminders import ReminderSettings
+from bot.services.reminders.settings import ReminderSettings
 from tests.common.db_search import mentions
 from tests.common.factories import ENTERPRISE, enterprise, make_hazard, make_user
 from tests.common.schedule_clock import L, rows, sweep

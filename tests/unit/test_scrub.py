@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bot.services.hazards.notifications import scrub
+from bot.services.people.anonymity import scrub
 from tests.common.factories import make_hazard, make_user
 
 

@@ -13,7 +13,7 @@ from bot.models import SubscribeConsent, User
 from bot.services.messaging import outbox
 from bot.services.messaging.outbox import DeliveryPolicy
 from bot.services.messaging.subscribe_messages import SubscribeSettings, fit
-from bot.services.reminders.reminders import ReminderSettings
+from bot.services.reminders.settings import ReminderSettings
 from bot.wechat.miniprogram import MiniProgramClient, WeChatSubscribeSender
 from bot.wiring import subscribe_settings
 from tests.common.factories import ENTERPRISE, enterprise, make_hazard

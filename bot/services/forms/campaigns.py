@@ -1,4 +1,4 @@
-"""Campaigns (专项行动): the seeded notices, and the reports filed for them.
+"""Campaigns (专项行动): which run when, and the reports filed for them.
 
 A region's report for a week starts as a draft (figures computed live, free-text rows the
 officer edits); confirming it freezes the figures as filed. The province sees who has filed.
@@ -7,44 +7,19 @@ officer edits); confirming it freezes the figures as filed. The province sees wh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Campaign, Region, User, WeeklyReport
 from bot.models.campaign import TEXT_ROWS
-from bot.services.forms import stats
+from bot.services.forms import periods, two_sessions
+from bot.services.forms.figures import StageFigures, WeeklyFigures, weekly_figures
+from bot.services.people.roles import OFFICER_ROLES
 from bot.services.platform.clock import local
-from bot.services.registry.visits import OFFICER_ROLES
 
 FILERS_ONLY = "周调度表只能由监管人员填写和确认报送。"
-
-SEED_CAMPAIGNS: tuple[dict[str, Any], ...] = (
-    {
-        "doc_number": "晋应急发〔2024〕354号",
-        "name": "冶金工贸行业安全生产风险隐患排查整治专项行动",
-        "region_code": "140000", "starts_on": date(2024, 12, 6), "ends_on": date(2025, 3, 31),
-        "cadence": "weekly", "due_weekday": 4, "due_day": None, "due_time": None,
-        "form": "weekly_dispatch",
-    },
-    {
-        "doc_number": "晋应急发电〔2021〕7号",
-        "name": "全国两会期间冶金工贸行业安全生产专项督查",
-        "region_code": "140000", "starts_on": date(2021, 3, 1), "ends_on": date(2021, 3, 20),
-        "cadence": "weekly", "due_weekday": 4, "due_day": None, "due_time": "12:00",
-        "form": "two_sessions",
-    },
-    {
-        "doc_number": "晋应急发〔2022〕80号",
-        "name": "冶金制造安全专项整治三年行动2022年重点任务",
-        "region_code": "140000", "starts_on": date(2022, 3, 4), "ends_on": date(2022, 12, 31),
-        "cadence": "monthly", "due_weekday": None, "due_day": 30, "due_time": None,
-        "form": "monthly_progress",
-    },
-)
-
 
 class ReportError(ValueError):
     """A refused step (already confirmed, unknown text row); the message is shown as it is."""
@@ -58,27 +33,6 @@ def filing_region(user: User) -> str:
     if user.role not in OFFICER_ROLES or not user.region_code:
         raise ReportError(FILERS_ONLY)
     return user.region_code
-
-
-def seed_campaigns(session: Session, now: datetime) -> int:
-    """Add the three campaigns of the seeds, or refresh them; returns how many were added."""
-    added = 0
-    for values in SEED_CAMPAIGNS:
-        campaign = session.scalars(
-            select(Campaign).where(Campaign.doc_number == values["doc_number"])
-        ).first()
-        if campaign is None:
-            session.add(Campaign(created_at=now, **values))
-            added += 1
-        else:
-            for key, value in values.items():
-                setattr(campaign, key, value)
-    session.flush()
-    from bot.services.forms.task_lists import TASK_LIST_DOC, seed_tasks
-
-    task_campaign = session.scalars(select(Campaign).where(Campaign.doc_number == TASK_LIST_DOC)).one()
-    seed_tasks(session, task_campaign)
-    return added
 
 
 def active_campaigns(session: Session, now: datetime, cadence: str | None = "weekly") -> list[Campaign]:
@@ -104,7 +58,7 @@ def save_draft(
     unknown = set(texts) - set(TEXT_ROWS)
     if unknown:
         raise ReportError(f"没有“{'、'.join(sorted(unknown))}”这一栏")
-    stats.parse_week(week)
+    periods.parse_week(week)
     return edit_draft(session, campaign, region_code, week, texts, now,
                       refused=f"{week}的周调度表已确认报送，不能再修改")
 
@@ -149,9 +103,9 @@ def confirm(
     if campaign.cadence == "monthly":
         report.figures = {"month": week, "progress": dict(report.texts or {})}
     elif campaign.form == "two_sessions":
-        report.figures = stats.two_sessions_table(session, region_code, week, campaign).as_json()
+        report.figures = two_sessions.two_sessions_table(session, region_code, week, campaign).as_json()
     else:
-        report.figures = stats.weekly_figures(session, region_code, week, campaign).as_json()
+        report.figures = weekly_figures(session, region_code, week, campaign).as_json()
     report.status = "confirmed"
     report.confirmed_by = officer_id
     report.confirmed_at = now
@@ -190,10 +144,10 @@ class DraftCount:
 
 def draft_counts(session: Session, region_code: str, now: datetime) -> list[DraftCount]:
     """For each weekly campaign running now: this week's cumulative totals and filing status."""
-    week = stats.week_of(now)
+    week = periods.week_of(now)
     result = []
     for campaign in active_campaigns(session, now):
-        figures = stats.weekly_figures(session, region_code, week, campaign)
+        figures = weekly_figures(session, region_code, week, campaign)
         report = get_report(session, campaign, region_code, week)
         total = total_of(figures)
         result.append(DraftCount(
@@ -205,9 +159,9 @@ def draft_counts(session: Session, region_code: str, now: datetime) -> list[Draf
     return result
 
 
-def total_of(figures: stats.WeeklyFigures) -> stats.StageFigures:
+def total_of(figures: WeeklyFigures) -> StageFigures:
     """All stages added up (an enterprise checked at two stages counts twice, as the form adds)."""
-    total = stats.StageFigures()
+    total = StageFigures()
     for stage in figures.stages.values():
         total.enterprises += stage.enterprises
         total.general_found += stage.general_found

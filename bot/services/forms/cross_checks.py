@@ -17,16 +17,9 @@ from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from bot.models import Campaign, Enterprise, Hazard, Inspection, Penalty, Region
+from bot.services.forms.figures import COUNTED_OUT_STATES, enterprise_key, found_at_column
 from bot.services.forms.penalty_sums import MEASURE_LABELS, penalty_sums
-from bot.services.forms.stats import (
-    COUNTED_OUT_STATES,
-    StatsError,
-    Window,
-    _enterprise_key,
-    _found_at,
-    _local_midnight,
-    campaign_by_key,
-)
+from bot.services.forms.periods import StatsError, Window, campaign_by_key, local_midnight
 from bot.services.inspections.coverage import finished_inspections, inspection_key, one_if
 from bot.services.people.jurisdiction import jurisdiction_codes
 from bot.services.platform.clock import local
@@ -51,9 +44,9 @@ def cross_campaign(session: Session, key: str | None) -> Campaign | None:
 def campaign_window(campaign: Campaign | None) -> Window:
     """The campaign's whole period (or all time without one)."""
     if campaign is None:
-        return Window(_local_midnight(date(2000, 1, 1)), _local_midnight(date(2100, 1, 1)))
-    return Window(_local_midnight(campaign.starts_on),
-                  _local_midnight(date.fromordinal(campaign.ends_on.toordinal() + 1)))
+        return Window(local_midnight(date(2000, 1, 1)), local_midnight(date(2100, 1, 1)))
+    return Window(local_midnight(campaign.starts_on),
+                  local_midnight(date.fromordinal(campaign.ends_on.toordinal() + 1)))
 
 
 # --- 附件3 -------------------------------------------------------------------------------------
@@ -84,13 +77,13 @@ def cross_plan_rows(session: Session, campaign: Campaign | None) -> list[CrossPl
     (``coverage.py``); one aggregate over the hazards and the inspections unioned.
     """
     window = campaign_window(campaign)
-    found_at = _found_at()
+    found_at = found_at_column()
     hazard_county = aliased(Region)
     hazards = (
         select(
             case((hazard_county.level == "prefecture_city", hazard_county.code),
                  else_=hazard_county.parent_code).label("city"),
-            Hazard.region_code.label("county"), _enterprise_key().label("key"),
+            Hazard.region_code.label("county"), enterprise_key().label("key"),
             one_if(Hazard.level == "general").label("general"),
             one_if(Hazard.level == "major").label("major"),
         )
@@ -155,11 +148,11 @@ def cross_summary_rows(
         raise StatsError(f"没有行政区划代码“{region_code}”")
     codes = jurisdiction_codes(session, region_code)
     window = campaign_window(campaign)
-    found_at = _found_at()
+    found_at = found_at_column()
     graded = Hazard.level.in_(("general", "major"))
     found = (
         select(
-            _enterprise_key().label("key"),
+            enterprise_key().label("key"),
             Hazard.enterprise_id.label("enterprise_id"),
             Hazard.enterprise_name.label("name"),
             Hazard.region_code.label("region_code"),

@@ -25,7 +25,9 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.services.forms.stats import STAGE_LABELS, LedgerRow, TwoSessionsTable, WeeklyFigures
+from bot.services.forms.figures import STAGE_LABELS, WeeklyFigures
+from bot.services.forms.major_ledger import LedgerRow
+from bot.services.forms.two_sessions import TwoSessionsTable
 from bot.services.registry.ledger_io import _display_width
 
 WEEKLY_TITLE = "冶金工贸行业隐患排查整治专项行动\n周调度统计表"

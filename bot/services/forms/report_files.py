@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from bot.models import Campaign, Region
 from bot.services.forms import exports
-from bot.services.forms.stats import StatsError, ledger_rows, weekly_figures
+from bot.services.forms.figures import weekly_figures
+from bot.services.forms.major_ledger import ledger_rows
+from bot.services.forms.periods import StatsError
 from bot.services.forms.weekly_tables import table_sheets
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Campaign, CampaignTask, WeeklyReport
-from bot.services.forms.campaigns import ReportError, edit_draft, get_report
+from bot.services.forms.campaigns import ReportError, confirm, edit_draft, get_report
 
 TASK_LIST_DOC = "晋应急发〔2022〕80号"
 _ALL = "各级应急管理部门"
@@ -194,8 +194,6 @@ def confirm_progress(
     An officer confirms what he sees on the form, so the notes typed with the confirm click
     are part of what freezes.
     """
-    from bot.services.forms.campaigns import confirm
-
     check_month(campaign, month)
     report = save_progress(session, campaign, region_code, month, notes, now)
     if not any(str(text).strip() for text in (report.texts or {}).values()):

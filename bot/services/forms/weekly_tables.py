@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from bot.models import Campaign, Region
-from bot.services.forms import exports, stats
+from bot.services.forms import exports, figures, two_sessions
 from bot.services.forms.campaigns import get_report
 from bot.services.platform.clock import local
 
@@ -85,13 +85,13 @@ def table_sheets(
     filed_on = local(report.confirmed_at).date() if report is not None and report.confirmed_at else today
     if campaign.form == "two_sessions":
         if frozen and frozen.get("form") == "two_sessions":
-            return [exports.two_sessions_sheet(stats.TwoSessionsTable.from_json(frozen), filed_on)]
-        table = stats.two_sessions_table(session, region_code, week, campaign)
+            return [exports.two_sessions_sheet(two_sessions.TwoSessionsTable.from_json(frozen), filed_on)]
+        table = two_sessions.two_sessions_table(session, region_code, week, campaign)
         return [exports.two_sessions_sheet(table, today)]
     texts = report.texts if report is not None else None
     if frozen:
-        return exports.weekly_sheets(stats.WeeklyFigures.from_json(frozen), filed_on, texts)
-    return exports.weekly_sheets(stats.weekly_figures(session, region_code, week, campaign), today, texts)
+        return exports.weekly_sheets(figures.WeeklyFigures.from_json(frozen), filed_on, texts)
+    return exports.weekly_sheets(figures.weekly_figures(session, region_code, week, campaign), today, texts)
 
 
 def table_filename(session: Session, campaign: Campaign, region_code: str, week: str) -> str:

@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session
 from bot.models import Enterprise, Hazard, InspectionFinding, Region
 from bot.models.enterprise import INDUSTRIES
 from bot.models.hazard import LEVELS, SOURCES, STATES
-from bot.services.forms.stats import SOURCE_LABELS
-from bot.services.hazards.workflow_texts import LEVEL_NAMES, STATE_NAMES
+from bot.services.hazards.workflow_texts import LEVEL_NAMES, SOURCE_LABELS, STATE_NAMES
 from bot.services.people.console_scope import Scope
 from bot.services.people.jurisdiction import jurisdiction_codes
 from bot.services.platform.clock import local, local_tz

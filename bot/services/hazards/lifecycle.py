@@ -50,9 +50,10 @@ from bot.services.hazards.workflow_common import (
     required_text,
     unit_name,
 )
+from bot.services.people import anonymity
 from bot.services.people.jurisdiction import jurisdiction_codes
+from bot.services.people.roles import OFFICER_ROLES
 from bot.services.platform.clock import local
-from bot.services.registry.visits import OFFICER_ROLES
 
 __all__ = [
     "PenaltyDraft", "PlanDraft", "ReporterView", "WorkflowError", "WorkflowSettings",
@@ -279,7 +280,7 @@ def reporter_identity(
     session.flush()
     if hazard.anonymous:
         return ReporterView(anonymous=True, name=None, phone=None, source=hazard.source)
-    person = notifications.named_reporter(session, hazard)
+    person = anonymity.named_reporter(session, hazard)
     return ReporterView(
         anonymous=False,
         name=hazard.reporter_name or (person.name if person else None),

@@ -14,7 +14,6 @@ through ``lifecycle.reporter_identity``, which logs each look.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -24,13 +23,13 @@ from sqlalchemy.orm import Session
 from bot.models import Attachment, Hazard, HazardEvent, Region, User
 from bot.services.hazards import workflow_texts as T
 from bot.services.messaging.outbox import queue_message
+from bot.services.people.anonymity import named_reporter, scrub
 from bot.services.people.jurisdiction import is_within
+from bot.services.people.roles import OFFICER_ROLES
 from bot.services.platform.clock import format_local
 from bot.services.registry.enterprises import region_name
-from bot.services.registry.visits import OFFICER_ROLES
 
 SUMMARY_CHARS = 80
-_BLANK = "***"
 
 
 # --- recipients -------------------------------------------------------------------------------
@@ -97,11 +96,6 @@ def managers(session: Session, hazard: Hazard) -> list[User]:
     ))
 
 
-def named_reporter(session: Session, hazard: Hazard) -> User | None:
-    """The reporter, for a named report; an anonymous one has no link to anybody."""
-    return session.get(User, hazard.reporter_id) if hazard.reporter_id is not None else None
-
-
 # --- queueing ---------------------------------------------------------------------------------
 
 
@@ -147,24 +141,6 @@ def _to_reporter(session: Session, hazard: Hazard, *, action: str, text: str, no
     reporter = named_reporter(session, hazard)
     if reporter is not None:
         _queue(session, [reporter], action=action, hazard=hazard, text=text, now=now, for_reporter=True)
-
-
-def scrub(session: Session, hazard: Hazard, text: str) -> str:
-    """Blank the reporter's name, phone and openid out of a text meant for the enterprise."""
-    secrets = [hazard.reporter_name, hazard.reporter_phone]
-    reporter = named_reporter(session, hazard)
-    if reporter is not None:
-        secrets += [reporter.name, reporter.phone, reporter.openid]
-    for secret in sorted({s for s in secrets if s and len(s) >= 2}, key=len, reverse=True):
-        text = _loose(secret).sub(_BLANK, text)
-    return text
-
-
-def _loose(secret: str) -> re.Pattern[str]:
-    """A phone number matches however it was typed: "139 1234-5678" is the same number."""
-    if secret.isdigit():
-        return re.compile(r"[\s\-－—]*".join(re.escape(d) for d in secret))
-    return re.compile(re.escape(secret))
 
 
 def _summary(text: str) -> str:

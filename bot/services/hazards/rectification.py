@@ -38,8 +38,8 @@ from bot.services.hazards.workflow_common import (
     record_event,
     required_text,
 )
+from bot.services.people.roles import OFFICER_ROLES
 from bot.services.platform.clock import local
-from bot.services.registry.visits import OFFICER_ROLES
 
 MAX_PERSON_CHARS = 64
 MAX_PLAN_TEXT_CHARS = 1000

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.models import Hazard, HazardEvent, Region, User
 from bot.services.hazards import workflow_texts as T
 from bot.services.people.jurisdiction import is_within
-from bot.services.registry.visits import OFFICER_ROLES
+from bot.services.people.roles import OFFICER_ROLES
 
 _MAX_NUMBER_ECHO = 30  # a typed "number" is echoed in the refusal; keep it short
 

@@ -52,6 +52,14 @@ LEVEL_WORDS = {
     "general": "general", "一般": "general", "一般隐患": "general",
     "major": "major", "重大": "major", "重大隐患": "major", "重大事故隐患": "major",
 }
+SOURCE_LABELS = {  # 附件2 检查环节: how the forms name each Hazard.source
+    "self_check": "企业自查",
+    "joint_inspection": "市县检查",
+    "cross_inspection": "交叉检查",
+    "provincial": "省级督查",
+    "public_report": "群众举报",
+    "worker_report": "群众举报",
+}
 SOURCE_NAMES = {"worker_report": "内部报告（企业职工）", "public_report": "群众举报"}
 REWARD_STATUS_NAMES = {"open": "待审批", "approved": "已审批待领取", "paid": "已发放", "refused": "不予奖励"}
 UNIT_SUFFIX = "应急管理局"

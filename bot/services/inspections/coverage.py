@@ -50,7 +50,7 @@ def stage_case(source: Any, level: Any) -> Any:
 
 
 def inspection_key() -> Any:
-    """The enterprise key of an inspection, the same text as ``stats._enterprise_key``."""
+    """The enterprise key of an inspection, the same text as ``figures.enterprise_key``."""
     return cast(Inspection.enterprise_id, String)
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Attachment, Enterprise, Inspection
-from bot.services.inspections import inspections
+from bot.services.inspections import walks
 from bot.services.platform.clock import local
 from bot.services.platform.fonts import Font, load_font
 from bot.services.platform.pdfpages import ImagePdfWriter
@@ -78,7 +78,7 @@ def hazard_list(session: Session, inspection: Inspection, *, media_dir: Path) ->
     """The rows of the list: one per hazard the inspection found, in the order found."""
     enterprise = session.get(Enterprise, inspection.enterprise_id)
     rows: list[ListRow] = []
-    for seq, (finding, hazard) in enumerate(inspections.findings(session, inspection), 1):
+    for seq, (finding, hazard) in enumerate(walks.findings(session, inspection), 1):
         photos = list(session.scalars(
             select(Attachment).where(Attachment.hazard_id == hazard.id, Attachment.event_id.is_(None))
             .order_by(Attachment.seq)
@@ -96,8 +96,8 @@ def hazard_list(session: Session, inspection: Inspection, *, media_dir: Path) ->
     return HazardList(
         enterprise=enterprise.name if enterprise else "",
         date=f"{day.year}年{day.month}月{day.day}日",
-        stage=inspections.STAGE_NAMES[inspection.stage], unit=inspection.unit,
-        inspectors=[u.name or "" for u in inspections.inspectors(session, inspection)],
+        stage=walks.STAGE_NAMES[inspection.stage], unit=inspection.unit,
+        inspectors=[u.name or "" for u in walks.inspectors(session, inspection)],
         principal=(enterprise.principal_name or "") if enterprise else "",
         rows=rows,
     )

@@ -26,7 +26,7 @@ from bot.models import (
     Region,
     User,
 )
-from bot.services.inspections.inspections import STAGE_NAMES
+from bot.services.inspections.walks import STAGE_NAMES
 from bot.services.people.console_scope import Scope
 
 STATE_NAMES = {"open": "进行中", "finished": "已结束"}

@@ -34,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Hazard, OutboxMessage
+from bot.services.people.anonymity import scrub
 from bot.services.people.api_accounts import OPENID_PREFIX as MP_PREFIX
 from bot.services.platform.clock import local
 
@@ -179,9 +180,8 @@ def _note(session: Session, message: OutboxMessage, hazard: Hazard) -> str:
             if line.startswith("理由："):
                 return line[len("理由："):]
     if message.kind == "new_report":
-        from bot.services.hazards.notifications import scrub  # the reporter stays out of officers' view
-
-        return scrub(session, hazard, hazard.description)
+        return scrub(  # the reporter stays out of officers' view
+            session, hazard, hazard.description)
     return NOTES.get(message.kind, "请在小程序中查看详情")
 
 

@@ -20,8 +20,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.models import BindingCode, Enterprise, Region, User
+from bot.services.people.roles import OFFICER_ROLES
 from bot.services.platform.dml import affected_rows
-from bot.services.registry.visits import OFFICER_ROLES
 
 # No 0/O, 1/I/L: the code is read off a screen or paper and typed on a phone.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Enterprise, Hazard, Inspection, InspectionInspector, Region, User
 from bot.services.people.jurisdiction import jurisdiction_codes
-from bot.services.registry.visits import OFFICER_ROLES
+from bot.services.people.roles import OFFICER_ROLES
 
 CONSOLE_ROLES = OFFICER_ROLES | {"enterprise_manager", "admin"}
 ROLE_NAMES = {

@@ -12,12 +12,6 @@ from sqlalchemy.orm import Session
 
 from bot.models import EnterpriseVisit, User
 
-OFFICER_ROLES = frozenset({"county_officer", "city_officer", "province_officer"})
-
-
-def is_officer(user: User) -> bool:
-    return user.role in OFFICER_ROLES
-
 
 def record_visit(
     session: Session, *, officer: User, enterprise_id: int, qr_code_id: int | None, now: datetime
