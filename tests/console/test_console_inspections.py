@@ -43,7 +43,8 @@ def walks(db: sessionmaker[Session], demo: dict[str, User]) -> Walks:
         passed = next(i for i in done.item_ids if i != major_item)
         inspection_walks.record_result(s, done, passed, "pass", user=county, now=now)
         first = inspection_walks.record_finding(
-            s, done, item_id=major_item, description="铸造起重机制动器失效", photo_ids=[], user=county, now=now)
+            s, done, item_id=major_item, description="铸造起重机制动器失效", photo_ids=[],
+            user=county, now=now)
         second = inspection_walks.record_finding(s, done, item_id=None, description="厂区消防通道堵塞",
                                             photo_ids=[], user=county, now=now)
         inspection_walks.finish(s, done, user=county, now=now)
