@@ -15,8 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat import conversations
-from bot.chat import inbound_log as inbound
+from bot.chat import conversations, inbound_log
 from bot.services.messaging import jobs, outbox
 from bot.services.platform.clock import utcnow
 from bot.services.platform.ports import Messenger, SubscribeSender
@@ -77,7 +76,7 @@ class Worker:
             subscriber=self.subscriber,
         )
         with self.session_factory() as session:
-            inbound.purge_old_replies(session, now=now)
+            inbound_log.purge_old_replies(session, now=now)
             session.commit()
         return done
 

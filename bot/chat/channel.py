@@ -14,8 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat import conversations
-from bot.chat import inbound_log as inbound
+from bot.chat import conversations, inbound_log
 from bot.chat.inspections import InspectionChat
 from bot.chat.reports import ReportChat
 from bot.chat.workflow import WorkflowChat
@@ -149,21 +148,21 @@ def process_message(
     Two deliveries of one message, or two messages of one new user, can race: the loser's
     flush or commit fails on a unique key, and it starts over, finding the winner's rows.
     """
-    key = inbound.dedupe_key(
+    key = inbound_log.dedupe_key(
         msg_id=msg.msg_id, openid=msg.openid, create_time=msg.create_time,
         event=msg.event, event_key=msg.event_key,
     )
     for attempt in range(3):
         with session_factory() as session:
             try:
-                earlier = inbound.previous_reply(session, key)
+                earlier = inbound_log.previous_reply(session, key)
                 if earlier is not None:
                     # Not the key: an event's key holds the sender's openid (logs never name people).
                     log.info("duplicate delivery of a %s message (MsgId %s) answered from the log",
                              msg.kind, msg.msg_id or "-")
                     return earlier
                 reply = _answer(session, msg, now=now, settings=settings)
-                inbound.record(
+                inbound_log.record(
                     session, key=key, openid=msg.openid, msg_type=msg.kind, reply=reply, now=now
                 )
                 session.commit()

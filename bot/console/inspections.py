@@ -1,7 +1,7 @@
 """Inspections (检查) in the console: the list under the user's scope, one inspection's page,
 and its 附件5 hazard list as .xlsx or PDF.
 
-The downloads are the same files as the chat's token links (``bot/public/walks.py``),
+The downloads are the same files as the chat's token links (``bot/public/inspections.py``),
 built by ``inspection_export``; here they are reached by id behind the sign-in and the
 scope, so an inspection outside it is 404 exactly like an unknown one.
 """
@@ -32,7 +32,7 @@ def inspection_list() -> str:
     filters = InspectionFilters.from_args(request.args)
     page = inspection_overview.search(g.db, g.scope, filters,
                                       page_size=int(current_app.config["HAZARDBOT"]["console"]["page_size"]))
-    return render_template("console/walks.html", active="inspections", f=filters, page=page,
+    return render_template("console/inspections.html", active="inspections", f=filters, page=page,
                            stages=STAGE_NAMES, states=inspection_overview.STATE_NAMES)
 
 

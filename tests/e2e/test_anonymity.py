@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.chat import inbound_log as inbound
+from bot.chat import inbound_log
 from bot.dev.peer import WeChatPeer
 from bot.models import Attachment, Hazard, HazardEvent, InboundMessage, User
 from bot.services.platform import retention
@@ -96,7 +96,7 @@ def test_after_the_retention_window_only_the_user_row_holds_the_reporters_openid
     later = utcnow() + timedelta(days=3)
     settings = RetentionSettings.from_config(live.app.config["HAZARDBOT"])
     with Session(engine) as session:
-        inbound.purge_old_replies(session, now=later)
+        inbound_log.purge_old_replies(session, now=later)
         session.commit()
         retention.run(session, now=later, settings=settings)
     with Session(engine) as session:

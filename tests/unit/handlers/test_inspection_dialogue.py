@@ -10,7 +10,7 @@ import pytest
 from bot.handlers.core import FindingOutcome, FinishedInspection, InspectionView, ItemView, State
 from bot.handlers.incoming import Intent, classify, inspect_target
 from bot.services.inspections.walks import InspectionError
-from tests.unit.fake_port import Chat, FakeChat, image, text
+from tests.unit.handlers.fake_port import Chat, FakeChat, image, text
 
 ITEMS = ["a", "b", "c"]
 

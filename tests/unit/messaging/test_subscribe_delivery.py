@@ -18,7 +18,7 @@ from bot.wechat.miniprogram import MiniProgramClient, WeChatSubscribeSender
 from bot.wiring import subscribe_settings
 from tests.common.factories import ENTERPRISE, enterprise, make_hazard
 from tests.common.schedule_clock import L, rows, sweep
-from tests.unit.test_jobs_outbox import RecordingMessenger
+from tests.unit.messaging.test_jobs_outbox import RecordingMessenger
 
 
 def test_values_are_cut_to_their_type() -> None:

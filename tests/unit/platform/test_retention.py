@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat import inbound_log as inbound
+from bot.chat import inbound_log
 from bot.chat.channel import ChatSettings, process_message
 from bot.config import ConfigError, load_config
 from bot.handlers.core import State
@@ -200,7 +200,7 @@ def test_a_retry_within_the_window_gets_the_first_reply_and_acts_once(factory, w
     # a retry is answered with nothing, and still acts once.
     chat.now += 47 * H
     with factory() as session:
-        inbound.purge_old_replies(session, now=chat.now)
+        inbound_log.purge_old_replies(session, now=chat.now)
         session.commit()
     _retain(factory, chat.now)
     assert chat.send("确认", msg_id=msg_id)[0] == ""
@@ -267,7 +267,7 @@ def test_an_anonymous_report_keeps_no_trace_of_the_openid_after_the_retention_wi
 
     later = chat.now + 3 * D
     with factory() as session:
-        inbound.purge_old_replies(session, now=later)
+        inbound_log.purge_old_replies(session, now=later)
         session.commit()
     _retain(factory, later, RetentionSettings())
 

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import Inspection, User
+from bot.models import Enterprise, Inspection, User
 from bot.services.inspections import walks
 from bot.services.inspections.checklists import load_checklists
 from bot.services.inspections.inspection_export import COLUMNS, hazard_list, render_pdf, render_xlsx
@@ -35,7 +35,7 @@ def _start(s: Session, user_id: int, enterprise_id: int) -> Inspection:
 def test_the_stage_follows_who_inspects(factory: sessionmaker[Session], library: World) -> None:
     w = library
     with factory() as s:
-        ent = s.get(walks.Enterprise, w.ent)
+        ent = s.get(Enterprise, w.ent)
         assert ent is not None
         stages = {k: walks.stage_for(s, s.get(User, v), ent)  # type: ignore[arg-type]
                   for k, v in {"county": w.county, "city": w.city, "province": w.province,

@@ -1,6 +1,6 @@
 """The reporting dialogue as pure transitions: what the reporter types, what the bot asks next.
 
-The services are replaced by ``FakeChat`` (tests/unit/fake_port.py), an in-memory
+The services are replaced by ``FakeChat`` (tests/unit/handlers/fake_port.py), an in-memory
 ``ChatPort`` that records what the dialogue asked of it; no database is involved.
 """
 
@@ -12,7 +12,7 @@ from bot.handlers import texts
 from bot.handlers.core import State
 from bot.handlers.incoming import Incoming, Intent, classify, parse_query
 from bot.services.reporting.reports import ReportDraft
-from tests.unit.fake_port import Chat, image, location, scan, text
+from tests.unit.handlers.fake_port import Chat, image, location, scan, text
 
 
 @pytest.fixture

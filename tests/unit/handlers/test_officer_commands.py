@@ -16,7 +16,7 @@ from bot.handlers.core import ScanOutcome, State
 from bot.handlers.incoming import Intent, classify
 from bot.services.hazards import workflow_texts as T
 from bot.services.hazards.lifecycle import PenaltyDraft, PlanDraft
-from tests.unit.fake_port import SCENES, TODAY, Chat, FakeChat, image, scan, text
+from tests.unit.handlers.fake_port import SCENES, TODAY, Chat, FakeChat, image, scan, text
 
 N = "YH202611240001"
 BASIS = "第四条第（一）项"
