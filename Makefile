@@ -72,10 +72,12 @@ test-sqlite: setup
 test-postgresql: setup
 	HAZARDBOT_TEST_DB=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## make lint: ruff over the code, tests and benchmarks; mypy over the application (not part of make test)
+## make lint: ruff over the code, tests and benchmarks; mypy over the application (not part of make test);
+## the layering contracts of pyproject.toml (make test checks them too: tests/unit/test_architecture.py)
 lint: setup
 	$(BIN)/ruff check bot scheduler tests bench
 	$(BIN)/mypy bot scheduler
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) instance test-artifacts

@@ -1,6 +1,6 @@
 """Hazard-reporting backend for Shanxi's 冶金工贸 safety regulators.
 
-``create_app`` builds the Flask app from config (DESIGN.md §6); each subsystem registers
+``create_app`` builds the Flask app from config (docs/design.md §6); each subsystem registers
 itself through an ``init_app``-style call so that the factory reads as a table of contents.
 """
 

@@ -281,13 +281,13 @@ inspections_cli = AppGroup("inspections", help="Inspections and their 附件5 ha
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def inspections_export(inspection_id: int, out: Path) -> None:
     """Write the 检查问题隐患清单 (附件5) of an inspection to OUT (.xlsx or .pdf)."""
-    from bot.services.inspections import inspection_export, inspections
+    from bot.services.inspections import inspection_export, walks
 
     if out.suffix.lower() not in (".xlsx", ".pdf"):
         raise click.ClickException("输出文件须为 .xlsx 或 .pdf")
     media_dir = Path(current_app.config["HAZARDBOT"]["media"]["dir"])
     with session_factory()() as session:
-        inspection = inspections.get(session, inspection_id)
+        inspection = walks.get(session, inspection_id)
         if inspection is None:
             raise click.ClickException(f"没有编号为 {inspection_id} 的检查")
         data = inspection_export.hazard_list(session, inspection, media_dir=media_dir)

@@ -2,7 +2,7 @@
 
 SQLite allows one writer at a time. Without WAL, a busy timeout and ``BEGIN IMMEDIATE`` two
 concurrent requests fail with "database is locked" instead of waiting their turn, so every
-SQLite connection gets all three here (DESIGN.md §7).
+SQLite connection gets all three here (docs/design.md §7).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The APScheduler process: a few daily/periodic sweeps, under a database lease.
 
 Run it once per deployment, in its own process (``flask scheduler run``), never inside the
-gunicorn workers (DESIGN.md §7). Jobs contain no rules: each opens a session, takes or
+gunicorn workers (docs/design.md §7). Jobs contain no rules: each opens a session, takes or
 renews the lease, calls a sweep from ``bot.services.reminders`` with ``now`` and commits;
 the worker (``flask worker run``) delivers what the sweeps queued.
 
@@ -16,7 +16,7 @@ Besides the reminder sweeps, job ``retention`` runs ``bot.services.platform.rete
 to its sender (it commits per batch itself).
 
 Two schedulers started together: APScheduler's job store must never be worked by two
-schedulers at once (DESIGN.md §7), so only the holder of the ``scheduler`` lease starts
+schedulers at once (docs/design.md §7), so only the holder of the ``scheduler`` lease starts
 APScheduler at all (``scheduler.leader``); the other stands by and takes over when the lease
 expires. Every sweep checks the lease again before it runs, and even if two ran a sweep, the
 outbox keys would keep every message single.

@@ -5,7 +5,7 @@ a one-time ``code``, which we exchange for his openid under the Official Account
 openid the chat binding recorded. ``snsapi_base`` is enough: we need the openid, not the
 profile, so WeChat shows no consent screen.
 
-wechatpy's ``WeChatOAuth`` hard-codes both hosts and sets no HTTP timeout (DESIGN.md §7);
+wechatpy's ``WeChatOAuth`` hard-codes both hosts and sets no HTTP timeout (docs/design.md §7);
 this subclass takes them from config so tests can point it at the fake WeChat server.
 """
 

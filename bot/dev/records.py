@@ -57,7 +57,7 @@ def columns(row: object) -> dict[str, Any]:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
-        return local(value).isoformat()  # stored UTC, shown in Asia/Shanghai (DESIGN.md §6)
+        return local(value).isoformat()  # stored UTC, shown in Asia/Shanghai (docs/design.md §6)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bytes):

@@ -1,6 +1,6 @@
 """Hazards (隐患), their append-only history, photos, and the number counter.
 
-The columns follow the regulators' ledgers (DESIGN.md §3, 附件2 and 附件5) so that exports are
+The columns follow the regulators' ledgers (docs/design.md §3, 附件2 and 附件5) so that exports are
 queries, not reconstructions. ``state`` is a cache of the last event's ``to_state``: it is only
 ever changed together with a new ``HazardEvent`` (see ``bot/services/hazards/lifecycle.py``).
 """

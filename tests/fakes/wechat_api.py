@@ -99,7 +99,7 @@ class FakeWeChatServer:
         self._fail: tuple[int, int, int] = (0, 200, -1)  # (remaining, status, errcode)
         self._down = False
         self._delay = 0.0
-        # Customer-service quota (DESIGN.md §7): at most 5 per user after his last message;
+        # Customer-service quota (docs/design.md §7): at most 5 per user after his last message;
         # enforced only for users a test opened a window for (``user_wrote``).
         self._cs_left: dict[str, int] = {}
         self._oauth_user: str | None = None  # who taps "agree" on the authorization page

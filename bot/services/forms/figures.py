@@ -3,7 +3,7 @@
 Every figure block is one ``GROUP BY`` query with ``CASE`` expressions; nothing loops over
 hazards in Python, so the weekly table of a province costs a handful of index scans.
 
-Conventions (DESIGN.md §3, seeds 000 and 001):
+Conventions (docs/design.md §3, seeds 000 and 001):
 
 * Periods (weeks, a campaign's windows) are ``periods.py``'s.
 * A hazard is *found* when it was checked (``checked_at``), or else reported (``reported_at``),

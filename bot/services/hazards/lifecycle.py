@@ -1,4 +1,4 @@
-"""The hazard lifecycle (DESIGN.md §4) as one domain service for chat, API and console.
+"""The hazard lifecycle (docs/design.md §4) as one domain service for chat, API and console.
 
 The signatures below are the contract the chat handlers are written against.
 

@@ -1,6 +1,6 @@
 """Who is told what when a hazard moves: recipients and outbox rows for each workflow step.
 
-Messages are outbox rows queued in the step's own transaction (DESIGN.md §5), each keyed by
+Messages are outbox rows queued in the step's own transaction (docs/design.md §5), each keyed by
 its cause: ``{action}:{number}:{user id}`` for steps that happen once in a hazard's life, and
 ``{action}:{number}:e{event id}:{user id}`` for steps that can repeat (a second deadline, a
 plan filed again), so a retry never sends twice and a repetition is never swallowed.

@@ -85,7 +85,7 @@ class DeliveryPolicy:
         """``text`` (customer service / dev inbox), ``template``, or ``none``.
 
         WeChat allows customer-service messages only within ``service_window`` of the user's
-        last message, and only ``window_quota`` of them in that time (DESIGN.md §7); past
+        last message, and only ``window_quota`` of them in that time (docs/design.md §7); past
         either limit a template message goes instead. The quota is counted from the outbox:
         the customer-service messages marked sent since his last message.
         """

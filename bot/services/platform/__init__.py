@@ -1,1 +1,22 @@
-"""TODO face."""
+"""The plumbing every domain stands on: time at the edges, the unit of work, leases, row
+counts, rate limits, data retention, the ports to the outside world (WeChat, media, QR codes),
+working days, Chinese fonts and streamed PDF pages.
+
+It knows no domain rule: nothing here decides what happens to a hazard, a report or a form.
+
+Must not import: any other package of ``bot.services``, nor any outer layer.
+
+Modules and their public names:
+
+- ``clock``: configure, local_tz, utcnow, local, format_local
+- ``dml``: affected_rows
+- ``fonts``: load_font
+- ``leases``: acquire, release, holder_of
+- ``pdfpages``: ImagePdfWriter
+- ``ports``: DeliveryError, FetchedMedia, MediaFetchError, Messenger, MediaFetcher, IssuedQRCode,
+  QRCodeIssueError, QRCodeIssuer, RecipientRefused, SubscribeSender
+- ``rate_limits``: Limit, Exceeded, RateLimiter
+- ``retention``: RetentionSettings, Rule, pending, run
+- ``unit_of_work``: UnitOfWork
+- ``workdays``: is_workday, on_or_before_workday
+"""

@@ -1,4 +1,4 @@
-"""The scheduler's sweeps: reminders and escalations as outbox rows (DESIGN.md §5).
+"""The scheduler's sweeps: reminders and escalations as outbox rows (docs/design.md §5).
 
 Each sweep is a plain service function taking ``now``: the scheduler (``scheduler/``) calls
 it on a timetable, tests call it with any clock. A sweep reads an indexed query (hazards due
@@ -30,4 +30,17 @@ Timing rules (local time, ``app.timezone``):
 - A period reminder missed while the scheduler was down is still sent (once) within
   ``catchup_hours`` (the weekly one only within its week); a missed deadline nudge is caught
   up once, unless a later nudge point has come meanwhile (that one is sent instead).
+
+The top of the domain: nothing in ``bot.services`` imports it; the scheduler calls
+``sweeps``.
+
+Modules and their public names:
+
+- ``common``: at_local, effective_day, sending_day, in_catchup_window, month_day, months_around,
+  notify, already_queued, Officers, officers_with_roles
+- ``deadlines``: sweep_deadlines, sweep_acknowledgements
+- ``periodic``: overdue_count, sweep_weekly, sweep_weekly_overdue, sweep_monthly, sweep_inspections
+- ``settings``: parse_hhmm, ReminderSettings
+- ``sweeps``: run_all
+- ``texts``: (texts and constants only)
 """

@@ -43,7 +43,7 @@ def test_every_criteria_clause_is_an_item_with_its_article_and_flag() -> None:
     article and item, and an unchecked text keeps verbatim = false (shown as 待核对)."""
     items = {i.id: i for c in read_library() for i in c.items}
     by_basis = {i.basis: i for i in items.values()}
-    reference = Path(__file__).resolve().parents[1] / "fixtures" / "criteria_clauses.json"
+    reference = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "criteria_clauses.json"
     for clause in json.loads(reference.read_text(encoding="utf-8")):
         basis = f"《工贸企业重大事故隐患判定标准》{clause['article']}第{clause['item']}项"
         assert basis in by_basis, basis
