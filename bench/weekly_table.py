@@ -8,7 +8,7 @@ campaigns, and generates enterprises, officers, hazards, penalties and inspectio
 enterprise, every stage, a tenth still open, a fifth of the hazards linked to an inspection of
 their enterprise and stage as its findings) on the server with
 ``INSERT … SELECT … FROM generate_series`` (no rows cross the wire). Then it times
-``stats.weekly_figures`` for the province next to one hand-written ``GROUP BY`` over the same
+``figures.weekly_figures`` for the province next to one hand-written ``GROUP BY`` over the same
 hazards, checks that both give the same figures, times a county's table, and prints the
 query plans (``EXPLAIN ANALYZE``) of the service's statements. Drops the database after.
 Not a test: it prints figures.
@@ -242,7 +242,7 @@ def main() -> None:
         graded = sum(f.general_found + f.major_found for f in hand.values())
         print(f"week {args.week} of {DOC}, cumulative since {campaign.starts_on} "
               f"({graded:,} graded hazards found in the window)")
-        print(f"province weekly table through stats.weekly_figures : {province_s * 1000:8.1f} ms "
+        print(f"province weekly table through figures.weekly_figures : {province_s * 1000:8.1f} ms "
               "(hazards ∪ inspections GROUP BY + penalty aggregate + jurisdiction lookup)")
         print(f"one hand-written SQL GROUP BY over the same hazards : {hand_s * 1000:8.1f} ms")
         print(f"county (小店区) weekly table through the service     : {county_s * 1000:8.1f} ms")
