@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from bot import cli, db, logs, wiring
+from bot import cli, db, logs, security_headers, wiring
 from bot.config import check_production, load_config
 from bot.services.platform import clock
 
@@ -34,6 +34,7 @@ def create_app(
         json_lines=logs.use_json(config["app"]["log_format"], dev_mode=config["app"]["dev_mode"]),
     )
     logs.init_app(app)
+    security_headers.init_app(app)  # CSP, no framing, referrer: on every response
 
     clock.configure(config["app"]["timezone"])
     db.init_app(app)

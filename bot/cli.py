@@ -116,9 +116,16 @@ def worker_run() -> None:
 def enterprises_import(file: Path, dry_run: bool) -> None:
     """Import or re-import the ledger from FILE (.xlsx or .csv); all rows or none."""
     from bot.services.registry.ledger import import_ledger
+    from bot.services.registry.ledger_io import MAX_FILE_BYTES
 
+    try:
+        with file.open("rb") as fh:  # one byte over the limit is enough for the refusal
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        click.echo(f"无法读取文件 {file}：{exc.strerror or exc}", err=True)
+        raise SystemExit(1) from None
     with session_factory()() as session:
-        result = import_ledger(session, file.read_bytes(), filename=file.name, now=utcnow(), dry_run=dry_run)
+        result = import_ledger(session, data, filename=file.name, now=utcnow(), dry_run=dry_run)
         if result.ok and not dry_run:
             session.commit()
     for problem in result.problems:

@@ -69,6 +69,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "workflow": {
         "ack_hours": 24,
+        "deadline_horizon_days": 365,  # 限期 / a plan's 时限 at most this far ahead
     },
     "rewards": {
         "rate": 0.15,
@@ -115,6 +116,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "reports": {
         "link_hours": 24,
+    },
+    # Failed 查询 lookups (chat and API), per fixed window (bot/services/reporting/lookups.py).
+    "queries": {
+        "failures_per_user": 10,
+        "failures_per_ip": 50,  # API only (chat has no address)
+        "window_seconds": 900,  # at most api.rate_window_seconds
     },
     # Template message id per outbox kind; empty: outbox.template_id.
     "templates": {

@@ -19,6 +19,8 @@ from bot.services.hazards.lifecycle import WorkflowSettings
 from bot.services.messaging.outbox import DeliveryPolicy
 from bot.services.messaging.subscribe_messages import SubscribeConfigError, SubscribeSettings
 from bot.services.platform.ports import MediaFetcher, Messenger, QRCodeIssuer, SubscribeSender
+from bot.services.platform.rate_limits import RateLimiter
+from bot.services.reporting.lookups import QueryGuard, QueryLimits
 from bot.services.reporting.media import FETCH_PHOTO, PhotoLimits, make_fetch_photo_handler
 from scheduler.worker import Worker
 
@@ -61,6 +63,7 @@ def init_app(app: Flask) -> None:
     app.extensions["subscribe_sender"] = subscriber
     # The workflow's numbers (受理时限, reward rule), checked at start-up, not at first use.
     app.extensions["workflow_settings"] = WorkflowSettings.from_config(cfg)
+    app.extensions["query_guard"] = query_guard(cfg, factory)  # 查询 in chat and the API
 
     limits = PhotoLimits(
         media_dir=Path(cfg["media"]["dir"]), max_bytes=cfg["media"]["max_bytes"],
@@ -77,6 +80,7 @@ def init_app(app: Flask) -> None:
         workflow=app.extensions["workflow_settings"],
         links=app.extensions["report_links"],
         public_base_url=cfg["app"]["public_base_url"].rstrip("/"),
+        queries=app.extensions["query_guard"],
     )
     policy = delivery_policy(cfg)
     # The API tells the mini-program which of these templates to ask each person to allow.
@@ -91,6 +95,16 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["worker"] = worker
     app.extensions["job_runner"] = _Runner(worker, in_process=cfg["jobs"]["in_process"])
+
+
+def query_guard(cfg: dict[str, Any], factory: Any) -> QueryGuard:
+    """Failed lookups counted per user and address, in Redis when there is one ([queries])."""
+    limits = QueryLimits.from_config(cfg)
+    limiter = RateLimiter(
+        factory, secret=cfg["app"]["secret_key"], window_seconds=limits.window_seconds,
+        redis_url=cfg["redis"]["url"], prefix=f'{cfg["redis"]["key_prefix"]}:rl:',
+    )
+    return QueryGuard(limiter, limits)
 
 
 def delivery_policy(cfg: dict[str, Any]) -> DeliveryPolicy:

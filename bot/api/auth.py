@@ -43,9 +43,13 @@ def token_user_id() -> int:
     except BadSignature:
         raise ApiError(401, "unauthorized", "登录信息无效，请重新登录。",
                        headers={"WWW-Authenticate": "Bearer"}) from None
-    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
-        raise ApiError(401, "unauthorized", "登录信息无效，请重新登录。")
-    return int(data["u"])
+    user_id = data.get("u") if isinstance(data, dict) else None
+    # Strictly an int above 0: JSON's true is an int to Python (it would read as user 1), and
+    # 1.0 or "1" are not what issue_token writes. A payload with anything else is refused.
+    if type(user_id) is not int or user_id <= 0 or set(data) != {"u"}:
+        raise ApiError(401, "unauthorized", "登录信息无效，请重新登录。",
+                       headers={"WWW-Authenticate": "Bearer"})
+    return user_id
 
 
 def current_user(session: Session) -> User:

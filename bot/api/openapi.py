@@ -357,9 +357,12 @@ PATHS: dict[str, Any] = {
     },
     "/api/v1/reports/{number}": {"get": {
         "operationId": "reportStatus", "tags": ["reporting"], "security": _BEARER,
-        "summary": "A report's progress: for its named reporter, or with its query code.",
+        "summary": "A report's progress: for its named reporter, or with its query code. Failed "
+                   "lookups are limited per user and per address ([queries]); past the limit the "
+                   "answer is 429 too_many_lookups with Retry-After. Every failure (missing number, "
+                   "another's report, wrong code) is the same 404.",
         "parameters": [_NUMBER, _query("query_code", "The code an anonymous report was given.")],
-        "responses": {"200": _json(_ref("ReportStatus"), "Progress."), **_errors(*_AUTHED, 404)},
+        "responses": {"200": _json(_ref("ReportStatus"), "Progress."), **_errors(*_AUTHED, 404, 429)},
     }},
     "/api/v1/officer/pending": {"get": {
         "operationId": "officerPending", "tags": ["officers"], "security": _BEARER,

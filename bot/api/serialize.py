@@ -1,7 +1,9 @@
 """How our records look in the API (the OpenAPI schemas in bot/api/openapi.py say the same).
 
 Nothing here names a reporter: what a report's author sees of his report, and what an
-officer sees in his list, are the fields the chat shows them.
+officer sees in his list, are the fields the chat shows them. A hazard's free text goes to an
+officer as typed and to anyone else (today nobody else reaches ``officer_item``: the view is
+for officers only) through ``anonymity.scrub_for_enterprise``, as in chat and the console.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Hazard, SubscribeConsent, User
 from bot.services.hazards import workflow_texts as T
-from bot.services.people import bindings
+from bot.services.people import anonymity, bindings, roles
 from bot.services.platform.clock import local
 from bot.services.registry import enterprises
 from bot.services.reporting import reports
@@ -49,7 +51,11 @@ def report_status(hazard: Hazard) -> dict[str, Any]:
     }
 
 
-def officer_item(session: Session, hazard: Hazard) -> dict[str, Any]:
+def officer_item(session: Session, hazard: Hazard, viewer: User) -> dict[str, Any]:
+    """A hazard in a list; its description as typed only for an officer."""
+    description = hazard.description
+    if not roles.is_officer(viewer):
+        description = anonymity.scrub_for_enterprise(session, hazard, description)
     return {
         "number": hazard.number,
         "state": hazard.state,
@@ -60,7 +66,7 @@ def officer_item(session: Session, hazard: Hazard) -> dict[str, Any]:
         "source": hazard.source,
         "level": hazard.level,
         "possibly_major": bool(hazard.possibly_major),
-        "description": hazard.description,
+        "description": description,
         "reported_at": iso(hazard.reported_at),
         "ack_due_at": iso(hazard.ack_due_at),
         "deadline": hazard.deadline.isoformat() if hazard.deadline else None,

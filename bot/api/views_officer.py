@@ -39,7 +39,7 @@ def officer_pending() -> dict[str, Any]:
     limit = limit_arg()
     with db_session() as session:
         user = _officer(session)
-        return {"items": [serialize.officer_item(session, h)
+        return {"items": [serialize.officer_item(session, h, user)
                           for h in lifecycle.pending_for(session, user, limit=limit)]}
 
 
@@ -91,6 +91,7 @@ def _step(action: str, data: dict[str, Any], settings: Any) -> Callable[[Session
         except ValueError:
             raise ApiError(400, "invalid_field", "整改期限须为日期，如 2026-12-31。",
                            field="deadline") from None
-        return lambda s, n, u: lifecycle.set_deadline(s, n, actor=u, deadline=deadline, now=at)
+        return lambda s, n, u: lifecycle.set_deadline(s, n, actor=u, deadline=deadline, now=at,
+                                                      settings=settings)
     into = string_field(data, "into", max_chars=30, label="合并到的编号")
     return lambda s, n, u: lifecycle.merge(s, n, into=into or "", actor=u, now=at)

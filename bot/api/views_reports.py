@@ -20,6 +20,7 @@ from bot.services.platform.rate_limits import Limit, RateLimiter
 from bot.services.registry import enterprises, qrcodes, visits
 from bot.services.reporting import reports
 from bot.services.reporting.idempotency import IdempotencyKeys, fingerprint
+from bot.services.reporting.lookups import QueryGuard, TooManyLookups
 
 log = logging.getLogger(__name__)
 
@@ -158,16 +159,33 @@ def my_reports() -> dict[str, Any]:
 
 @bp.get("/reports/<number>")
 def report_status(number: str) -> dict[str, Any]:
-    """A report's progress: its named reporter, or anyone with its query code."""
+    """A report's progress: its named reporter, or anyone with its query code.
+
+    Failed lookups are limited per user and per address (429 past the limit, counted before
+    any hash is computed); every failure, whatever the number, gets the same 404.
+    """
     code = request.args.get("query_code")
-    if len(number) > 30 or (code is not None and len(code) > 30):
-        raise ApiError(404, "report_not_found", "没有找到该报告，或查询码不正确。")
+    guard: QueryGuard = current_app.extensions["query_guard"]
+    at, ip = now(), request.remote_addr or "-"
     with db_session() as session:
         user = current_user(session)
-        hazard = reports.lookup_status(session, number.strip().upper(), asker=user, query_code=code)
+        try:
+            guard.admit(user.id, ip=ip, now=at, session=session)
+        except TooManyLookups as exc:
+            session.commit()
+            log.warning("api: 查询 refused, too many failed lookups (retry in %d s)", exc.retry_after)
+            raise ApiError(429, "too_many_lookups", str(exc),
+                           headers={"Retry-After": str(exc.retry_after)}) from None
+        session.commit()  # counted before the hash, and no write lock held while it runs
+        hazard = None
+        if len(number) <= 30 and (code is None or len(code) <= 30):
+            hazard = reports.lookup_status(session, number.strip().upper(), asker=user, query_code=code)
         if hazard is None:
             raise ApiError(404, "report_not_found", "没有找到该报告，或查询码不正确。")
-        return serialize.report_status(hazard)
+        body = serialize.report_status(hazard)
+        guard.forgive(user.id, ip=ip, now=at, session=session)
+        session.commit()
+        return body
 
 
 def _query_arg() -> str:

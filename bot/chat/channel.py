@@ -31,6 +31,7 @@ from bot.services.people.users import get_or_create_user
 from bot.services.platform.clock import format_local
 from bot.services.registry import enterprises, qrcodes, visits
 from bot.services.reporting import media, reports
+from bot.services.reporting.lookups import QueryGuard, TooManyLookups
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class ChatSettings:
     workflow: WorkflowSettings = DEFAULT_SETTINGS
     links: ReportLinks = ReportLinks(secret="dev-only-secret-change-me", base_url="http://127.0.0.1:5000")
     public_base_url: str = "http://127.0.0.1:5000"  # links sent in chat (the 附件5 download)
+    queries: QueryGuard | None = None  # failed 查询 limited per user (None: tests without wiring)
 
 
 class ChatServices(WorkflowChat, ReportChat, InspectionChat):
@@ -61,6 +63,7 @@ class ChatServices(WorkflowChat, ReportChat, InspectionChat):
         self.workflow = settings.workflow
         self.links = settings.links
         self.public_base_url = settings.public_base_url
+        self.queries = settings.queries
 
     def find_enterprises(self, text: str) -> list[Choice]:
         found = enterprises.search_enterprises(self.session, text)
@@ -99,7 +102,16 @@ class ChatServices(WorkflowChat, ReportChat, InspectionChat):
         return hazard.number, code
 
     def status_text(self, number: str, code: str | None) -> str:
-        hazard = reports.lookup_status(self.session, number, asker=self.user, query_code=code)
+        if self.queries is None:
+            hazard = reports.lookup_status(self.session, number, asker=self.user, query_code=code)
+        else:
+            try:
+                hazard = self.queries.lookup(self.session, number, asker=self.user, query_code=code,
+                                             now=self.now)
+            except TooManyLookups as exc:
+                log.warning("查询 refused: too many failed lookups by one user (retry in %d s)",
+                            exc.retry_after)
+                return str(exc)
         if hazard is None:
             return texts.QUERY_NOT_FOUND
         return texts.QUERY_RESULT.format(
@@ -155,7 +167,8 @@ def process_message(
     for attempt in range(3):
         with session_factory() as session:
             try:
-                earlier = inbound_log.previous_reply(session, key)
+                own_key = inbound_log.sender_key(session, key, openid=msg.openid)
+                earlier = inbound_log.previous_reply(session, own_key)
                 if earlier is not None:
                     # Not the key: an event's key holds the sender's openid (logs never name people).
                     log.info("duplicate delivery of a %s message (MsgId %s) answered from the log",
@@ -163,7 +176,7 @@ def process_message(
                     return earlier
                 reply = _answer(session, msg, now=now, settings=settings)
                 inbound_log.record(
-                    session, key=key, openid=msg.openid, msg_type=msg.kind, reply=reply, now=now
+                    session, key=own_key, openid=msg.openid, msg_type=msg.kind, reply=reply, now=now
                 )
                 session.commit()
                 return reply
@@ -171,7 +184,9 @@ def process_message(
                 session.rollback()
                 if attempt == 2:
                     raise
-                log.info("message %s raced another transaction (%s); retrying", key, type(exc).__name__)
+                # Not the key either: it may hold the sender's openid.
+                log.info("a %s message (MsgId %s) raced another transaction (%s); retrying",
+                         msg.kind, msg.msg_id or "-", type(exc).__name__)
     raise AssertionError("unreachable")
 
 

@@ -19,7 +19,8 @@ REPLY_RETENTION = timedelta(minutes=10)
 def dedupe_key(
     *, msg_id: str | None, openid: str, create_time: int, event: str = "", event_key: str = ""
 ) -> str:
-    """MsgId for messages; for events (no MsgId), sender + CreateTime + the event itself.
+    """MsgId for messages (``sender_key`` keeps senders apart); for events (no MsgId),
+    sender + CreateTime + the event itself.
 
     WeChat's retry of an event repeats all of these; two different events of one person
     within the same second (two quick scans) differ in event or key and both count.
@@ -28,6 +29,24 @@ def dedupe_key(
         return f"msg:{msg_id}"
     what = hashlib.sha1(f"{event}|{event_key}".encode()).hexdigest()[:16]
     return f"evt:{openid}:{create_time}:{what}"
+
+
+def sender_key(session: Session, key: str, *, openid: str) -> str:
+    """The key this sender's message is logged under: ``key``, or, when another sender's
+    message already holds that MsgId, ``key`` with a digest of this sender.
+
+    Why: a stored reply (a query code, a summary) must never be served to another person who
+    sends the same MsgId. WeChat's MsgIds are unique, so a clash is a forgery or a
+    simulator; the first sender keeps the plain ``msg:<MsgId>`` key (the format of rows
+    already logged, so nothing changes for them), every other sender gets his own.
+    Event keys hold the sender already.
+    """
+    if not key.startswith("msg:"):
+        return key
+    holder = session.scalar(select(InboundMessage.openid).where(InboundMessage.dedupe_key == key))
+    if holder is None or holder == openid:
+        return key
+    return f"{key}:{hashlib.sha256(openid.encode()).hexdigest()[:16]}"
 
 
 def previous_reply(session: Session, key: str) -> str | None:

@@ -74,7 +74,7 @@ class WorkflowChat:
 
     def set_deadline(self, number: str, deadline: date) -> Outcome:
         return _outcome(lifecycle.set_deadline(
-            self.session, number, actor=self.user, deadline=deadline, now=self.now))
+            self.session, number, actor=self.user, deadline=deadline, now=self.now, settings=self.workflow))
 
     def supervise(self, number: str) -> Outcome:
         return _outcome(lifecycle.supervise(self.session, number, actor=self.user, now=self.now))
@@ -126,7 +126,8 @@ class WorkflowChat:
         if flow == "proof" and rectification.plan_of(self.session, hazard) is None:
             raise WorkflowError(T.PLAN_REQUIRED)
         # The manager must not learn the reporter from the description either.
-        description = " ".join(anonymity.scrub(self.session, hazard, hazard.description).split())
+        description = " ".join(
+            anonymity.scrub_for_enterprise(self.session, hazard, hazard.description).split())
         if len(description) > _LABEL_CHARS:
             description = description[:_LABEL_CHARS] + "…"
         level = T.LEVEL_NAMES.get(hazard.level or "", "")
@@ -136,7 +137,8 @@ class WorkflowChat:
         return PlanTarget(hazard.number, label, rectification.officer_limit(self.session, hazard))
 
     def submit_plan(self, number: str, plan: PlanDraft) -> Outcome:
-        return _outcome(lifecycle.submit_plan(self.session, number, actor=self.user, plan=plan, now=self.now))
+        return _outcome(lifecycle.submit_plan(self.session, number, actor=self.user, plan=plan, now=self.now,
+                                              horizon_days=self.workflow.deadline_horizon_days))
 
     def submit_proof(self, number: str, photo_ids: list[int], note: str) -> Outcome:
         return _outcome(lifecycle.submit_proof(

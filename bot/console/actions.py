@@ -108,7 +108,8 @@ STEPS: dict[str, StepCall] = {
     "classify": StepCall(lambda s, n, u, f, now, cfg: lifecycle.classify(
         s, n, actor=u, level=f.get("level", ""), basis=f.get("basis"), now=now), "已定级。"),
     "deadline": StepCall(lambda s, n, u, f, now, cfg: lifecycle.set_deadline(
-        s, n, actor=u, deadline=_date(f.get("deadline"), "整改期限"), now=now), "已设定整改期限。"),
+        s, n, actor=u, deadline=_date(f.get("deadline"), "整改期限"), now=now, settings=cfg),
+        "已设定整改期限。"),
     "supervise": StepCall(lambda s, n, u, f, now, cfg: lifecycle.supervise(s, n, actor=u, now=now),
                           "已挂牌督办。"),
     "close": StepCall(lambda s, n, u, f, now, cfg: lifecycle.verify(s, n, actor=u, now=now, settings=cfg),
@@ -120,7 +121,7 @@ STEPS: dict[str, StepCall] = {
     "penalty": StepCall(lambda s, n, u, f, now, cfg: lifecycle.record_penalty(
         s, n, actor=u, penalty=_penalty(f), now=now, settings=cfg), "已记录行政处罚。"),
     "plan": StepCall(lambda s, n, u, f, now, cfg: lifecycle.submit_plan(
-        s, n, actor=u, plan=_plan(f), now=now), "已提交五落实方案。"),
+        s, n, actor=u, plan=_plan(f), now=now, horizon_days=cfg.deadline_horizon_days), "已提交五落实方案。"),
     "proof": StepCall(lambda s, n, u, f, now, cfg: lifecycle.submit_proof(
         s, n, actor=u, photo_ids=[], note=f.get("note", ""), now=now), "已提交整改完成情况，等待验收。"),
 }

@@ -10,6 +10,12 @@ at sign-in (``console.session_max_hours``) that no activity extends. The role an
 read from the database on every request, so a changed role or a deleted account takes effect
 at once.
 
+A signed cookie cannot be taken back, so it also carries the user's
+``console_session_version`` from sign-in, compared with the database on every request.
+Logging out, or binding a new role or scope (``bot/services/people/bindings.py``), adds one
+to it: every cookie of that person issued before, copied or still open in another browser,
+is refused from then on and its holder sees the login page with the reason.
+
 CSRF: a random token per session, sent back in every POST form (or the ``X-CSRF-Token``
 header) and compared with ``hmac.compare_digest``. The session cookie is also SameSite=Lax.
 """
@@ -41,11 +47,13 @@ from bot.console import bp
 from bot.console.oauth import ConsoleOAuth
 from bot.db import session_factory
 from bot.models import Enterprise, Region, User
+from bot.services.people.bindings import end_console_sessions
 from bot.services.people.console_scope import CONSOLE_ROLES, ROLE_NAMES, scope_for
 
 log = logging.getLogger(__name__)
 
 UID, EXPIRES, CSRF = "console_uid", "console_expires", "csrf_token"
+VERSION = "console_version"  # the user's console_session_version when this session began
 MAX_EXPIRES = "console_max_expires"  # the absolute bound; EXPIRES slides up to it
 OAUTH_STATE, OAUTH_NEXT = "console_oauth_state", "console_oauth_next"
 PUBLIC_ENDPOINTS = {"console.login", "console.dev_login", "console.wechat_login", "console.oauth_callback"}
@@ -73,6 +81,7 @@ def _sign_in(user: User) -> None:
     session.clear()
     now = int(time.time())
     session[UID] = user.id
+    session[VERSION] = user.console_session_version
     session[MAX_EXPIRES] = now + 3600 * int(_cfg()["console"]["session_max_hours"])
     _renew(now)
     csrf_token()  # a fresh token for the new session
@@ -98,6 +107,18 @@ def _expired(expires: Any, bound: Any, now: int) -> str | None:
     return None
 
 
+SESSION_ENDED = "登录已失效（已退出登录，或您的角色、辖区已变更），请重新登录。"
+
+
+def _current(version: Any, user: User) -> bool:
+    """Whether the cookie was issued under the user's present session version.
+
+    A cookie without one (issued before versions existed) is not current: nothing could
+    end it otherwise.
+    """
+    return type(version) is int and version == user.console_session_version
+
+
 @bp.before_request
 def load_user() -> Response | None:
     """Open the request's session, refuse POSTs without the CSRF token, require a sign-in."""
@@ -112,18 +133,19 @@ def load_user() -> Response | None:
         # A session from before sliding expiry has no bound: its old expiry is the bound.
         bound = session.setdefault(MAX_EXPIRES, expires)
         ended = _expired(expires, bound, now)
-        if ended:
-            for key in (UID, EXPIRES, MAX_EXPIRES):
+        user = g.db.get(User, uid) if not ended and isinstance(uid, int) else None
+        if not ended and user is not None and not _current(session.get(VERSION), user):
+            log.info("console: refused a session of user %s ended by logout or a new role", user.id)
+            ended, user = SESSION_ENDED, None
+        scope = scope_for(g.db, user)
+        if ended or scope is None:
+            for key in (UID, EXPIRES, MAX_EXPIRES, VERSION):
                 session.pop(key, None)
-            flash(ended)
+            if ended:
+                flash(ended)
         else:
-            user = g.db.get(User, uid)
-            scope = scope_for(g.db, user)
-            if scope is None:
-                session.pop(UID, None)
-            else:
-                g.user, g.scope = user, scope
-                _renew(now)
+            g.user, g.scope = user, scope
+            _renew(now)
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.method == "GET":
             return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
@@ -232,6 +254,12 @@ def oauth_callback() -> str | Response | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
+    """End this session and every other console session of the same user, on every browser."""
+    if g.user is not None:
+        uid = g.user.id
+        end_console_sessions(g.user)
+        g.db.commit()
+        log.info("console sign-out: user %s, all their sessions ended", uid)
     session.clear()
     flash("已退出登录。")
     return redirect(url_for("console.login"))

@@ -118,7 +118,7 @@ def _history(hazard: Hazard) -> list[dict[str, Any]]:
             who = f"{actor.name or '用户' + str(actor.id)}（{ROLE_NAMES.get(actor.role, actor.role)}）"
         note = e.note or ""
         if g.scope.is_manager and note:
-            note = anonymity.scrub(g.db, hazard, note)
+            note = anonymity.scrub_for_enterprise(g.db, hazard, note)
         rows.append({"at": e.at, "action": ACTION_LABELS.get(e.action, e.action), "who": who, "note": note,
                      "from": STATE_NAMES.get(e.from_state or "", ""), "to": STATE_NAMES.get(e.to_state, "")})
     return rows
@@ -128,13 +128,10 @@ def _detail(hazard: Hazard, *, reporter: Any = None, status: int = 200) -> tuple
     query = (select(Attachment).where(Attachment.hazard_id == hazard.id, Attachment.status == "stored")
              .order_by(Attachment.event_id.is_not(None), Attachment.seq, Attachment.id))
     photos = [a for a in g.db.scalars(query) if not g.scope.is_manager or a.event_id is not None]
-    description = hazard.description
-    if g.scope.is_manager:
-        description = anonymity.scrub(g.db, hazard, description)
     region = g.db.get(Region, hazard.region_code)
     steps = offered_steps(hazard, g.user, is_officer=g.scope.is_officer, is_manager=g.scope.is_manager)
     return render_template(
-        "console/hazard.html", active="ledger", h=hazard, description=description,
+        "console/hazard.html", active="ledger", h=hazard, text=_free_text(hazard),
         region_name=region.name if region else hazard.region_code, photos=photos, history=_history(hazard),
         plan=plan_of(g.db, hazard), steps=steps, step_title=step_title, levels=LEVEL_NAMES,
         states=STATE_NAMES, sources=SOURCE_NAMES, penalty_flags=PENALTY_FLAGS, reporter=reporter,
@@ -142,6 +139,21 @@ def _detail(hazard: Hazard, *, reporter: Any = None, status: int = 200) -> tuple
         overdue=hazard.deadline is not None and hazard.deadline < _today()
         and hazard.state in hazard_search.OPEN_STATES,
     ), status
+
+
+# The hazard's fields that hold free text, typed by a reporter or an officer.
+_FREE_TEXT_FIELDS = ("description", "location_label", "basis", "measures", "remarks")
+
+
+def _free_text(hazard: Hazard) -> dict[str, str]:
+    """The free-text fields as this user may read them: as typed for officers and admins;
+    for the enterprise's manager without anything that looks like identity (a phone, a
+    身份证, "我是三车间的…"), whoever typed it and whether the report was named or not."""
+    fields = {name: getattr(hazard, name) or "" for name in _FREE_TEXT_FIELDS}
+    if g.scope.is_manager:
+        fields = {name: anonymity.scrub_for_enterprise(g.db, hazard, value) if value else ""
+                  for name, value in fields.items()}
+    return fields
 
 
 @bp.get("/hazards/<number>")

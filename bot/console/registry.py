@@ -75,6 +75,9 @@ def enterprises_import() -> str | tuple[str, int]:
         log.info("console: user %s imported %s (%s)", g.user.id, filename, result.summary())
     else:
         g.db.rollback()
+        if not result.ok:  # the cells' contents stay out of the log: they may be anyone's text
+            log.info("console: user %s's import of a ledger refused: %d problems", g.user.id,
+                     len(result.problems))
     status = 200 if result.ok and not outside else 422
     return render_template("console/import.html", active="registry", result=result, outside=outside), status
 

@@ -3,15 +3,21 @@
 Outbound messages go nowhere but the outbox itself, which the simulator shows as the dev
 inbox; pictures come from the simulator's uploads (``DevMedia``), or, for an independent
 test peer, from the PicUrl it sent (dev mode only: never fetch arbitrary URLs in production).
+A PicUrl pointing at one of our own uploads (``/dev/media/<id>``) is read from the database,
+never over HTTP; any other is downloaded by ``bot.dev.fetch``, which refuses redirects and
+loopback, private, link-local and other non-public addresses.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Collection
+from urllib.parse import urlsplit
 
-import requests
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.dev.fetch import FetchRefused, download
 from bot.models import DevMedia
 from bot.services.platform.ports import FetchedMedia, IssuedQRCode, MediaFetchError
 
@@ -25,29 +31,57 @@ class DevInboxMessenger:
         log.info("dev inbox → %s: %s", openid, text.replace("\n", " / ")[:200])
 
 
+# The path of a simulator upload (bot/dev/views.py: media), whatever host the URL names.
+_OWN_UPLOAD = re.compile(r"/dev/media/([A-Za-z0-9_-]{1,128})")
+
+
 class DevMediaFetcher:
-    def __init__(self, session_factory: sessionmaker[Session], *, max_bytes: int, timeout: float = 5) -> None:
+    """A picture by its media id: a simulator upload, else the PicUrl under ``bot.dev.fetch``'s rules.
+
+    ``allowed_origins`` (``"http://host:port"``) may be reached even on a non-public address:
+    a developer's own image server. Empty by default; redirects are refused regardless.
+    """
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], *, max_bytes: int, timeout: float = 5,
+        allowed_origins: Collection[str] = (),
+    ) -> None:
         self.session_factory = session_factory
         self.max_bytes = max_bytes
         self.timeout = timeout
+        self.allowed_origins = frozenset(allowed_origins)
 
     def fetch(self, media_id: str, *, pic_url: str | None = None) -> FetchedMedia:
+        own = self._upload(media_id) or self._upload(_own_upload_id(pic_url))
+        if own is not None:
+            return own
+        if not pic_url:
+            raise MediaFetchError(f"unknown dev media {media_id}")
+        try:
+            return download(pic_url, max_bytes=self.max_bytes, timeout=self.timeout,
+                            allowed_origins=self.allowed_origins)
+        except FetchRefused as exc:
+            log.warning("dev media %s: PicUrl refused, nothing fetched: %s", media_id[:64], exc)
+            raise
+
+    def _upload(self, media_id: str | None) -> FetchedMedia | None:
+        if not media_id:
+            return None
         with self.session_factory() as session:
             row = session.get(DevMedia, media_id)
-            if row is not None:
-                return FetchedMedia(row.data, row.content_type)
-        if pic_url and pic_url.startswith(("http://", "https://")):
-            return self._download(pic_url)
-        raise MediaFetchError(f"unknown dev media {media_id}")
+            return FetchedMedia(row.data, row.content_type) if row is not None else None
 
-    def _download(self, url: str) -> FetchedMedia:
-        try:
-            with requests.get(url, timeout=self.timeout, stream=True) as res:
-                res.raise_for_status()
-                data = res.raw.read(self.max_bytes + 1, decode_content=True)
-                return FetchedMedia(data, res.headers.get("Content-Type", ""))
-        except requests.RequestException as exc:
-            raise MediaFetchError(f"cannot fetch {url}: {exc}") from exc
+
+def _own_upload_id(pic_url: str | None) -> str | None:
+    """The media id when ``pic_url`` is the address of a simulator upload (``/dev/media/<id>``)."""
+    if not pic_url:
+        return None
+    try:
+        path = urlsplit(pic_url).path
+    except ValueError:
+        return None
+    match = _OWN_UPLOAD.fullmatch(path)
+    return match.group(1) if match else None
 
 
 class DevQRCodeIssuer:

@@ -21,6 +21,7 @@ from bot.handlers.incoming import (
     scene_of,
 )
 from bot.handlers.prompts import enterprise_label, prompt
+from bot.services.people.anonymity import has_personal_details
 from bot.services.reporting.reports import ReportDraft, ReportError, clean_description, parse_contact
 
 
@@ -190,12 +191,17 @@ def _set_county(d: Dialogue, code: str, port: ChatPort) -> str:
 # --- description, photos, location ----------------------------------------------------------
 
 def _description(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
+    """Keep the description as typed; if it names a person (a phone, "我叫…"), say once that
+    the enterprise will not see those details and the officers will, so he can decide."""
     try:
         d.draft.description = clean_description(msg.text, max_chars=port.max_description_chars)
     except ReportError as exc:
         return str(exc)
     d.state = State.PHOTOS
-    return texts.ASK_PHOTOS.format(max=port.max_photos)
+    ask = texts.ASK_PHOTOS.format(max=port.max_photos)
+    if has_personal_details(d.draft.description):
+        return f"{texts.PERSONAL_DETAILS_NOTICE}\n{ask}"
+    return ask
 
 
 def _early_photo(d: Dialogue, msg: Incoming, port: ChatPort) -> str:

@@ -36,6 +36,11 @@ COUNTY_CHOICES = "找到以下县（市、区），请回复序号：\n{lines}"
 CHOOSE_NUMBER = "请回复列表中的序号（{low}–{high}），或重新输入名称。"
 ASK_DESCRIPTION = "已选择：{enterprise}\n第 2 步：请描述隐患情况：在哪个车间或部位、有什么问题。"
 PHOTO_BEFORE_DESCRIPTION = "已收到照片。请再用文字描述隐患情况。"
+# Said once, right after a description that holds a phone number, an ID number, an e-mail
+# address or "我叫…/我是…车间的…" (anonymity.has_personal_details); the text is kept as typed.
+PERSONAL_DETAILS_NOTICE = (
+    "提示：您的描述中含有电话、姓名等个人信息，企业将看不到这些信息，但监管人员可以看到。"
+)
 ASK_PHOTOS = (
     "第 3 步：请发送现场照片（最多 {max} 张）。\n"
     "发完后回复“好了”；没有照片请回复“跳过”。"

@@ -41,3 +41,7 @@ class User(Base):
     last_notified_hazard_id: Mapped[int | None] = mapped_column(
         ForeignKey("hazards.id", use_alter=True), default=None
     )
+    # The console's signed cookie carries the number it was issued under; logout and a new
+    # role or scope add one, which ends every console session of this person at once, on
+    # every browser (a signed cookie cannot be revoked otherwise: bot/console/auth.py).
+    console_session_version: Mapped[int] = mapped_column(default=0, server_default="0")

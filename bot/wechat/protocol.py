@@ -41,6 +41,9 @@ class WireSettings:
     timestamp_tolerance: int
 
 
+_MAX_TIMESTAMP_DIGITS = 12  # Unix seconds have 10 digits until the year 2286
+
+
 def sha1_signature(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
 
@@ -53,11 +56,12 @@ def check_signature(settings: WireSettings, args: dict[str, str], *, now: float 
     expected = sha1_signature(settings.token, timestamp, nonce)
     if not hmac.compare_digest(expected, signature.lower()):
         raise ProtocolError(403, "bad signature")
-    try:
-        sent = int(timestamp)
-    except ValueError:
-        raise ProtocolError(403, "bad timestamp") from None
-    if abs((time.time() if now is None else now) - sent) > settings.timestamp_tolerance:
+    # WeChat sends Unix seconds as ASCII digits. Anything else (a sign, a huge number that no
+    # float can hold, non-ASCII digits that int() would still accept) is refused before any
+    # arithmetic: int("9" * 400) minus a float raised OverflowError, a 500.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= _MAX_TIMESTAMP_DIGITS):
+        raise ProtocolError(403, "bad timestamp")
+    if abs((time.time() if now is None else now) - int(timestamp)) > settings.timestamp_tolerance:
         raise ProtocolError(403, "timestamp outside the allowed window")
 
 

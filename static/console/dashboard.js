@@ -8,6 +8,9 @@
     var el = document.getElementById(id);
     if (!el) { return; }
     var chart = echarts.init(el, null, { renderer: "canvas" });
+    // Tooltips drawn on the canvas: ECharts' HTML tooltips carry style attributes, which the
+    // Content-Security-Policy (style-src 'self', bot/security_headers.py) refuses.
+    if (option.tooltip) { option.tooltip.renderMode = "richText"; }
     chart.setOption(option);
     chart.on("click", function (params) {
       var list = params.data && params.data.url ? null : (bars[params.seriesIndex] || bars[0]);

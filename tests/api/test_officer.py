@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Hazard, HazardEvent
+from bot.services.platform.clock import local, utcnow
 from tests.api.conftest import ApiClient, auth, login, set_role
 from tests.api.test_reports import form, post_report
 from tests.common.factories import ENTERPRISE, enterprise
@@ -57,13 +59,15 @@ def test_an_officer_takes_a_report_through_the_lifecycle(
         graded.get_json()["state"] == "rectifying"
         and graded.get_json()["level_label"] == "重大事故隐患"
     )
-    dated = act(client, zhao, number, action="deadline", deadline="2099-12-31")
-    assert dated.get_json()["deadline"] == "2099-12-31"
+    # Within workflow.deadline_horizon_days (one year): 2099-12-31 is now refused (issue 16).
+    deadline = (local(utcnow()).date() + timedelta(days=300)).isoformat()
+    dated = act(client, zhao, number, action="deadline", deadline=deadline)
+    assert dated.get_json()["deadline"] == deadline
     supervised = act(client, zhao, number, action="supervise")
     assert supervised.get_json()["supervising_unit"] == "小店区应急管理局"
 
     followed = client.get(f"/api/v1/reports/{number}", headers=auth(reporter)).get_json()
-    assert followed["state"] == "rectifying" and followed["deadline"] == "2099-12-31"
+    assert followed["state"] == "rectifying" and followed["deadline"] == deadline
     with db() as s:
         hazard = s.scalars(select(Hazard).where(Hazard.number == number)).one()
         actions = s.scalars(

@@ -27,6 +27,7 @@ from bot.models import (
     RectificationPlan,
     User,
 )
+from bot.services.hazards.numbers import next_hazard_number
 
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Taiyuan
 _seq = itertools.count(1)
@@ -79,7 +80,7 @@ def make_hazard(
     if level is None and state in GRADED_STATES:
         level = "major"
     hazard = Hazard(
-        number=f"YH20261124{next(_seq):04d}",
+        number=next_hazard_number(session, reported_at),  # as real ones: never a demo hazard's
         state=state,
         source=source,
         level=level,

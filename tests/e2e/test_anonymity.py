@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -9,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.chat import inbound_log
 from bot.dev.peer import WeChatPeer
-from bot.models import Attachment, Hazard, HazardEvent, InboundMessage, User
+from bot.models import Attachment, Hazard, HazardEvent, InboundMessage, Job, OutboxMessage, User
 from bot.services.platform import retention
 from bot.services.platform.clock import utcnow
 from bot.services.platform.retention import RetentionSettings
@@ -19,6 +21,7 @@ from tests.e2e.chat import (
     code_in,
     engine_of,
     execute,
+    idle_for,
     jpeg_with_gps,
     number_in,
     one,
@@ -107,3 +110,106 @@ def test_after_the_retention_window_only_the_user_row_holds_the_reporters_openid
         assert hazard.anonymous and hazard.reporter_id is None
         photo = session.scalars(select(Attachment).where(Attachment.hazard_id == hazard.id)).one()
         assert photo.status == "stored" and photo.uploader_id is None
+
+
+def _anonymous_report_with_a_rejected_photo(
+    live: LiveServer, peer: WeChatPeer, fake_wechat: FakeWeChatServer, openid: str
+) -> tuple[Hazard, list[Attachment]]:
+    """An anonymous report whose first photo cannot be used: the reporter is told through the
+    outbox while his draft still names him as the uploader; the second photo is kept.
+
+    A hundred older photos of nobody come first, so that his photos' ids cannot be mistaken
+    for the small counters in other keys (a dialogue's row id, a minute).
+    """
+    with Session(engine_of(live)) as session:
+        session.add_all(Attachment(media_id=f"M_OLD_{i}", status="rejected", created_at=utcnow())
+                        for i in range(100))
+        session.commit()
+    fake_wechat.add_media("M_UNUSABLE", b"not a picture at all", "image/jpeg")
+    fake_wechat.add_media("M_USABLE", jpeg_with_gps())
+    say(peer, openid, "举报", "晋钢", "1", DESCRIPTION)
+    assert send_photo(peer, openid, "M_UNUSABLE").startswith("已收到第 1 张照片")
+    assert send_photo(peer, openid, "M_USABLE").startswith("已收到第 2 张照片")
+    live.run_worker()
+    [rejected] = [m["text"]["content"] for m in fake_wechat.sent_messages(openid)][-1:]
+    assert "第 1 张照片无法使用" in rejected
+    assert "请核对" in say(peer, openid, "好了", "跳过", "2", "2")
+    number = number_in(say(peer, openid, "确认"))
+    live.run_worker()
+    engine = engine_of(live)
+    hazard = one(engine, Hazard, Hazard.number == number)
+    photos = rows(engine, Attachment, Attachment.hazard_id == hazard.id)
+    assert hazard.anonymous and sorted(p.status for p in photos) == ["rejected", "stored"]
+    assert all(p.uploader_id is None for p in photos)
+    return hazard, photos
+
+
+def _fields(key: str) -> set[str]:
+    """The parts of a key or payload: ``photo_rejected:117`` → {"photo_rejected", "117"}."""
+    return set(re.split(r"[^0-9A-Za-z_]+", key))
+
+
+def _names_the_hazard(key: str, text: str, hazard: Hazard, photos: list[Attachment]) -> bool:
+    """Whether a row names the hazard (its number anywhere) or a photo of it (its id as a
+    part of the key or payload; a text's "第 1 张" is the photo's place in the dialogue)."""
+    return hazard.number in key + text or any(str(p.id) in _fields(key) for p in photos)
+
+
+def _to_him(message: OutboxMessage, openid: str) -> bool:
+    """Whether an outbox row is his, or names him (an openid anywhere in it)."""
+    return message.openid == openid or openid in f"{message.key} {message.text or ''}"
+
+
+def test_right_after_a_rejected_photo_no_outbox_or_job_row_joins_the_hazard_to_the_reporter(
+    live: LiveServer, peer: WeChatPeer, fake_wechat: FakeWeChatServer
+) -> None:
+    """Before any retention: the notice about the rejected photo reached him, and neither it
+    nor any other outbox row or job carries both him and the hazard or its photos."""
+    openid = "o_whistle_rejected_photo"
+    hazard, photos = _anonymous_report_with_a_rejected_photo(live, peer, fake_wechat, openid)
+    engine = engine_of(live)
+    user = user_of(engine, openid)
+    to_him = rows(engine, OutboxMessage, OutboxMessage.openid == openid)
+    assert [m.kind for m in to_him] == ["photo_rejected"] and to_him[0].status == "sent"
+    for message in rows(engine, OutboxMessage):
+        if _to_him(message, openid):
+            key, text = f"{message.key} {message.kind}", message.text or ""
+            assert not _names_the_hazard(key, text, hazard, photos), (key, text)
+    for job in rows(engine, Job):  # the photo jobs name the photos: they must not name him
+        row = f"{job.key} {job.kind} {json.dumps(job.payload)} {job.last_error or ''}"
+        assert openid not in row, row
+        assert user.id not in {job.payload.get(k) for k in ("user_id", "uploader_id", "reporter_id")}, row
+
+
+def test_after_retention_no_path_to_the_outbox_leaves_his_openid_beside_the_hazard(
+    live: LiveServer, peer: WeChatPeer, fake_wechat: FakeWeChatServer
+) -> None:
+    """Every way a message reaches an anonymous reporter through the outbox: a draft that
+    expired (an earlier attempt he walked away from) and a rejected photo. Within the outbox
+    window the rows hold his openid beside nothing that names the hazard; after it, as after
+    the shorter windows, only his user row holds it (every text and JSON column searched)."""
+    openid = "o_whistle_every_path"
+    engine = engine_of(live)
+    say(peer, openid, "举报", "晋钢", "1", DESCRIPTION)
+    idle_for(engine, openid, timedelta(minutes=31))
+    live.run_worker()
+    assert "已自动结束" in fake_wechat.sent_messages(openid)[-1]["text"]["content"]
+    hazard, photos = _anonymous_report_with_a_rejected_photo(live, peer, fake_wechat, openid)
+    to_him = rows(engine, OutboxMessage, OutboxMessage.openid == openid)
+    assert sorted(m.kind for m in to_him) == ["dialogue_expired", "photo_rejected"]
+
+    settings = RetentionSettings.from_config(live.app.config["HAZARDBOT"])
+    for later, expected in (
+        (utcnow() + timedelta(days=3), ["outbox.openid", "outbox.openid", "users.openid"]),
+        (utcnow() + settings.outbox + timedelta(days=1), ["users.openid"]),
+    ):
+        with Session(engine) as session:
+            inbound_log.purge_old_replies(session, now=later)
+            session.commit()
+            retention.run(session, now=later, settings=settings)
+        with Session(engine) as session:
+            assert sorted(mentions(session, openid)) == expected
+            for message in session.scalars(select(OutboxMessage)):
+                if _to_him(message, openid):
+                    key, text = f"{message.key} {message.kind}", message.text or ""
+                    assert not _names_the_hazard(key, text, hazard, photos), (key, text)

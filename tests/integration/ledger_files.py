@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -99,3 +101,96 @@ def by_code(session: Session, code: str) -> Enterprise:
 def changes_of(session: Session, enterprise: Enterprise) -> list[EnterpriseChange]:
     query = select(EnterpriseChange).where(EnterpriseChange.enterprise_id == enterprise.id)
     return list(session.scalars(query.order_by(EnterpriseChange.id)))
+
+
+# --- hostile files: built small in memory, as an attacker would craft them -----------------
+
+SHEET = "xl/worksheets/sheet1.xml"
+_SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def with_parts(data: bytes, parts: dict[str, bytes], *, drop: Sequence[str] = ()) -> bytes:
+    """The .xlsx ``data`` with parts replaced or added (name → bytes) and others dropped."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename not in parts and info.filename not in drop:
+                target.writestr(info.filename, source.read(info.filename))
+        for name, body in parts.items():
+            target.writestr(name, body)
+    return buffer.getvalue()
+
+
+def zip_bomb_xlsx(unpacked_mb: int = 100) -> bytes:
+    """A valid ledger plus a shared-strings part that unpacks to ``unpacked_mb`` MB of one
+    letter: about a thousandth of that on disk."""
+    base = xlsx_bytes([ledger_row(1)])
+    buffer = io.BytesIO(with_parts(base, {}))
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as target:
+        with target.open("xl/sharedStrings.xml", "w") as part:
+            part.write(f'<sst xmlns="{_SHEET_NS}"><si><t>'.encode())
+            block = b"A" * (1024 * 1024)
+            for _ in range(unpacked_mb):
+                part.write(block)
+            part.write(b"</t></si></sst>")
+    return buffer.getvalue()
+
+
+def many_parts_xlsx(count: int = 3000) -> bytes:
+    """A valid ledger with ``count`` tiny extra parts."""
+    return with_parts(xlsx_bytes([ledger_row(1)]),
+                      {f"customXml/item{i}.xml": b"<a/>" for i in range(count)})
+
+
+def _sheet_xml(rows_xml: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{_SHEET_NS}">'
+            f"<sheetData>{rows_xml}</sheetData></worksheet>").encode()
+
+
+def _header_xml() -> str:
+    cells = "".join(f'<c r="{get_column_letter(i)}1" t="inlineStr"><is><t>{h}</t></is></c>'
+                    for i, h in enumerate(HEADERS, start=1))
+    return f'<row r="1">{cells}</row>'
+
+
+def empty_rows_xlsx(count: int = 1_000_000) -> bytes:
+    """The ledger's header, then ``count`` empty rows (``<row r="n"/>``): about 2 MB on disk."""
+    rows = "".join(f'<row r="{n}"/>' for n in range(2, count + 2))
+    return with_parts(xlsx_bytes([]), {SHEET: _sheet_xml(_header_xml() + rows)})
+
+
+def far_row_xlsx(row: int = 1_048_576) -> bytes:
+    """The header and one cell in the sheet's last row: every row between is empty."""
+    far = f'<row r="{row}"><c r="A{row}" t="inlineStr"><is><t>x</t></is></c></row>'
+    return with_parts(xlsx_bytes([]), {SHEET: _sheet_xml(_header_xml() + far)})
+
+
+_LAUGHS = ('<!DOCTYPE worksheet [<!ENTITY l0 "lol">'
+           + "".join(f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
+           + "]>")
+_EXTERNAL = '<!DOCTYPE worksheet [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+
+
+def dtd_xlsx(kind: str) -> bytes:
+    """A ledger whose sheet carries a DTD: ``laughs`` (billion laughs, the entity used in a
+    cell), ``external`` (an external entity), ``utf16`` (the laughs in a UTF-16 sheet), or
+    ``strings`` (the DTD in another part, [Content_Types].xml)."""
+    if kind == "strings":
+        base = xlsx_bytes([ledger_row(1)])
+        types = zipfile.ZipFile(io.BytesIO(base)).read("[Content_Types].xml").decode()
+        body = types.replace("<Types", _EXTERNAL + "<Types", 1)
+        if not body.startswith("<?xml"):
+            body = '<?xml version="1.0"?>' + body
+        return with_parts(base, {"[Content_Types].xml": body.encode()})
+    entity = "l9" if kind in ("laughs", "utf16") else "secret"
+    dtd = _EXTERNAL if kind == "external" else _LAUGHS
+    row = f'<row r="2"><c r="A2" t="inlineStr"><is><t>&{entity};</t></is></c></row>'
+    text = (f'<?xml version="1.0" encoding="{"UTF-16" if kind == "utf16" else "UTF-8"}"?>\n{dtd}'
+            f'<worksheet xmlns="{_SHEET_NS}"><sheetData>{_header_xml()}{row}</sheetData></worksheet>')
+    return with_parts(xlsx_bytes([]), {SHEET: text.encode("utf-16" if kind == "utf16" else "utf-8")})
+
+
+def broken_sheet_xlsx() -> bytes:
+    """A ledger whose sheet XML stops in the middle of a row."""
+    return with_parts(xlsx_bytes([ledger_row(1)]), {SHEET: _sheet_xml(_header_xml())[:-40]})

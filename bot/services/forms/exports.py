@@ -9,6 +9,9 @@ a web page) can reuse the rows.
 * The 2021 table (001): its three header rows with merged cells, 本周 and 累计, and the list of
   enterprises with major hazards.
 * 附件2 重大事故隐患台账: one row per major hazard, the form's thirteen columns.
+
+Every cell is written through ``platform.sheets``: the names and descriptions come from
+reporters, and a cell beginning with "=" must stay text in a file that is filed upwards.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.services.forms.figures import STAGE_LABELS, WeeklyFigures
 from bot.services.forms.major_ledger import LedgerRow
 from bot.services.forms.two_sessions import TwoSessionsTable
-from bot.services.registry.ledger_io import _display_width
+from bot.services.platform.sheets import append_row, display_width
 
 WEEKLY_TITLE = "冶金工贸行业隐患排查整治专项行动\n周调度统计表"
 WEEKLY_HEADERS = ("序号", "类别", "要点", "备注")
@@ -199,22 +202,22 @@ _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 def _render(ws: Worksheet, sheet: Sheet) -> None:
     ncols = max(len(r) for r in [*sheet.header_rows, *sheet.body])
-    ws.append([sheet.title])
+    append_row(ws, [sheet.title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     ws.cell(1, 1).font = Font(bold=True, size=16)
     ws.cell(1, 1).alignment = _CENTER
     ws.row_dimensions[1].height = 48
-    ws.append([sheet.filer_line])
+    append_row(ws, [sheet.filer_line])
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
     first_header = 3
     for row in sheet.header_rows:
-        ws.append(row)
+        append_row(ws, row)
     for r1, c1, r2, c2 in sheet.merges:
         ws.merge_cells(start_row=first_header + r1 - 1, start_column=c1,
                        end_row=first_header + r2 - 1, end_column=c2)
     first_body = first_header + len(sheet.header_rows)
     for row in sheet.body:
-        ws.append(row)
+        append_row(ws, row)  # text from reporters and enterprises: never a formula
     for r1, c1, r2, c2 in sheet.body_merges:
         ws.merge_cells(start_row=first_body + r1 - 1, start_column=c1,
                        end_row=first_body + r2 - 1, end_column=c2)
@@ -231,7 +234,7 @@ def _render(ws: Worksheet, sheet: Sheet) -> None:
                     cell.number_format = "yyyy-mm-dd"
                     cell.alignment = _CENTER
     if sheet.note:
-        ws.append([sheet.note])
+        append_row(ws, [sheet.note])
         ws.merge_cells(start_row=last + 1, start_column=1, end_row=last + 1, end_column=ncols)
         ws.cell(last + 1, 1).alignment = _WRAP
         ws.row_dimensions[last + 1].height = 36
@@ -239,7 +242,7 @@ def _render(ws: Worksheet, sheet: Sheet) -> None:
         width = sheet.widths[index - 1] if index <= len(sheet.widths) else 12
         ws.column_dimensions[get_column_letter(index)].width = width
     for row_cells in ws.iter_rows(min_row=first_header, max_row=last, max_col=ncols):  # wrap headers too
-        longest = max((_display_width(c.value) / max(ws.column_dimensions[c.column_letter].width, 1)
+        longest = max((display_width(c.value) / max(ws.column_dimensions[c.column_letter].width, 1)
                        for c in row_cells if isinstance(c.value, str)), default=1)
         # LibreOffice and Excel wrap at word and punctuation breaks: allow a quarter more lines.
         ws.row_dimensions[row_cells[0].row].height = min(15 * max(1, math.ceil(longest * 1.25)), 300)

@@ -17,7 +17,8 @@ Modules and their public names:
 - ``numbers``: next_hazard_number, is_hazard_number
 - ``penalties``: PenaltyDraft, money_wan, measures_of, describe, validated, add_penalty,
   total_fines_wan
-- ``rectification``: PlanDraft, load_target, officer_limit, submit_plan, submit_proof, plan_of
+- ``rectification``: PlanDraft, load_target, check_deadline, officer_limit, submit_plan,
+  submit_proof, plan_of
 - ``rewards``: RewardSettings, amount_for, is_eligible, open_case, refresh_amount, approve,
   mark_paid
 - ``workflow_common``: WorkflowError, Party, normalize_number, not_found, find_hazard,

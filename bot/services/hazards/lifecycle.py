@@ -35,7 +35,14 @@ from bot.models import Hazard, IdentityAccess, User
 from bot.services.hazards import notifications, penalties, rewards
 from bot.services.hazards import workflow_texts as T
 from bot.services.hazards.penalties import PenaltyDraft
-from bot.services.hazards.rectification import PlanDraft, submit_plan, submit_proof
+from bot.services.hazards.rectification import (
+    DEFAULT_HORIZON_DAYS,
+    MAX_HORIZON_DAYS,
+    PlanDraft,
+    check_deadline,
+    submit_plan,
+    submit_proof,
+)
 from bot.services.hazards.rewards import DEFAULT_REWARDS, RewardSettings
 from bot.services.hazards.workflow_common import (
     Party,
@@ -53,7 +60,6 @@ from bot.services.hazards.workflow_common import (
 from bot.services.people import anonymity
 from bot.services.people.jurisdiction import jurisdiction_codes
 from bot.services.people.roles import OFFICER_ROLES
-from bot.services.platform.clock import local
 
 __all__ = [
     "PenaltyDraft", "PlanDraft", "ReporterView", "WorkflowError", "WorkflowSettings",
@@ -74,19 +80,26 @@ class WorkflowSettings:
 
     ack_hours: int = 24
     rewards: RewardSettings = DEFAULT_REWARDS
+    # 限期 and a plan's 时限 at most this many days ahead: a deadline of 9999-12-31 would
+    # keep a hazard from ever being overdue, nudged or escalated.
+    deadline_horizon_days: int = DEFAULT_HORIZON_DAYS
 
     @classmethod
     def from_config(cls, config: Mapping[str, Mapping[str, Any]]) -> WorkflowSettings:
         ack_hours = config["workflow"]["ack_hours"]
+        horizon = int(config["workflow"].get("deadline_horizon_days", DEFAULT_HORIZON_DAYS))
         rate = Decimal(str(config["rewards"]["rate"]))
         low, high = config["rewards"]["min_yuan"], config["rewards"]["max_yuan"]
         if ack_hours <= 0:
             raise ConfigError("workflow.ack_hours must be more than 0")
+        if not 1 <= horizon <= MAX_HORIZON_DAYS:
+            raise ConfigError(f"workflow.deadline_horizon_days must be from 1 to {MAX_HORIZON_DAYS}")
         if not 0 < rate <= 1:
             raise ConfigError("rewards.rate must be more than 0 and at most 1 (0.15 is 15%)")
         if not 0 <= low <= high:
             raise ConfigError("rewards.min_yuan must be at least 0 and at most rewards.max_yuan")
-        return cls(ack_hours=ack_hours, rewards=RewardSettings(rate=rate, min_yuan=low, max_yuan=high))
+        return cls(ack_hours=ack_hours, rewards=RewardSettings(rate=rate, min_yuan=low, max_yuan=high),
+                   deadline_horizon_days=horizon)
 
 
 DEFAULT_SETTINGS = WorkflowSettings()
@@ -167,14 +180,15 @@ def classify(
     return hazard
 
 
-def set_deadline(session: Session, number: str, *, actor: User, deadline: date, now: datetime) -> Hazard:
+def set_deadline(
+    session: Session, number: str, *, actor: User, deadline: date, now: datetime,
+    settings: WorkflowSettings = DEFAULT_SETTINGS,
+) -> Hazard:
     """限期: sets the rectification deadline (acknowledged or rectifying; not before today in
-    Shanxi). Tells the managers once they know of the hazard (rectifying); before that the
-    deadline reaches them with the assignment."""
+    Shanxi, nor past ``settings.deadline_horizon_days`` from it). Tells the managers once they
+    know of the hazard (rectifying); before that the deadline reaches them with the assignment."""
     hazard = _officer_step(session, number, actor, "deadline", ("acknowledged", "rectifying"))
-    today = local(now).date()
-    if deadline < today:
-        raise WorkflowError(T.DEADLINE_PAST.format(today=today.isoformat()))
+    check_deadline(deadline, now=now, horizon_days=settings.deadline_horizon_days)
     hazard.deadline = deadline
     event = record_event(session, hazard, action="deadline", actor=actor, now=now,
                          note=deadline.isoformat())

@@ -9,7 +9,9 @@ Whistleblower rule: the templates for the enterprise never name the reporter, th
 or whether the report was named (workflow_texts), and every message to anyone but the
 reporter himself has the reporter's name, phone and openid blanked wherever free text (the
 description, an officer's reason) happens to carry them: officers see the identity only
-through ``lifecycle.reporter_identity``, which logs each look.
+through ``lifecycle.reporter_identity``, which logs each look. Messages to the enterprise go
+further (``anonymity.scrub_for_enterprise``): any phone number, 身份证, e-mail address or
+self-introduction in them is blanked too, named report or anonymous, whoever typed it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session
 from bot.models import Attachment, Hazard, HazardEvent, Region, User
 from bot.services.hazards import workflow_texts as T
 from bot.services.messaging.outbox import queue_message
-from bot.services.people.anonymity import named_reporter, scrub
+from bot.services.people.anonymity import named_reporter, scrub, scrub_for_enterprise
 from bot.services.people.jurisdiction import is_within
 from bot.services.people.roles import OFFICER_ROLES
 from bot.services.platform.clock import format_local
@@ -114,13 +116,17 @@ def _queue(
     now: datetime,
     event: HazardEvent | None = None,
     for_reporter: bool = False,
+    for_enterprise: bool = False,
 ) -> None:
     """One outbox row per user. A message to anyone but the reporter himself is scrubbed of
     the reporter's identity (officers see it only through the logged
-    ``lifecycle.reporter_identity``), and an ACTIONABLE one points the recipients'
-    ``last_notified_hazard_id`` at this hazard."""
+    ``lifecycle.reporter_identity``), one to the enterprise of anything that looks like
+    identity as well, and an ACTIONABLE one points the recipients' ``last_notified_hazard_id``
+    at this hazard."""
     cause = f"{hazard.number}:e{event.id}" if event is not None else hazard.number
-    if not for_reporter:
+    if for_enterprise:
+        text = scrub_for_enterprise(session, hazard, text)
+    elif not for_reporter:
         text = scrub(session, hazard, text)
     for user in users:
         queue_message(session, key=f"{action}:{cause}:{user.id}", openid=user.openid, kind=action,
@@ -134,7 +140,7 @@ def _to_enterprise(
     event: HazardEvent | None = None,
 ) -> None:
     _queue(session, managers(session, hazard), action=action, hazard=hazard, text=text, now=now,
-           event=event)
+           event=event, for_enterprise=True)
 
 
 def _to_reporter(session: Session, hazard: Hazard, *, action: str, text: str, now: datetime) -> None:

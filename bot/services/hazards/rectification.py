@@ -17,7 +17,7 @@ lifecycle re-exports the steps: the chat and the console call ``lifecycle.submit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -41,6 +41,8 @@ from bot.services.hazards.workflow_common import (
 from bot.services.people.roles import OFFICER_ROLES
 from bot.services.platform.clock import local
 
+DEFAULT_HORIZON_DAYS = 365  # workflow.deadline_horizon_days
+MAX_HORIZON_DAYS = 3650
 MAX_PERSON_CHARS = 64
 MAX_PLAN_TEXT_CHARS = 1000
 MAX_PROOF_NOTE_CHARS = 1000
@@ -75,6 +77,20 @@ def load_target(
     return hazard, True
 
 
+def check_deadline(deadline: date, *, now: datetime, horizon_days: int = DEFAULT_HORIZON_DAYS) -> None:
+    """A rectification deadline (限期 or a plan's 时限) from today in Shanxi to the horizon.
+
+    Why a horizon: the deadline sweep nudges and escalates against the deadline, so one set
+    at 9999-12-31 would let a hazard sit in 整改中 for ever without anyone being told.
+    """
+    today = local(now).date()
+    if deadline < today:
+        raise WorkflowError(T.DEADLINE_PAST.format(today=today.isoformat()))
+    latest = today + timedelta(days=horizon_days)
+    if deadline > latest:
+        raise WorkflowError(T.DEADLINE_TOO_FAR.format(latest=latest.isoformat(), days=horizon_days))
+
+
 def officer_limit(session: Session, hazard: Hazard) -> date | None:
     """The officers' 整改期限: the last 限期 event's date. Without one, the hazard's deadline
     unless a plan may have set it (then there is no limit but the plan's own)."""
@@ -92,20 +108,21 @@ def officer_limit(session: Session, hazard: Hazard) -> date | None:
     return hazard.deadline if plan_of(session, hazard) is None else None
 
 
-def submit_plan(session: Session, number: str, *, actor: User, plan: PlanDraft, now: datetime) -> Hazard:
+def submit_plan(
+    session: Session, number: str, *, actor: User, plan: PlanDraft, now: datetime,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> Hazard:
     """五落实 by an enterprise manager of that enterprise (or an officer on behalf of an
     enterprise with none), while rectifying; replaces an earlier plan (the history keeps
-    each one as an event "plan"). Its time limit may not pass the officers' limit and
-    becomes the hazard's deadline. The measures become the ledger's 整改措施. Tells the
-    officers."""
+    each one as an event "plan"). Its time limit may not pass the officers' limit nor the
+    horizon (``workflow.deadline_horizon_days``) and becomes the hazard's deadline. The
+    measures become the ledger's 整改措施. Tells the officers."""
     hazard, on_behalf = load_target(session, number, actor=actor, step="plan")
     person = required_text(plan.responsible_person, T.WHAT_PERSON, MAX_PERSON_CHARS)
     measures = required_text(plan.measures, T.WHAT_MEASURES, MAX_PLAN_TEXT_CHARS)
     contingency = required_text(plan.contingency, T.WHAT_CONTINGENCY, MAX_PLAN_TEXT_CHARS)
     funds = penalties.money_wan(plan.funds_wan, error=T.FUNDS_INVALID)
-    today = local(now).date()
-    if plan.deadline < today:
-        raise WorkflowError(T.DEADLINE_PAST.format(today=today.isoformat()))
+    check_deadline(plan.deadline, now=now, horizon_days=horizon_days)
     limit = officer_limit(session, hazard)
     if limit is not None and plan.deadline > limit:
         raise WorkflowError(T.PLAN_AFTER_DEADLINE.format(deadline=limit.isoformat()))

@@ -79,6 +79,7 @@ TEXT_TOO_LONG = "{what}太长了（{length} 字），请精简到 {max} 字以�
 BAD_LEVEL = "隐患等级只能是“一般”或“重大”。"
 SAME_LEVEL = "该隐患已定为“{level}”，判定依据也相同，无需重复定级。"
 DEADLINE_PAST = "整改期限不能早于今天（{today}）。"
+DEADLINE_TOO_FAR = "整改期限最晚只能定到 {latest}（今天起 {days} 天内），请重新填写。"
 PLAN_AFTER_DEADLINE = "方案的整改时限不能晚于监管部门规定的整改期限 {deadline}。"
 NOT_MAJOR = "只有重大事故隐患可以挂牌督办，请先定级为“重大”。"
 ALREADY_SUPERVISED = "该隐患已由{unit}挂牌督办。"

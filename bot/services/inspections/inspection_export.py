@@ -29,6 +29,7 @@ from bot.services.inspections import walks
 from bot.services.platform.clock import local
 from bot.services.platform.fonts import Font, load_font
 from bot.services.platform.pdfpages import ImagePdfWriter
+from bot.services.platform.sheets import append_row
 from bot.services.registry.posters import wrap
 
 log = logging.getLogger(__name__)
@@ -115,21 +116,22 @@ def render_xlsx(data: HazardList) -> bytes:
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap_top = Alignment(wrap_text=True, vertical="top")
-    ws.append([TITLE])
+    # Every cell through platform.sheets: findings and remarks are typed by people, never formulas.
+    append_row(ws, [TITLE])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
     ws["A1"].font = CellFont(size=14, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append([f"企业名称：{data.enterprise}", None, None, f"检查时间：{data.date}", None,
-               f"{data.stage}（{data.unit}）"])
-    ws.append(list(COLUMNS))
+    append_row(ws, [f"企业名称：{data.enterprise}", None, None, f"检查时间：{data.date}", None,
+                    f"{data.stage}（{data.unit}）"])
+    append_row(ws, list(COLUMNS))
     for cell in ws[HEADER_ROW]:
         cell.font, cell.border = CellFont(bold=True), box
     for row in data.rows:
-        ws.append([row.seq, row.description, row.evidence, row.basis, row.kind, row.remarks])
+        append_row(ws, [row.seq, row.description, row.evidence, row.basis, row.kind, row.remarks])
         for cell in ws[ws.max_row]:
             cell.border, cell.alignment = box, wrap_top
     ws.append([])
-    ws.append([SIGN_INSPECTORS + "　" * 8, None, None, SIGN_PRINCIPAL])
+    append_row(ws, [SIGN_INSPECTORS + "　" * 8, None, None, SIGN_PRINCIPAL])
     for letter, width in zip("ABCDEF", (6, 40, 16, 36, 14, 24), strict=True):
         ws.column_dimensions[letter].width = width
     buf = io.BytesIO()

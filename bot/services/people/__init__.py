@@ -7,10 +7,11 @@ Must not import: any domain package but ``platform``, nor any outer layer.
 
 Modules and their public names:
 
-- ``anonymity``: named_reporter, scrub
+- ``anonymity``: named_reporter, scrub, scrub_for_enterprise, scrub_details,
+  has_personal_details
 - ``api_accounts``: login, is_mini_program_user
 - ``bindings``: BindingError, Bound, hash_code, normalize_code, issue_code, bind,
-  may_declare_worker, declare_worker, chat_role
+  end_console_sessions, may_declare_worker, declare_worker, chat_role
 - ``console_scope``: Scope, scope_for
 - ``jurisdiction``: jurisdiction_codes, is_within
 - ``roles``: is_officer

@@ -134,9 +134,21 @@ def bind(session: Session, user: User, code: str, *, now: datetime) -> Bound:
     user.region_code = row.region_code
     user.enterprise_id = row.enterprise_id
     user.last_notified_hazard_id = None  # a notice from the old role is not this role's work
+    end_console_sessions(user)  # a console page opened under the old role is not this role's
     if row.name:
         user.name = row.name
     return Bound(role=row.role, scope=_scope(session, row), name=user.name)
+
+
+def end_console_sessions(user: User) -> None:
+    """End every console session of ``user`` at once, on every browser (logout, new role).
+
+    The console's session is a signed cookie, which cannot be taken back; it carries the
+    user's ``console_session_version``, checked on every request, so adding one here refuses
+    every cookie issued before. The increment is done by the database (``+ 1`` in SQL), so
+    two racing logouts cannot both write the same number.
+    """
+    user.console_session_version = User.console_session_version + 1  # type: ignore[assignment]
 
 
 def _scope(session: Session, row: BindingCode) -> str:

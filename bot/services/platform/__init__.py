@@ -1,6 +1,8 @@
 """The plumbing every domain stands on: time at the edges, the unit of work, leases, row
 counts, rate limits, data retention, the ports to the outside world (WeChat, media, QR codes),
-working days, Chinese fonts and streamed PDF pages.
+working days, Chinese fonts, streamed PDF pages, spreadsheet cells that stay inert (no formula
+from anyone's text in any .xlsx or .csv we write) and the checks an uploaded .xlsx passes
+before it is parsed.
 
 It knows no domain rule: nothing here decides what happens to a hazard, a report or a form.
 
@@ -17,6 +19,9 @@ Modules and their public names:
   QRCodeIssueError, QRCodeIssuer, RecipientRefused, SubscribeSender
 - ``rate_limits``: Limit, Exceeded, RateLimiter
 - ``retention``: RetentionSettings, Rule, pending, run
+- ``sheets``: is_formula_like, set_value, write_cell, append_row, csv_value, csv_text,
+  unescape_csv_text, display_width
 - ``unit_of_work``: UnitOfWork
 - ``workdays``: is_workday, on_or_before_workday
+- ``xlsx_guard``: UnsafeWorkbook, TooManyRows, check_xlsx
 """

@@ -32,7 +32,9 @@ class CellError(ValueError):
 _FOLD: dict[int, int | str] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp - 0xFEE0).isalnum()}
 _FOLD.update({ord("\u3000"): " ", ord("－"): "-", ord("＋"): "+", ord("＃"): "#", ord("／"): "/"})
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
-_EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)  # ="0351…" keeps Excel from eating zeros
+# ="0351…" keeps Excel from eating zeros: a constant, read as the text between the quotes. Only
+# that form: anything else beginning with "=" is a formula, refused (see ``cell_text``).
+_EXCEL_TEXT = re.compile(r'^="([^"]*)"$')
 
 
 def _describe_date(value: date | time | timedelta) -> str:
@@ -45,7 +47,10 @@ def cell_text(value: Any) -> str | None:
     """Any cell as the text a person sees; numbers as typed (13800000000.0 → "13800000000").
 
     Dates are refused: Excel turns "3-5" or "2024.1" into dates, and a date where text is
-    expected means the cell no longer holds what was typed.
+    expected means the cell no longer holds what was typed. Formulas are refused too (read as
+    "=…" from an .xlsx cell of type formula, or typed as text in a CSV): their result is not
+    what the ledger holds, and a name such as ``=HYPERLINK(…)`` would be a live link in every
+    file the name is written to.
     """
     if value is None:
         return None
@@ -60,7 +65,12 @@ def cell_text(value: Any) -> str | None:
     else:
         text = str(value)
     match = _EXCEL_TEXT.match(text.strip())
-    return match.group(1) if match else text
+    if match:
+        text = match.group(1)
+    if text.strip().startswith("="):
+        raise CellError("是公式（以“=”开头），台账中不能使用公式；"
+                        "请改为直接填写内容（可在Excel中复制后“选择性粘贴”为数值）")
+    return text
 
 
 def clean_text(value: Any, *, max_len: int, chinese_parens: bool = False) -> str | None:

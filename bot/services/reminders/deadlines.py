@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.models import Hazard, User
 from bot.services.hazards import workflow_texts as WT
 from bot.services.hazards.notifications import new_report_officers
-from bot.services.people.anonymity import scrub
+from bot.services.people.anonymity import scrub, scrub_for_enterprise
 from bot.services.platform.clock import format_local
 from bot.services.platform.workdays import is_workday
 from bot.services.reminders.common import Officers, effective_day, notify, sending_day
@@ -54,6 +54,9 @@ def _managers_by_enterprise(session: Session, enterprise_ids: set[int]) -> dict[
 def sweep_deadlines(session: Session, *, now: datetime, settings: ReminderSettings) -> int:
     """Nudge managers before and after their deadline; escalate long-overdue hazards.
 
+    What reaches the managers goes through ``scrub_for_enterprise``, what reaches officers
+    through ``scrub``, like every other message about a hazard (``hazards.notifications``).
+
     Returns how many messages were queued.
     """
     today = sending_day(now, settings)
@@ -90,7 +93,8 @@ def sweep_deadlines(session: Session, *, now: datetime, settings: ReminderSettin
                     text = T_NUDGE.format(number=hazard.number, enterprise=hazard.enterprise_name,
                                           deadline=deadline.isoformat(), left=left)
                     queued += notify(session, people, key=f"deadline:{hazard.number}:{point.isoformat()}",
-                                    kind=DEADLINE_NUDGE, text=scrub(session, hazard, text), now=now)
+                                    kind=DEADLINE_NUDGE, text=scrub_for_enterprise(session, hazard, text),
+                                    now=now)
             continue
         if not workday:
             continue
@@ -98,7 +102,7 @@ def sweep_deadlines(session: Session, *, now: datetime, settings: ReminderSettin
         text = T_OVERDUE.format(number=hazard.number, enterprise=hazard.enterprise_name,
                                 deadline=deadline.isoformat(), days=overdue)
         queued += notify(session, people, key=key, kind=DEADLINE_OVERDUE,
-                        text=scrub(session, hazard, text), now=now)
+                        text=scrub_for_enterprise(session, hazard, text), now=now)
         for days, kind, group in (
             (settings.overdue_county_days, OVERDUE_COUNTY, officers.county),
             (settings.overdue_city_days, OVERDUE_CITY, officers.city),

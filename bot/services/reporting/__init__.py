@@ -1,14 +1,17 @@
 """Reports from workers and the public: validation and submission (a report becomes a
-submitted hazard), query codes for anonymous reporters, photos (checked as real images and
-stripped of metadata), photos fetched from WeChat after the reply, idempotent uploads.
+submitted hazard), query codes for anonymous reporters and lookups that cannot be farmed
+(failed ones limited per user and address, each costing the same), photos (checked as real
+images and stripped of metadata), photos fetched from WeChat after the reply, idempotent
+uploads.
 
 Must not import: ``inspections``, ``forms``, ``reminders``, nor any outer layer.
 
 Modules and their public names:
 
 - ``idempotency``: StoredAnswer, IdempotencyKeys, fingerprint
+- ``lookups``: QueryLimits, TooManyLookups, QueryGuard
 - ``media``: PhotoLimits, add_photo, discard_unsubmitted, make_fetch_photo_handler
 - ``photos``: PhotoRejected, StoredPhoto, scrub_image, store_photo
 - ``reports``: ReportError, ReportDraft, clean_description, parse_contact, new_query_code,
-  source_for, submit_report, lookup_status
+  hash_query_code, query_code_matches, source_for, submit_report, lookup_status
 """

@@ -1,8 +1,18 @@
-"""Photos in a report: recorded at once, fetched and scrubbed by a job after the reply."""
+"""Photos in a report: recorded at once, fetched and scrubbed by a job after the reply.
+
+A photo that cannot be used is reported to its sender through the outbox. That row holds
+his openid (until retention blanks it) and, once the draft is submitted, the attachment
+belongs to the hazard: so nothing in the row may name the attachment or the hazard, or an
+anonymous report would be one join away from its reporter. Its key is random (what keeps it
+from being sent twice is the job's check of the locked attachment's status, in the same
+transaction), its kind is the same for every rejection, and its text says only which of his
+photos it was.
+"""
 
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -81,7 +91,8 @@ def make_fetch_photo_handler(fetcher: MediaFetcher, limits: PhotoLimits) -> jobs
         except PhotoRejected as exc:
             stored, reason = None, exc.message
         with session_factory() as session:
-            attachment = session.get(Attachment, payload["attachment_id"])
+            # Locked: a second run of the job (a lease that ran out) waits, then finds it done.
+            attachment = session.get(Attachment, payload["attachment_id"], with_for_update=True)
             if attachment is None or attachment.status != "pending":
                 return  # the draft was cancelled while we were downloading
             if stored is not None:
@@ -110,9 +121,9 @@ def _reject(session: Session, attachment: Attachment, reason: str, now: datetime
     attachment.error = reason[:200]
     log.info("photo %s rejected: %s", attachment.id, reason)
     uploader = session.get(User, attachment.uploader_id) if attachment.uploader_id else None
-    if uploader is not None:
+    if uploader is not None:  # an anonymous report's photos have none once it is submitted
         outbox.queue_message(
-            session, key=f"photo_rejected:{attachment.id}", openid=uploader.openid,
+            session, key=f"photo_rejected:{secrets.token_hex(12)}", openid=uploader.openid,
             kind="photo_rejected", now=now,
             text=f"您发送的第 {attachment.seq} 张照片无法使用：{reason}。请重新拍摄后再发送。",
         )
