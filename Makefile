@@ -24,6 +24,7 @@ run: setup
 	$(FLASK) regions load
 	$(FLASK) checklists load
 	$(FLASK) demo load
+	$(FLASK) campaigns seed
 	$(FLASK) demo console
 	@echo ""
 	@echo "  监管后台 (officers' console): http://127.0.0.1:$(PORT)/console/"

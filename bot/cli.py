@@ -1,6 +1,6 @@
 """Flask CLI commands: ``flask db upgrade|downgrade``, ``regions load``, ``demo load``, ``worker run``,
-``enterprises import|export``, ``qr export|poster|revoke``, ``users invite``, ``checklists load``,
-``inspections export``."""
+``enterprises import|export``, ``qr export|poster|revoke``, ``users invite|list|revoke|move``,
+``checklists load``, ``inspections export``."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ demo_cli = AppGroup("demo", help="Demo data for dev mode.")
 worker_cli = AppGroup("worker", help="The job and outbox worker.")
 enterprises_cli = AppGroup("enterprises", help="The enterprise supervision ledger (监管台账).")
 qr_cli = AppGroup("qr", help="Enterprise QR codes and their posters.")
-users_cli = AppGroup("users", help="Officers and enterprise managers: binding codes.")
+users_cli = AppGroup("users", help="Officers and enterprise managers: binding codes, list, revoke, move.")
 
 
 def init_app(app: Flask) -> None:
@@ -180,12 +180,40 @@ def qr_export(region_code: str, out: Path) -> None:
     click.echo(f"已导出{pages}张海报到 {out}")
 
 
-@qr_cli.command("poster")
-@click.option("--enterprise", "enterprise_id", type=int, required=True, help="The enterprise's id.")
-@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-def qr_poster(enterprise_id: int, out: Path) -> None:
-    """Write the enterprise's poster to OUT (.png or .pdf, by extension)."""
+def _poster_enterprise(session: Any, ref: str) -> Any:
+    """The enterprise an operator means by ``--enterprise``: its id (as the console's
+    enterprises page shows it), its 统一社会信用代码, or its name — the exact name, else the
+    one registry entry the name points to; several candidates are listed with id and code."""
+    from sqlalchemy import select
+
     from bot.models import Enterprise
+    from bot.services.registry.enterprises import find_by_reference, normalize, search_enterprises
+
+    ref = ref.strip()
+    if not ref:
+        raise click.ClickException("请在 --enterprise 后写企业编号、统一社会信用代码或企业名称")
+    enterprise = find_by_reference(session, ref)
+    if enterprise is not None:
+        return enterprise
+    exact = [e for e in session.scalars(select(Enterprise).where(Enterprise.name == normalize(ref)))]
+    if len(exact) == 1:
+        return exact[0]
+    matches = [m for m in search_enterprises(session, ref, limit=6) if m.score >= 1.0]
+    if len(matches) == 1:
+        return session.get(Enterprise, matches[0].id)
+    if not matches:
+        raise click.ClickException(f"没有编号、统一社会信用代码或名称为“{ref}”的企业")
+    listed = "\n".join(f"  {m.id}  {session.get(Enterprise, m.id).credit_code or '（无信用代码）'}  {m.name}"
+                        for m in matches)
+    raise click.ClickException(f"有多家企业与“{ref}”相符，请用编号或统一社会信用代码指定：\n{listed}")
+
+
+@qr_cli.command("poster")
+@click.option("--enterprise", "enterprise_ref", required=True,
+              help="The enterprise's id, 统一社会信用代码 or name (shown on the enterprises page).")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def qr_poster(enterprise_ref: str, out: Path) -> None:
+    """Write the enterprise's poster to OUT (.png or .pdf, by extension)."""
     from bot.services.platform.ports import QRCodeIssueError
     from bot.services.registry.posters import poster_data, render_poster_pdf, render_poster_png
 
@@ -193,9 +221,7 @@ def qr_poster(enterprise_id: int, out: Path) -> None:
     if render is None:
         raise click.ClickException("输出文件须为 .png 或 .pdf")
     with session_factory()() as session:
-        enterprise = session.get(Enterprise, enterprise_id)
-        if enterprise is None:
-            raise click.ClickException(f"没有编号为 {enterprise_id} 的企业")
+        enterprise = _poster_enterprise(session, enterprise_ref)
         try:
             data = poster_data(session, enterprise, current_app.extensions["qr_issuer"], utcnow())
         except QRCodeIssueError as exc:
@@ -221,6 +247,32 @@ def qr_revoke(enterprise_id: int) -> None:
     click.echo(f"{name}：旧二维码已作废，新码号 {new_id}（请重新打印海报）")
 
 
+_BY_HELP = "Act as this console user (his jurisdiction and roles apply); default: the operator, as admin."
+
+
+def _actor(session: Any, by: int | None) -> Any:
+    """The user the command acts as (``--by``), or None: the operator, with the admin's rights."""
+    from bot.models import User
+
+    if by is None:
+        return None
+    actor = session.get(User, by)
+    if actor is None:
+        raise click.ClickException(f"没有编号为 {by} 的用户")
+    return actor
+
+
+def _enterprise_id(session: Any, ref: str | None) -> int | None:
+    from bot.services.registry.enterprises import find_by_reference
+
+    if ref is None:
+        return None
+    enterprise = find_by_reference(session, ref)
+    if enterprise is None:
+        raise click.ClickException(f"没有编号或统一社会信用代码为“{ref}”的企业")
+    return enterprise.id
+
+
 @users_cli.command("invite")
 @click.option("--role", required=True,
               help="county_officer, city_officer, province_officer or enterprise_manager.")
@@ -229,29 +281,89 @@ def qr_revoke(enterprise_id: int) -> None:
               help="Managers: the enterprise's id or credit code.")
 @click.option("--name", default=None, help="Whom the code is for (set as the person's name when bound).")
 @click.option("--days", type=int, default=7, show_default=True, help="Days before the code expires.")
+@click.option("--by", type=int, default=None, help=_BY_HELP)
 def users_invite(
-    role: str, region_code: str | None, enterprise_ref: str | None, name: str | None, days: int
+    role: str, region_code: str | None, enterprise_ref: str | None, name: str | None, days: int,
+    by: int | None,
 ) -> None:
     """Issue a one-time binding code; the person sends "绑定 <code>" in chat. Printed only once."""
-    from bot.services.people.bindings import BindingError, issue_code
-    from bot.services.registry.enterprises import find_by_reference
+    from bot.services.people import management
+    from bot.services.people.bindings import BindingError
 
     with session_factory()() as session:
-        enterprise_id = None
-        if enterprise_ref is not None:
-            enterprise = find_by_reference(session, enterprise_ref)
-            if enterprise is None:
-                raise click.ClickException(f"没有编号或统一社会信用代码为“{enterprise_ref}”的企业")
-            enterprise_id = enterprise.id
+        enterprise_id = _enterprise_id(session, enterprise_ref)
         try:
-            code = issue_code(
-                session, role=role, region_code=region_code, enterprise_id=enterprise_id, name=name,
-                days=days, created_by="cli", now=utcnow(),
+            code = management.invite(
+                session, _actor(session, by), role=role, region_code=region_code, enterprise_id=enterprise_id,
+                name=name, days=days, now=utcnow(),
             )
         except BindingError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
     click.echo(f"绑定码：{code}（{days} 天内有效，仅可使用一次；请当事人在公众号回复“绑定 {code}”）")
+
+
+@users_cli.command("list")
+@click.option("--region", "region_code", default=None, help="Only people within this division code.")
+@click.option("--by", type=int, default=None, help=_BY_HELP)
+def users_list(region_code: str | None, by: int | None) -> None:
+    """The officers and managers, with role, place, bound since and last seen."""
+    from bot.services.people import management
+    from bot.services.platform.clock import format_local
+
+    with session_factory()() as session:
+        people = management.people_of(session, _actor(session, by), region_code=region_code)
+    for p in people:
+        bound = format_local(p.bound_since) if p.bound_since else "—"
+        seen = format_local(p.last_seen) if p.last_seen else "—"
+        click.echo(f"{p.id}\t{p.name}\t{p.role_name}\t{p.place}\t绑定于 {bound}\t最近活动 {seen}")
+    click.echo(f"共 {len(people)} 人")
+
+
+@users_cli.command("revoke")
+@click.argument("user_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--by", type=int, default=None, help=_BY_HELP)
+def users_revoke(user_id: int, yes: bool, by: int | None) -> None:
+    """Revoke a person's role (he becomes public; his open items go to his region's officers)."""
+    from bot.services.messaging import outbox
+    from bot.services.people import management
+    from bot.services.people.bindings import BindingError
+
+    if not yes:
+        click.confirm(f"撤销用户 {user_id} 的身份？此操作不可撤回", abort=True)
+    with session_factory()() as session:
+        try:
+            handover = management.revoke(session, _actor(session, by), user_id, now=utcnow(),
+                                         queue=outbox.queue_message)
+        except BindingError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"已撤销用户 {user_id} 的身份；{handover.summary}")
+
+
+@users_cli.command("move")
+@click.argument("user_id", type=int)
+@click.option("--region", "region_code", default=None, help="Officers: the new division code.")
+@click.option("--enterprise", "enterprise_ref", default=None,
+              help="Managers: the new enterprise's id or credit code.")
+@click.option("--by", type=int, default=None, help=_BY_HELP)
+def users_move(user_id: int, region_code: str | None, enterprise_ref: str | None, by: int | None) -> None:
+    """Move an officer to another region of his level, or a manager to another enterprise."""
+    from bot.services.messaging import outbox
+    from bot.services.people import management
+    from bot.services.people.bindings import BindingError
+
+    with session_factory()() as session:
+        try:
+            handover = management.move(
+                session, _actor(session, by), user_id, region_code=region_code,
+                enterprise_id=_enterprise_id(session, enterprise_ref), now=utcnow(),
+                queue=outbox.queue_message)
+        except BindingError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"已调整用户 {user_id}；{handover.summary}")
 
 
 def _ensure_sqlite_dir() -> None:

@@ -69,15 +69,17 @@ def campaigns_status(week: str, campaign_key: str | None) -> None:
 
 @report_cli.command("weekly")
 @click.option("--region", "region_code", required=True, help="Division code; everything under it too.")
-@click.option("--week", required=True, help="ISO week, e.g. 2025-W02 (Asia/Shanghai).")
+@click.option("--week", required=True,
+              help="ISO week of the cut-off, e.g. 2025-W03: 2025-01-10 12:00 to 2025-01-17 12:00.")
 @click.option("--campaign", "campaign_key", default=None,
               help="Document number or id (default: the weekly campaign running that week).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def report_weekly(region_code: str, week: str, campaign_key: str | None, out: Path) -> None:
     """Write the week's table (附件1, or the 2021 table for that campaign) to OUT (.xlsx)."""
     from bot.services.forms import exports
+    from bot.services.forms.campaigns import week_label
     from bot.services.forms.figures import weekly_figures
-    from bot.services.forms.periods import StatsError, campaign_for_week
+    from bot.services.forms.periods import StatsError, campaign_for_week, campaign_windows, period_label
     from bot.services.forms.weekly_tables import table_sheets
 
     _xlsx(out)
@@ -88,11 +90,13 @@ def report_weekly(region_code: str, week: str, campaign_key: str | None, out: Pa
             if campaign is not None:  # a confirmed table as filed, else the draft
                 sheets = table_sheets(session, campaign, region_code, week, today)
             else:
-                sheets = exports.weekly_sheets(weekly_figures(session, region_code, week), today)
+                sheets = exports.weekly_sheets(weekly_figures(session, region_code, week), None)
         except StatsError as exc:
             raise click.ClickException(str(exc)) from None
+        label = (week_label(session, campaign, region_code, week) if campaign is not None
+                 else period_label(campaign_windows(None, week)[0]))
     exports.write_workbook(out, sheets)
-    click.echo(f"已导出{week}周调度统计表到 {out}")
+    click.echo(f"已导出{label}周调度统计表到 {out}")
 
 
 @report_cli.command("ledger")

@@ -44,6 +44,9 @@ DEMO_ENTERPRISES: list[tuple[str, str, str, str]] = [
 # Enterprises whose premises are let to other firms (厂中厂), and those using hazardous chemicals.
 _LEASED = {"太原重型装备配套有限公司"}
 _HAZCHEM = {"清徐宏达焦化钢铁有限公司", "长治冷链物流有限公司"}
+# 结对帮扶 (附件1 row 2): a 标杆企业 of each city paired with the 帮扶企业 it helps.
+_BENCHMARK = {"太原晋钢钢铁有限公司", "长治潞宝钢铁集团有限公司"}
+_ASSISTED = {"古交汇丰特钢有限公司", "晋城福盛钢铁有限公司"}
 
 
 def demo_values(index: int) -> dict[str, Any]:
@@ -64,6 +67,8 @@ def demo_values(index: int) -> dict[str, Any]:
         "ammonia_refrigeration": "涉氨制冷" in sub_sector,
         "hazchem": name in _HAZCHEM,
         "leased_premises": name in _LEASED,
+        "benchmark": name in _BENCHMARK,
+        "assisted": name in _ASSISTED,
     }
 
 

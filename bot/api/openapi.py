@@ -44,11 +44,13 @@ SCHEMAS: dict[str, Any] = {
     },
     "Me": {
         "type": "object", "additionalProperties": False,
-        "required": ["id", "role", "kind", "name", "region_code", "enterprise_id"],
+        "required": ["id", "role", "role_label", "kind", "name", "region_code", "enterprise_id"],
         "properties": {
             "id": {"type": "integer"},
             "role": {"type": "string", "enum": ["public", "worker", "enterprise_manager", "county_officer",
                                                "city_officer", "province_officer", "admin"]},
+            "role_label": {"type": "string", "description": "The role's name as chat, console and exports "
+                                                              "show it (县级监管人员, 企业安全负责人…)."},
             "kind": {"type": "string", "enum": ["public", "worker", "manager", "officer"]},
             "name": _NULLABLE_STR,
             "region_code": _NULLABLE_STR,

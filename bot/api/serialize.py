@@ -28,6 +28,7 @@ def me(user: User) -> dict[str, Any]:
     return {
         "id": user.id,
         "role": user.role,
+        "role_label": roles.role_name(user.role),
         "kind": bindings.chat_role(user),
         "name": user.name,
         "region_code": user.region_code,

@@ -21,12 +21,12 @@ from bot.chat.workflow import WorkflowChat
 from bot.handlers import dialogue as dialogues
 from bot.handlers import texts
 from bot.handlers.core import Choice, ScanOutcome
-from bot.handlers.incoming import Incoming
+from bot.handlers.incoming import Incoming, Intent, classify, is_new_follower, scene_of
 from bot.models import User
 from bot.services.forms.weekly_tables import ReportLinks
 from bot.services.hazards.lifecycle import DEFAULT_SETTINGS, WorkflowSettings
 from bot.services.inspections import walks
-from bot.services.people import bindings, roles
+from bot.services.people import bindings, console_login, roles
 from bot.services.people.users import get_or_create_user
 from bot.services.platform.clock import format_local
 from bot.services.registry import enterprises, qrcodes, visits
@@ -192,6 +192,8 @@ def process_message(
 
 def _answer(session: Session, msg: Incoming, *, now: datetime, settings: ChatSettings) -> str:
     user = get_or_create_user(session, msg.openid, now=now)
+    if classify(msg) is Intent.SCAN and console_login.is_login_scene(scene_of(msg)):
+        return _console_login(session, user, msg, now)
     port = ChatServices(session, user, settings, now)
     dialogue, updated_at = conversations.load(session, user)
     notice = ""
@@ -205,3 +207,11 @@ def _answer(session: Session, msg: Incoming, *, now: datetime, settings: ChatSet
     if notice:
         return notice + "\n\n" + (reply or texts.GUIDE)
     return reply
+
+
+def _console_login(session: Session, user: User, msg: Incoming, now: datetime) -> str:
+    """A scan of the console's login code (``login:…``, not an enterprise's poster): it signs
+    a desk browser in, whatever the dialogue is doing, so a draft report in progress stays."""
+    result = console_login.confirm_scan(session, user, scene_of(msg), now)
+    reply = console_login.chat_reply(result, at=format_local(now))
+    return texts.WELCOME + "\n\n" + reply if is_new_follower(msg) else reply

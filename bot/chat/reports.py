@@ -1,8 +1,10 @@
 """The chat's side of the weekly table (周报): look, fill in the text rows, confirm, see who filed.
 
 Mixed into ``ChatServices`` like ``WorkflowChat``: one officer, one transaction, one ``now``.
-The table is always the officer's own jurisdiction and the current week (Asia/Shanghai) of the
-weekly campaign running now; refusals are ``ReportError`` / ``StatsError`` with the answer.
+The table is always the officer's own jurisdiction and the current week of the weekly campaign
+running now (from one Friday 12:00 cut-off to the next; the week he still owes until that
+week-end, ``periods.current_week``), named by its dates; refusals are ``ReportError`` /
+``StatsError`` with the answer.
 """
 
 from __future__ import annotations
@@ -45,10 +47,10 @@ class ReportChat:
             raise ReportError(OFFICERS_ONLY)
         if not self.user.region_code:
             raise ReportError(NO_REGION)
-        week = periods.week_of(self.now)
-        campaign = periods.campaign_for_week(self.session, week)
+        campaign = periods.campaign_for_week(self.session, periods.week_of(self.now))
         if campaign is None:
             raise ReportError(NO_CAMPAIGN)
+        week = periods.current_week(self.session, campaign, self.user.region_code, self.now)
         return campaign, self.user.region_code, week
 
     def _weekly_view(self, campaign: Campaign, region_code: str, week: str) -> WeeklyView:
@@ -61,7 +63,8 @@ class ReportChat:
         texts = (report.texts if report is not None else None) or {}
         region = self.session.get(Region, region_code)
         view = WeeklyView(
-            campaign=campaign.name, week=week, region=region.name if region else region_code,
+            campaign=campaign.name, week=campaigns.week_label(self.session, campaign, region_code, week),
+            region=region.name if region else region_code,
             status=report.status if report is not None else "draft",
             enterprises=total.enterprises, general_found=total.general_found,
             general_fixed=total.general_fixed, major_found=total.major_found,
@@ -95,8 +98,9 @@ class ReportChat:
     def weekly_progress(self) -> tuple[str, dict[str, str]]:
         if self.user.role != "province_officer":
             raise ReportError(PROVINCE_ONLY)
-        campaign, _, week = self._weekly_target()
-        return week, campaigns.filing_status(self.session, campaign, week)
+        campaign, region_code, week = self._weekly_target()
+        label = campaigns.week_label(self.session, campaign, region_code, week)
+        return label, campaigns.filing_status(self.session, campaign, week)
 
 
 def _confirmed(view: WeeklyView, report: WeeklyReport, who: User | None) -> WeeklyView:

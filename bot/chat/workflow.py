@@ -23,7 +23,8 @@ from bot.services.hazards.lifecycle import (
     WorkflowError,
     WorkflowSettings,
 )
-from bot.services.people import anonymity, bindings
+from bot.services.messaging import outbox
+from bot.services.people import anonymity, bindings, management
 from bot.services.platform.clock import local
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,14 @@ class WorkflowChat:
 
     def declare_worker(self, enterprise_id: int) -> str:
         return bindings.declare_worker(self.session, self.user, enterprise_id)
+
+    def bound_role(self) -> str | None:
+        return self.user.role if self.user.role not in ("public", "admin") else None
+
+    def unbind(self) -> bool:
+        handover = management.unbind_self(self.session, self.user, now=self.now, queue=outbox.queue_message)
+        log.info("user %s unbound himself in chat", self.user.id)
+        return bool(handover.recipients)
 
     # --- officers ----------------------------------------------------------------------------
 

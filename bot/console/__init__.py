@@ -31,7 +31,17 @@ ERROR_TEXTS = {
 
 def init_app(app: Flask) -> None:
     """Register the blueprint with its views (imported for their routes)."""
-    from bot.console import auth, dashboard, hazards, inspections, progress, registry, reports  # noqa: F401
+    from bot.console import (  # noqa: F401
+        auth,
+        dashboard,
+        hazards,
+        inspections,
+        login_scan,
+        people,
+        progress,
+        registry,
+        reports,
+    )
 
     # Lax: WeChat's redirect back after authorization is a top-level GET, which keeps the
     # cookie; a cross-site POST does not (a second guard next to the CSRF token).

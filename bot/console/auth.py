@@ -1,7 +1,9 @@
 """Signing in to the console, sessions that expire, and the CSRF check on every POST.
 
-Live mode signs in through WeChat web authorization (``oauth.py``): a person already bound
-in chat (``绑定 <code>``) is recognised by his openid. Dev mode has no WeChat account, so
+Live mode signs in through WeChat web authorization (``oauth.py``) inside WeChat's browser,
+and at a desk browser by scanning a temporary QR code with WeChat (``login_scan.py``): either
+way a person already bound in chat (``绑定 <code>``) is recognised by his openid. Dev mode has
+no WeChat account (the scan is played by the simulator), so
 the login page lists the console users in the database to choose from (``make run`` loads
 demo ones). Either way the session holds only the user id and two expiry times: a sliding
 one, renewed on every request (``console.session_minutes`` of inactivity end the session, so
@@ -56,7 +58,8 @@ UID, EXPIRES, CSRF = "console_uid", "console_expires", "csrf_token"
 VERSION = "console_version"  # the user's console_session_version when this session began
 MAX_EXPIRES = "console_max_expires"  # the absolute bound; EXPIRES slides up to it
 OAUTH_STATE, OAUTH_NEXT = "console_oauth_state", "console_oauth_next"
-PUBLIC_ENDPOINTS = {"console.login", "console.dev_login", "console.wechat_login", "console.oauth_callback"}
+PUBLIC_ENDPOINTS = {"console.login", "console.dev_login", "console.wechat_login", "console.oauth_callback",
+                    "console.login_qr", "console.login_status"}  # the last two: login_scan.py
 
 
 def _cfg() -> dict[str, Any]:

@@ -83,7 +83,7 @@ def ledger_export() -> Response:
         name="隐患台账", title="隐患台账（按筛选条件导出）",
         filer_line=f"导出单位：{g.scope.label}          导出时间：{format_local(utcnow())}",
         header_rows=[list(hazard_search.EXPORT_HEADERS)], merges=[], body=rows,
-        widths=(6, 18, 24, 12, 8, 10, 12, 8, 16, 12, 8, 40, 24, 30, 18, 18),
+        widths=(6, 18, 24, 12, 8, 10, 12, 8, 16, 12, 8, 40, 24, 30, 18, 18, 8, 22),
     )
     buf = io.BytesIO()
     exports.write_workbook(buf, [sheet])
@@ -128,17 +128,40 @@ def _detail(hazard: Hazard, *, reporter: Any = None, status: int = 200) -> tuple
     query = (select(Attachment).where(Attachment.hazard_id == hazard.id, Attachment.status == "stored")
              .order_by(Attachment.event_id.is_not(None), Attachment.seq, Attachment.id))
     photos = [a for a in g.db.scalars(query) if not g.scope.is_manager or a.event_id is not None]
+    photo_groups = _photo_groups(hazard, photos)
     region = g.db.get(Region, hazard.region_code)
     steps = offered_steps(hazard, g.user, is_officer=g.scope.is_officer, is_manager=g.scope.is_manager)
     return render_template(
         "console/hazard.html", active="ledger", h=hazard, text=_free_text(hazard),
-        region_name=region.name if region else hazard.region_code, photos=photos, history=_history(hazard),
+        region_name=region.name if region else hazard.region_code, photos=photos, photo_groups=photo_groups,
+        history=_history(hazard),
         plan=plan_of(g.db, hazard), steps=steps, step_title=step_title, levels=LEVEL_NAMES,
         states=STATE_NAMES, sources=SOURCE_NAMES, penalty_flags=PENALTY_FLAGS, reporter=reporter,
         inspection=inspection_overview.inspection_of_hazard(g.db, g.scope, hazard),
         overdue=hazard.deadline is not None and hazard.deadline < _today()
         and hazard.state in hazard_search.OPEN_STATES,
     ), status
+
+
+# Where a hazard came from when its own photos are an inspector's, not a reporter's.
+_REPORT_SOURCES = ("worker_report", "public_report")
+PHOTO_GROUPS = ("举报照片", "检查照片", "整改前", "整改后")
+
+
+def _photo_groups(hazard: Hazard, photos: list[Attachment]) -> list[tuple[str, list[Attachment]]]:
+    """The photos in labelled groups, in this order: the hazard's own (举报照片 for a report,
+    检查照片 for an inspection's or a self-check's finding), then those of the rectification
+    steps: 整改后 for the proof (提交整改), 整改前 for any earlier step. A group with no photo
+    is left out; the manager never gets the hazard's own photos (``photos`` is already his)."""
+    event_ids = {a.event_id for a in photos if a.event_id is not None}
+    actions: dict[int, str] = {event_id: action for event_id, action in g.db.execute(
+        select(HazardEvent.id, HazardEvent.action).where(HazardEvent.id.in_(event_ids)))} if event_ids else {}
+    own = "举报照片" if hazard.source in _REPORT_SOURCES else "检查照片"
+    groups: dict[str, list[Attachment]] = {label: [] for label in PHOTO_GROUPS}
+    for a in photos:
+        label = own if a.event_id is None else "整改后" if actions.get(a.event_id) == "proof" else "整改前"
+        groups[label].append(a)
+    return [(label, items) for label, items in groups.items() if items]
 
 
 # The hazard's fields that hold free text, typed by a reporter or an officer.

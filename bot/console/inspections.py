@@ -47,13 +47,16 @@ def _visible(inspection_id: int) -> tuple[InspectionRow, Inspection]:
 @bp.get("/inspections/<int:inspection_id>")
 def inspection(inspection_id: int) -> str:
     """One inspection. A finding is linked only if the user may open its hazard: a city's
-    交叉检查 elsewhere shows the inspector his findings, which the other city handles."""
+    交叉检查 elsewhere shows the inspector his findings, which the other city handles. Each
+    finding from a checklist item shows the clause: its citation and its text, the text marked
+    待核对 when not yet checked against the gazette (the printed list cites the article only)."""
     row, found = _visible(inspection_id)
     findings = [h for _, h in walks.findings(g.db, found)]
     return render_template(
         "console/inspection.html", active="inspections", i=row,
         progress=walks.progress(g.db, found), result_names=walks.RESULT_NAMES,
         findings=findings, openable={h.id for h in findings if g.scope.sees_hazard(h)},
+        clauses=walks.clauses(g.db, found),
         levels=LEVEL_NAMES, hazard_states=STATE_NAMES,
     )
 

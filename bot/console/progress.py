@@ -71,12 +71,14 @@ def monthly_progress() -> str:
 
 
 @bp.post("/reports/monthly/save")
-def monthly_progress_save() -> Response:
+def monthly_progress_save() -> Response | str:
     report_region()  # a manager: 403
     campaign, month, errors = _selection(request.form)
     if errors:
         flash(errors[0])
         return _back(campaign, month)
+    if request.form.get("action") == "review":
+        return _confirm_step(campaign, month)
     confirming = request.form.get("action") == "confirm"
     try:
         region = campaigns.filing_region(g.user)
@@ -90,6 +92,34 @@ def monthly_progress_save() -> Response:
         g.db.rollback()
         flash(str(exc))
     return _back(campaign, month)
+
+
+def _confirm_step(campaign: Campaign, month: str) -> Response | str:
+    """确认报送's "are you sure?" page. The notes typed so far are saved as the draft first (so
+    取消 loses nothing and leaves a draft); the page's form carries them and alone freezes the month."""
+    try:
+        region = campaigns.filing_region(g.user)
+        report = task_lists.save_progress(g.db, campaign, region, month, _notes(campaign), utcnow())
+        g.db.commit()
+    except ReportError as exc:
+        g.db.rollback()
+        flash(str(exc))
+        return _back(campaign, month)
+    notes = {int(k): str(v) for k, v in (report.texts or {}).items() if str(v).strip()}
+    if not notes:
+        flash("请至少填写一条措施的进展情况后再确认报送。")
+        return _back(campaign, month)
+    return render_template(
+        "console/confirm.html", active="reports", heading=f"确认报送{month}的进展情况？",
+        warning="确认报送后，该月进展情况即冻结，不能再修改或撤回。已填写的内容已保存为草稿；如需修改，请点“取消”。",
+        details=[("专项行动", campaign.name), ("月份", month), ("填报单位", g.scope.label),
+                 ("已填写", f"{len(notes)} 条措施的进展情况")],
+        action=url_for("console.monthly_progress_save"),
+        hidden=[("campaign", campaign.id), ("month", month),
+                *((f"progress-{n}", text) for n, text in sorted(notes.items()))],
+        yes="确认报送", button_name="action", button_value="confirm",
+        cancel=url_for("console.monthly_progress", campaign=campaign.id, month=month),
+    )
 
 
 @bp.get("/reports/monthly.xlsx")

@@ -1,4 +1,5 @@
-"""Registry pages: enterprises with search, the ledger import with its row-level report, posters."""
+"""Registry pages: enterprises with search, the ledger import with its row-level report, posters,
+and an enterprise's 自查自改工作方案 (recorded by its manager or an officer; 附件1 row 2 counts it)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from bot.models import Enterprise, EnterpriseChange, Region
 from bot.services.hazards.hazard_search import escape_like
 from bot.services.platform.clock import utcnow
 from bot.services.platform.ports import QRCodeIssueError
-from bot.services.registry import ledger, posters
+from bot.services.registry import ledger, posters, selfcheck_plans
 from bot.services.registry.qrcodes import NoActiveCode
 
 log = logging.getLogger(__name__)
@@ -127,3 +128,35 @@ def poster(enterprise_id: int, fmt: str) -> Response | tuple[str, int]:
     mimetype = "image/png" if fmt == "png" else "application/pdf"
     return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True,
                      download_name=f"{enterprise.name}_二维码.{fmt}")
+
+
+@bp.route("/enterprises/<int:enterprise_id>/selfcheck-plan", methods=["GET", "POST"])
+def selfcheck_plan(enterprise_id: int) -> str | tuple[str, int]:
+    """The enterprise's recorded 自查自改工作方案, and the form that records one.
+
+    Who may record is the service's rule (``selfcheck_plans.may_record``): the enterprise's own
+    manager, or an officer of its jurisdiction; anyone else who can see the page only reads it.
+    """
+    enterprise = g.db.get(Enterprise, enterprise_id)
+    if enterprise is None or not g.scope.sees_enterprise(enterprise):
+        abort(404)
+    may_record = selfcheck_plans.may_record(g.db, g.user, enterprise)
+    error, done, status = "", "", 200
+    if request.method == "POST":
+        try:
+            selfcheck_plans.record_plan(g.db, enterprise, actor=g.user, title=request.form.get("title"),
+                                        adopted_on=request.form.get("adopted_on"), now=utcnow())
+            g.db.commit()
+            done = "已登记自查自改工作方案。"
+            log.info("console: user %s recorded a self-check plan for enterprise %s", g.user.id,
+                     enterprise.id)
+        except selfcheck_plans.PlanRecordError as exc:
+            g.db.rollback()
+            error, status = str(exc), (403 if not may_record else 422)
+            log.info("console: user %s's self-check plan for enterprise %s refused", g.user.id, enterprise.id)
+    page = render_template(
+        "console/selfcheck_plan.html", active="registry", enterprise=enterprise,
+        plans=selfcheck_plans.plans_of(g.db, enterprise.id), may_record=may_record, error=error, done=done,
+        form=request.form if error else {},
+    )
+    return (page, status) if status != 200 else page

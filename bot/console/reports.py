@@ -38,9 +38,13 @@ def local_today() -> date:
 
 
 def _selection(values: Any) -> tuple[str, Campaign | None, list[str]]:
-    """(week, campaign, errors) from the request; a bad week falls back to this one."""
+    """(week, campaign, errors) from the request; a bad week falls back to this one.
+
+    Without a week, the one the region files now (``periods.current_week``: the week it still
+    owes until that week-end, else the one running)."""
     errors = []
-    week = (values.get("week") or "").strip() or periods.week_of(utcnow())
+    raw = (values.get("week") or "").strip()
+    week = raw or periods.week_of(utcnow())
     try:
         periods.parse_week(week)
     except StatsError as exc:
@@ -52,7 +56,26 @@ def _selection(values: Any) -> tuple[str, Campaign | None, list[str]]:
         campaign = periods.campaign_for_week(g.db, week, key[:64] or None)
     except StatsError as exc:
         errors.append(str(exc))
+    if not raw and campaign is not None and campaign.cadence == "weekly":
+        week = periods.current_week(g.db, campaign, report_region(), utcnow())
     return week, campaign, errors
+
+
+def _weeks(week: str, campaign: Campaign | None, region: str) -> list[tuple[str, str]]:
+    """The weekly campaign's weeks by their dates, for the selector (the one shown among them)."""
+    if campaign is None or campaign.cadence != "weekly":
+        return []
+    weeks = periods.campaign_weeks(campaign)
+    if week not in {key for key, _ in weeks}:
+        weeks.insert(0, (week, _label(week, campaign, region)))
+    return weeks
+
+
+def _label(week: str, campaign: Campaign | None, region: str) -> str:
+    """The week as its dates ("2025年1月10日12时至1月17日12时"), the region's edges."""
+    if campaign is None:
+        return periods.period_label(periods.campaign_windows(None, week)[0])
+    return campaigns.week_label(g.db, campaign, region, week)
 
 
 def _progress(campaign: Campaign, region: str, today: date) -> dict[str, Any]:
@@ -80,7 +103,9 @@ def reports() -> str:
     all_campaigns = list(g.db.scalars(select(Campaign).order_by(Campaign.starts_on.desc())))
     filing = campaigns.filing_status(g.db, campaign, week) if campaign and region == "140000" else {}
     return render_template(
-        "console/reports.html", active="reports", week=week, campaign=campaign, report=report, rows=rows,
+        "console/reports.html", active="reports", week=week, period=_label(week, campaign, region),
+        weeks=_weeks(week, campaign, region),
+        campaign=campaign, report=report, rows=rows,
         errors=errors, text_rows=TEXT_ROWS, two_sessions=two_sessions, filing=filing,
         weekly_campaigns=[c for c in all_campaigns if c.cadence == "weekly"],
         progress=[_progress(c, region, today) for c in all_campaigns],
@@ -118,6 +143,38 @@ def report_texts() -> Response:
     return _back(week, campaign)
 
 
+@bp.get("/reports/confirm")
+def report_confirm_step() -> Response | str:
+    """确认报送's "are you sure?" page: what is filed, that it freezes; its form alone files it.
+
+    The button on the reports page comes here; nothing is written until the officer confirms
+    again (取消 goes back to the draft)."""
+    region = report_region()  # a manager: 403
+    week, campaign, errors = _selection(request.args)
+    if errors or campaign is None:
+        flash(errors[0] if errors else f"{week}没有进行中的专项行动，不能确认报送。")
+        return _back(week, campaign)
+    try:
+        region = campaigns.filing_region(g.user)
+    except ReportError as exc:
+        flash(str(exc))
+        return _back(week, campaign)
+    report = campaigns.get_report(g.db, campaign, region, week)
+    title = "专项督查进展统计表" if campaign.form == "two_sessions" else "周调度统计表"
+    if report is not None and report.status == "confirmed":
+        flash(f"{_label(week, campaign, region)}{title}已确认报送，不能再修改。")
+        return _back(week, campaign)
+    return render_template(
+        "console/confirm.html", active="reports", heading=f"确认报送{title}？",
+        warning="确认报送后，本期数据即冻结，不能再修改或撤回。请核对无误后再确认。",
+        details=[("统计期间", _label(week, campaign, region)), ("专项行动", campaign.name),
+                 ("填报单位", g.scope.label), ("当前状态", "草稿" if report else "未填报（文字栏目为空）")],
+        action=url_for("console.report_confirm"), hidden=[("week", week), ("campaign", campaign.id)],
+        yes="确认报送", button_name=None, button_value=None,
+        cancel=url_for("console.reports", week=week, campaign=campaign.id),
+    )
+
+
 @bp.post("/reports/confirm")
 def report_confirm() -> Response:
     report_region()  # a manager: 403
@@ -130,7 +187,7 @@ def report_confirm() -> Response:
             campaigns.confirm(g.db, campaign, region, week, g.user.id, utcnow())
             g.db.commit()
             title = "专项督查进展统计表" if campaign.form == "two_sessions" else "周调度统计表"
-            flash(f"{week}{title}已确认报送。")
+            flash(f"{_label(week, campaign, region)}{title}已确认报送。")
         except ReportError as exc:
             g.db.rollback()
             flash(str(exc))
@@ -152,7 +209,7 @@ def report_weekly_file() -> Response:
     if errors:
         abort(400, description=errors[0])
     sheets = report_files.weekly_sheets(g.db, region, week, campaign, local_today())
-    return xlsx_response(sheets, f"周调度统计表_{g.scope.label}_{week}.xlsx")
+    return xlsx_response(sheets, f"周调度统计表_{g.scope.label}_{_label(week, campaign, region)}.xlsx")
 
 
 @bp.get("/reports/ledger.xlsx")

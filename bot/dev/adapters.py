@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -85,7 +85,8 @@ def _own_upload_id(pic_url: str | None) -> str | None:
 
 
 class DevQRCodeIssuer:
-    """Without a WeChat account a code opens our H5 page ``/q/<token>`` instead."""
+    """Without a WeChat account a code opens our H5 page ``/q/<token>`` instead, and a login
+    code opens the simulator, which plays the scan (as the poster's H5 page offers)."""
 
     channel = "h5"
 
@@ -94,3 +95,7 @@ class DevQRCodeIssuer:
 
     def issue(self, *, token: str, scene: str) -> IssuedQRCode:
         return IssuedQRCode(url=f"{self.public_base_url}/q/{token}")
+
+    def issue_temporary(self, *, scene: str, expire_seconds: int) -> IssuedQRCode:
+        link = f"{self.public_base_url}/dev/simulator?{urlencode({'scene': scene})}"
+        return IssuedQRCode(url=link, link=link)

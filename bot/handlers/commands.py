@@ -24,7 +24,7 @@ VERBS = {
     "受理": "acknowledge", "不予受理": "reject", "定级": "classify", "限期": "deadline",
     "督办": "supervise", "验收": "verify", "销号": "verify", "退回": "send_back",
     "合并": "merge", "待办": "pending", "举报人": "reporter", "处罚": "penalty",
-    "奖励": "reward", "整改": "plan", "提交整改": "proof", "绑定": "bind",
+    "奖励": "reward", "整改": "plan", "提交整改": "proof", "绑定": "bind", "解绑": "unbind",
     "方案": "plan", "整改完成": "proof",  # words managers may remember from paper forms
     "周报": "weekly",
     T.CMD_ACK: "acknowledge", T.CMD_REJECT: "reject", T.CMD_PLAN: "plan", T.CMD_PROOF: "proof",
@@ -172,6 +172,16 @@ def _bind(verb: str, rest: str, today: date) -> Command:
     return Command(verb, code=rest.strip())
 
 
+def _unbind(verb: str, rest: str, today: date) -> Command:
+    """"解绑" asks; "解绑 确认" does it (a role lost is only regained with a new code)."""
+    typed = fold(rest)
+    if not typed:
+        return Command(verb, action="ask")
+    if typed in ("确认", "确定"):
+        return Command(verb, action="confirm")
+    raise CommandError(f"看不懂“{rest.strip()[:20]}”。")
+
+
 def _weekly(verb: str, rest: str, today: date) -> Command:
     """"周报", "周报 确认", "周报 进度", "周报 存在问题 <text>" (the text as typed)."""
     typed = rest.strip()
@@ -196,7 +206,7 @@ _PARSERS = {
     "reporter": _bare, "plan": _bare, "proof": _bare,
     "reject": _with_reason, "send_back": _with_reason,
     "classify": _classify, "deadline": _deadline, "merge": _merge, "penalty": _penalty,
-    "reward": _reward, "bind": _bind, "weekly": _weekly,
+    "reward": _reward, "bind": _bind, "unbind": _unbind, "weekly": _weekly,
 }
 
 

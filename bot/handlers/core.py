@@ -221,6 +221,8 @@ class ChatPort(Protocol):
     def today(self) -> date: ...  # local date, for "12月31日"
     def last_notified_number(self) -> str | None: ...
     def bind(self, code: str) -> Bound: ...
+    def bound_role(self) -> str | None: ...  # the role 解绑 would end; None: nothing bound
+    def unbind(self) -> bool: ...  # 解绑 确认; True when open items were handed over
     def declare_worker(self, enterprise_id: int) -> str: ...  # the enterprise's name
 
     # officers

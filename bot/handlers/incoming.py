@@ -64,7 +64,7 @@ _KEYWORDS = {
 COMMAND_WORDS = tuple(sorted(
     {
         "受理", "不予受理", "定级", "限期", "督办", "验收", "销号", "退回", "合并", "待办", "举报人",
-        "处罚", "奖励", "整改", "提交整改", "方案", "整改完成", "绑定", "周报",
+        "处罚", "奖励", "整改", "提交整改", "方案", "整改完成", "绑定", "解绑", "周报",
         workflow_texts.CMD_ACK, workflow_texts.CMD_REJECT, workflow_texts.CMD_PLAN,
         workflow_texts.CMD_PROOF, workflow_texts.CMD_VERIFY, workflow_texts.CMD_SEND_BACK,
     },

@@ -1,5 +1,5 @@
-"""Officers and managers act in chat: "受理 YH…", "定级 重大 …", "待办", "绑定 <code>"; and a
-worker says "我是员工".
+"""Officers and managers act in chat: "受理 YH…", "定级 重大 …", "待办", "绑定 <code>",
+"解绑" (asked, then "解绑 确认"); and a worker says "我是员工".
 
 ``run_command`` parses the message (``commands.py``), fills in the hazard last notified when
 no number was typed, calls the matching service through the port and answers with a short
@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from bot.handlers import plan, texts
 from bot.handlers.commands import Command, CommandError, parse_command
-from bot.handlers.core import ChatPort, Dialogue, Outcome, State
+from bot.handlers.core import ChatPort, Dialogue, Outcome, State, reset
 from bot.handlers.incoming import Incoming
 from bot.handlers.prompts import prompt
 from bot.handlers.weekly import weekly_step
@@ -23,7 +23,7 @@ from bot.services.hazards import workflow_texts
 from bot.services.hazards.lifecycle import WorkflowError
 from bot.services.people.bindings import BindingError
 
-_NO_NUMBER = frozenset({"pending", "bind", "weekly"})
+_NO_NUMBER = frozenset({"pending", "bind", "unbind", "weekly"})
 _MANAGER_FLOWS = frozenset({"plan", "proof"})
 
 
@@ -53,7 +53,7 @@ def run_command(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     """Answer one command; starts the manager's plan or proof dialogue for 整改/提交整改."""
     role = port.role()
     typed = msg.text.strip()
-    if role not in ("officer", "manager") and not typed.startswith("绑定"):
+    if role not in ("officer", "manager") and not typed.startswith(("绑定", "解绑")):
         return texts.NOT_BOUND
     try:
         command = parse_command(msg.text, today=port.today())
@@ -71,6 +71,8 @@ def run_command(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     try:
         if command.verb in _MANAGER_FLOWS:
             return plan.start(d, command.verb, number or "", port)
+        if command.verb == "unbind":
+            return _unbind(d, port, command)
         return _ACTIONS[command.verb](port, command, number or "")
     except (WorkflowError, BindingError, ReportError, StatsError) as exc:
         return str(exc)
@@ -89,6 +91,20 @@ def _bind(port: ChatPort, c: Command, number: str) -> str:
         name=f"{bound.name}，" if bound.name else "", role=texts.ROLE_LABELS.get(bound.role, bound.role),
         scope=bound.scope,
     )
+
+
+def _unbind(d: Dialogue, port: ChatPort, c: Command) -> str:
+    """"解绑" shows what would be lost and asks; "解绑 确认" gives the role up and ends any
+    dialogue begun under it (an inspection walk, a plan)."""
+    current = port.bound_role()
+    if current is None:
+        return texts.UNBIND_NOTHING
+    label = texts.ROLE_LABELS.get(current, current)
+    if c.action != "confirm":
+        return texts.UNBIND_ASK.format(role=label)
+    handed_over = port.unbind()
+    reset(d, port)
+    return texts.UNBOUND.format(role=label, handover=texts.UNBOUND_HANDOVER if handed_over else "")
 
 
 def _pending(port: ChatPort, c: Command, number: str) -> str:

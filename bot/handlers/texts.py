@@ -1,5 +1,7 @@
 """Every sentence the bot says in the reporting dialogue, in one place for review."""
 
+from bot.services.people.roles import ROLE_NAMES
+
 WELCOME = (
     "您好，这里是山西省冶金工贸行业安全隐患报告平台。\n"
     "发现安全隐患，回复“举报”即可报告，可以匿名。"
@@ -104,17 +106,20 @@ MAJOR_EXPECTED = "请回复 1（可能是重大事故隐患）或 2（否/不确
 MAJOR_LABELS = {True: "可能是重大事故隐患", False: "否/不确定"}
 
 # --- binding and workers -----------------------------------------------------------------
-ROLE_LABELS = {
-    "county_officer": "县级监管人员",
-    "city_officer": "市级监管人员",
-    "province_officer": "省级监管人员",
-    "enterprise_manager": "企业安全负责人",
-    "worker": "企业员工",
-}
+# The role names are one table for chat, console, API and exports (bot/services/people/roles.py).
+ROLE_LABELS = ROLE_NAMES
 BOUND = "绑定成功：{name}{role}（{scope}）。\n回复“待办”查看待处理事项，回复“帮助”查看命令。"
 OFFER_WORKER = "\n如您是该企业员工，回复“我是员工”，您的报告将作为内部报告处理（身份对企业保密）。"
 WORKER_DECLARED = "已登记您为“{enterprise}”的员工，您对该企业的报告将作为内部报告处理，身份对企业保密。"
 WORKER_NEEDS_SCAN = "请先扫描您所在企业张贴的二维码，再回复“我是员工”。"
+# 解绑: asked first, done only on "解绑 确认" (it cannot be undone without a new code).
+UNBIND_ASK = (
+    "您当前绑定为：{role}。解绑后您将作为公众使用本公众号，办理命令和监管后台将不再可用，"
+    "重新绑定须向管理员索取新的绑定码。\n确认解绑请回复“解绑 确认”。"
+)
+UNBIND_NOTHING = "您当前没有绑定任何身份，无需解绑。"
+UNBOUND = "已解除绑定（原身份：{role}）。{handover}您现在作为公众使用本公众号。"
+UNBOUND_HANDOVER = "您未办结的事项已转交辖区其他监管人员。"
 
 # --- officers' and managers' commands -----------------------------------------------------
 COMMANDS_HELP = (
@@ -159,6 +164,7 @@ USAGE = {
     "plan": "用法：整改 编号",
     "proof": "用法：提交整改 编号",
     "bind": "用法：绑定 绑定码",
+    "unbind": "用法：解绑，再回复 解绑 确认",
     "weekly": ("用法：周报｜周报 存在问题 内容（部署推进、宣传曝光、存在问题、意见建议）｜"
                "周报 确认｜周报 进度"),
 }

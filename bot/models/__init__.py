@@ -3,6 +3,7 @@
 from bot.models.api import ApiIdempotencyKey, MiniProgramAccount, RateLimitCounter, SubscribeConsent
 from bot.models.base import Base, UTCDateTime
 from bot.models.campaign import Campaign, CampaignTask, WeeklyReport
+from bot.models.console_login import ConsoleLoginTicket
 from bot.models.enterprise import Enterprise, EnterpriseChange, EnterpriseQRCode, EnterpriseVisit
 from bot.models.hazard import Attachment, Hazard, HazardCounter, HazardEvent
 from bot.models.inspection import (
@@ -14,6 +15,7 @@ from bot.models.inspection import (
     InspectionResult,
 )
 from bot.models.messaging import Conversation, DevMedia, InboundMessage, Job, OutboxMessage
+from bot.models.people import PeopleAudit
 from bot.models.region import Region
 from bot.models.scheduling import SchedulerLease
 from bot.models.user import User
@@ -28,6 +30,7 @@ __all__ = [
     "Checklist",
     "ChecklistItem",
     "Base",
+    "ConsoleLoginTicket",
     "Conversation",
     "DevMedia",
     "Enterprise",
@@ -47,6 +50,7 @@ __all__ = [
     "MiniProgramAccount",
     "OutboxMessage",
     "Penalty",
+    "PeopleAudit",
     "RateLimitCounter",
     "RectificationPlan",
     "Region",

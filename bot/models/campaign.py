@@ -34,6 +34,8 @@ class Campaign(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)  # inclusive
     cadence: Mapped[str] = mapped_column(String(16))  # one of CADENCES
+    # The cut-off a weekly period ends at (weekday and local time), or the monthly form's day:
+    # periods are computed from it (bot/services/forms/periods.py).
     due_weekday: Mapped[int | None] = mapped_column(Integer, default=None)  # 0=Monday … 4=Friday
     due_day: Mapped[int | None] = mapped_column(Integer, default=None)  # day of month (monthly)
     due_time: Mapped[str | None] = mapped_column(String(5), default=None)  # "12:00", local time
@@ -59,6 +61,9 @@ class WeeklyReport(Base):
     updated_at: Mapped[datetime | None] = mapped_column(default=None)
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Where the confirmed report's window ended (its cut-off, or the moment it was confirmed if
+    # earlier): the region's next period starts there, so nothing falls between two tables.
+    period_end: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class CampaignTask(Base):

@@ -6,7 +6,7 @@ re-filed every half year and officers must be able to say when a flag or a grade
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false, text
@@ -40,6 +40,9 @@ class Enterprise(Base):
     hazchem: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # 厂中厂 / 出租场地
     leased_premises: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # 结对帮扶 (000 三、附件1 row 2): 标杆企业 and 帮扶企业, set by the ledger import.
+    benchmark: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    assisted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     risk_grade: Mapped[str | None] = mapped_column(String(16), default=None)  # 分类分级
     principal_name: Mapped[str | None] = mapped_column(String(64), default=None)  # 主要负责人
     safety_contact_name: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -59,6 +62,23 @@ class EnterpriseChange(Base):
     actor: Mapped[str] = mapped_column(String(200))  # "user:12", "import:ledger.xlsx", "cli"
     # {"field": [old, new], …}; on creation every field with old = None.
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SelfCheckPlan(Base):
+    """An enterprise's 自查自改工作方案, recorded by its manager or an officer: append-only.
+
+    附件1 row 2 counts the enterprises that "制定了自查自改工作方案"; the record keeps who said
+    so and when, since the count is filed upwards and must be answerable for.
+    """
+
+    __tablename__ = "selfcheck_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))  # the plan's name, as on its cover
+    adopted_on: Mapped[date | None] = mapped_column(default=None)  # 印发日期, if given
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
 
 
 class EnterpriseQRCode(Base):

@@ -62,7 +62,8 @@ class WeChatMediaFetcher:
 
 
 class WeChatQRCodeIssuer:
-    """Permanent parametric codes (QR_LIMIT_STR_SCENE): a scan opens our official account.
+    """Permanent parametric codes (QR_LIMIT_STR_SCENE): a scan opens our official account; and
+    temporary ones (QR_STR_SCENE) for signing in to the console.
 
     The answer's ``url`` is what WeChat's own QR image encodes; we draw it ourselves, so the
     hard-coded ``showqrcode`` host (mp.weixin.qq.com) is never called. Permanent codes are
@@ -83,4 +84,18 @@ class WeChatQRCodeIssuer:
         url, ticket = (res.get("url"), res.get("ticket")) if isinstance(res, dict) else (None, None)
         if not isinstance(url, str) or not url or not isinstance(ticket, str) or not ticket:
             raise QRCodeIssueError(f"qrcode/create for {scene}: unexpected answer {res!r:.200}")
+        return IssuedQRCode(url=url, ticket=ticket)
+
+    def issue_temporary(self, *, scene: str, expire_seconds: int) -> IssuedQRCode:
+        """A temporary code (QR_STR_SCENE) for the console's scan-to-sign-in: no quota to
+        spend (unlike permanent ones), void by itself after ``expire_seconds``."""
+        data = {"action_name": "QR_STR_SCENE", "expire_seconds": int(expire_seconds),
+                "action_info": {"scene": {"scene_str": scene}}}
+        try:
+            res = self.client.qrcode.create(data)
+        except (WeChatClientException, requests.RequestException) as exc:
+            raise QRCodeIssueError(f"qrcode/create (temporary): {exc}") from exc
+        url, ticket = (res.get("url"), res.get("ticket")) if isinstance(res, dict) else (None, None)
+        if not isinstance(url, str) or not url or not isinstance(ticket, str) or not ticket:
+            raise QRCodeIssueError(f"qrcode/create (temporary): unexpected answer {res!r:.200}")
         return IssuedQRCode(url=url, ticket=ticket)

@@ -45,8 +45,12 @@ def test_ledger_filters_narrow_within_the_jurisdiction(console: Console, demo: d
     everything = _total(console.get("/console/hazards").get_data(as_text=True))
     qingxu = console.get("/console/hazards?region=140121").get_data(as_text=True)
     with db() as s:
-        in_city = s.scalar(select(func.count()).select_from(Hazard).where(Hazard.region_code.like("1401%")))
-        in_qingxu = s.scalar(select(func.count()).select_from(Hazard).where(Hazard.region_code == "140121"))
+        # The ledger's default lists hazards: rejected and merged reports are one filter away.
+        valid = Hazard.state.not_in(("rejected", "merged"))
+        in_city = s.scalar(select(func.count()).select_from(Hazard).where(Hazard.region_code.like("1401%"),
+                                                                           valid))
+        in_qingxu = s.scalar(select(func.count()).select_from(Hazard).where(Hazard.region_code == "140121",
+                                                                             valid))
         major_open = s.scalar(select(func.count()).select_from(Hazard).where(
             Hazard.region_code.like("1401%"), Hazard.level == "major",
             Hazard.state.in_(("acknowledged", "rectifying", "awaiting_verification"))))
@@ -242,7 +246,13 @@ def test_weekly_report_from_draft_to_download(console: Console, demo: dict[str, 
     assert "草稿已保存。" in page and "召开部署会&lt;script&gt;" in page
     page = console.post("/console/reports/confirm", {"week": week, "campaign": campaign},
                         follow_redirects=True).get_data(as_text=True)
-    assert f"{week}周调度统计表已确认报送。" in page
+    period = re.search(r'id="period">([^<]+)<', page).group(1)  # type: ignore[union-attr]
+    # the weeks are offered by their dates, the one shown selected
+    assert re.search(rf'<option value="{week}" selected>[^<]*日12时至[^<]*12时</option>', page), page
+    # from Friday 12:00 to the moment it was filed (before this Friday's cut-off)
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日12时至(\d{4}年)?\d{1,2}月\d{1,2}日\d{1,2}时(\d{2}分)?",
+                        period), period
+    assert f"{period}周调度统计表已确认报送。" in page
     page = console.post("/console/reports/texts", {"week": week, "campaign": campaign, "部署推进": "改"},
                         follow_redirects=True).get_data(as_text=True)
     assert "已确认报送，不能再修改" in page

@@ -55,7 +55,7 @@ def test_unbound_and_non_officer_openids_are_refused(console: Console, db: sessi
     for openid in ("o_never_bound", worker.openid):
         response = console.sign_in(openid)
         assert response.status_code == 403
-        assert "尚未绑定监管人员或企业安全管理人员身份" in response.get_data(as_text=True)
+        assert "尚未绑定监管人员或企业安全负责人身份" in response.get_data(as_text=True)
         assert console.get("/console/hazards").status_code == 302  # still signed out
 
 

@@ -40,7 +40,9 @@ def test_an_officer_confirms_the_two_sessions_table_and_it_stays_as_filed(
     assert _major_rows(console, url) == [1, 1]
     page = console.post("/console/reports/confirm", {"week": WEEK, "campaign": campaign},
                         follow_redirects=True).get_data(as_text=True)
-    assert f"{WEEK}专项督查进展统计表已确认报送。" in page and 'id="report-status">已确认报送' in page
+    # the week is named by its dates, from one Friday 12:00 cut-off to the next
+    assert "2021年3月5日12时至3月12日12时专项督查进展统计表已确认报送。" in page
+    assert 'id="report-status">已确认报送' in page
     with db() as s:
         make_hazard(s, enterprise=enterprise(s, "太原晋钢钢铁有限公司"), source="joint_inspection",
                     level="major", state="rectifying", reported_at=datetime(2021, 3, 10, 2, tzinfo=UTC))

@@ -67,8 +67,9 @@ def test_steel_inspection_from_the_gate_to_the_hazard_list(
                 ["STEEL_1", "STEEL_2"]),
         Failure("动火", "炼钢车间煤气区域动火作业无审批票，无监护人", ["HOT_1"]),
     ], others={"金属冶炼企业主要负责人": "3", "高炉生产期间": "跳过"})
-    # 第四条（四）: a major criterion whose text is a summary still to be checked.
-    assert any("【重大隐患判定项】" in s and "（条文待核对）" in s for s in seen)
+    # 第四条（四）: major, now verbatim; 第四条（五） still to be checked (marked for the officer only).
+    assert any("【重大隐患判定项】" in s and "水冷元件" in s and "待核对" not in s for s in seen)
+    assert any("高炉生产期间" in s and "（条文待核对）" in s for s in seen)
     assert any("检查要点：转炉、电弧炉等炼钢炉的水冷元件" in s for s in seen)
 
     # A finding outside the list, then the end.
@@ -86,7 +87,7 @@ def test_steel_inspection_from_the_gate_to_the_hazard_list(
     assert len(hazards) == 3
     water, hot, free = hazards["2号转炉"], hazards["炼钢车间"], hazards["厂区消防"]
     assert (water.level, water.state, water.basis) == (
-        "major", "acknowledged", "《工贸企业重大事故隐患判定标准》第四条第（四）项（条文待核对）")
+        "major", "acknowledged", "《工贸企业重大事故隐患判定标准》第四条第（四）项")
     assert (hot.level, hot.basis) == ("general", "晋应急发〔2024〕354号 三、3（危险作业）")
     assert (free.level, free.basis) == ("general", None)
     for hazard in hazards.values():
@@ -160,9 +161,9 @@ def test_dust_inspection_by_name_from_the_city(live: LiveServer, peer: WeChatPee
     assert (found["木粉除尘"].level, found["木粉除尘"].basis) == (
         "major", "《工贸企业重大事故隐患判定标准》第十一条第（三）项")
     assert (found["2号湿式"].level, found["2号湿式"].basis) == (
-        "general", "晋应急发〔2024〕354号 三、1（粉尘涉爆）")
+        "general", "《工贸企业粉尘防爆安全规定》(应急管理部令第6号)")
     assert (found["砂光车间"].level, found["砂光车间"].basis) == (
-        "major", "《工贸企业重大事故隐患判定标准》第十一条第（十）项（条文待核对）")
+        "major", "《工贸企业重大事故隐患判定标准》第十一条第（十）项")
     assert all(h.check_unit == "大同市应急管理局" and h.region_code == "140213" for h in found.values())
     week = local(utcnow()).strftime("%G-W%V")
     with live.app.app_context():

@@ -12,17 +12,18 @@ import re
 import time
 import urllib.error
 import urllib.request
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from openpyxl import load_workbook
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.dev.peer import WeChatPeer
 from bot.models import Campaign, Enterprise, User, WeeklyReport
 from bot.services.forms import exports
-from bot.services.forms.periods import week_of
+from bot.services.forms.periods import nominal_end, shift_week, week_of
 from bot.services.forms.weekly_tables import LINK_SALT
 from bot.services.platform.clock import local, utcnow
 from tests.common.factories import enterprise, make_hazard
@@ -43,6 +44,17 @@ def _running_campaign(live: LiveServer) -> None:
             doc_number="晋应急发〔2026〕1号", name="冶金工贸行业隐患排查整治专项行动", region_code="140000",
             starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=30), cadence="weekly",
             due_weekday=4, due_time="12:00", form="weekly_dispatch", created_at=utcnow(),
+        ))
+        session.flush()
+        # 太原 filed last week's table: 周报 is this week's whatever the day (until Monday, a
+        # region that still owes last week's table is shown that one first)
+        last_week = shift_week(week_of(utcnow()), -1)
+        session.add(WeeklyReport(
+            campaign_id=session.scalars(select(Campaign.id).where(
+                Campaign.doc_number == "晋应急发〔2026〕1号")).one(),
+            region_code="140100", period=last_week, status="confirmed", texts={}, figures=None,
+            created_at=utcnow(), confirmed_at=nominal_end(None, last_week),
+            period_end=nominal_end(None, last_week),
         ))
         session.commit()
 
@@ -70,11 +82,22 @@ def _get(url: str) -> tuple[int, bytes, str]:
         return exc.code, exc.read(), exc.headers.get("Content-Type", "")
 
 
+def _this_period(now: datetime) -> str:
+    """The week running at ``now`` as an officer reads it: from the last Friday 12:00 to the next."""
+    at = local(now)
+    friday = at.date() + timedelta(days=(4 - at.weekday()) % 7)
+    if friday == at.date() and at.hour >= 12:
+        friday += timedelta(days=7)
+    last: date = friday - timedelta(days=7)
+    year = f"{friday.year}年" if friday.year != last.year else ""
+    return f"{last.year}年{last.month}月{last.day}日12时至{year}{friday.month}月{friday.day}日12时"
+
+
 def test_officer_files_the_week_in_chat(live: LiveServer, peer: WeChatPeer) -> None:
     _running_campaign(live)
     _hazard(live, "太原晋钢钢铁有限公司")
     _hazard(live, "清徐宏达焦化钢铁有限公司", level="major")
-    week = week_of(utcnow())
+    week = _this_period(utcnow())  # not the ISO week: the dates of the period
     bind_as(live, peer, CITY, "--role", "city_officer", "--region", "140100", "--name", "王科长")
     bind_as(live, peer, PROVINCE, "--role", "province_officer", "--region", "140000")
 
@@ -90,6 +113,8 @@ def test_officer_files_the_week_in_chat(live: LiveServer, peer: WeChatPeer) -> N
     form = workbook["周调度统计表"]
     assert form["A1"].value == exports.WEEKLY_TITLE
     assert form["A2"].value.startswith("填报单位：太原市")
+    assert f"统计期间：{week}" in form["A2"].value
+    assert form["A2"].value.endswith("填报时间：    年  月  日")  # a draft is not filed yet
     assert workbook["统计数据"]["B4"].value == 2  # 企业自查自改: 2 enterprises
 
     # A text row, then confirming freezes the table.
@@ -97,9 +122,12 @@ def test_officer_files_the_week_in_chat(live: LiveServer, peer: WeChatPeer) -> N
     assert reply.startswith("已保存“存在问题”。"), reply
     assert "尚未填写：部署推进、宣传曝光、意见建议" in reply
     reply = say(peer, CITY, "周报 确认")
-    assert reply.startswith(f"已报送太原市{week}周调度统计表。"), reply
+    # a table filed before the cut-off ends when it was filed: the next week starts there
+    filed = re.match(r"已报送太原市(\S+?)周调度统计表。", reply)
+    assert filed and filed.group(1).startswith(week.split("至")[0] + "至"), reply
     assert "已报送（王科长 " in reply and "数据已固定" in reply
-    report = one(engine_of(live), WeeklyReport, WeeklyReport.region_code == "140100")
+    report = one(engine_of(live), WeeklyReport, WeeklyReport.region_code == "140100",
+                 WeeklyReport.period == week_of(utcnow()))
     officer = one(engine_of(live), User, User.openid == CITY)
     assert (report.status, report.confirmed_by) == ("confirmed", officer.id)
     assert report.texts == {"存在问题": "部分县区企业自查流于形式"}
@@ -114,6 +142,9 @@ def test_officer_files_the_week_in_chat(live: LiveServer, peer: WeChatPeer) -> N
     workbook = load_workbook(io.BytesIO(_download(live, reply)[1]))
     assert workbook["统计数据"]["B4"].value == 2
     assert workbook["周调度统计表"]["C10"].value == "部分县区企业自查流于形式"
+    today = local(report.confirmed_at).date()  # type: ignore[arg-type]
+    assert workbook["周调度统计表"]["A2"].value.endswith(
+        f"填报时间：{today.year}年{today.month}月{today.day}日")
 
     # The province sees who has filed; a city officer may not.
     reply = say(peer, PROVINCE, "周报 进度")

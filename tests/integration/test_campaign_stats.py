@@ -65,6 +65,10 @@ def _hazard(session: Session, name: str, source: str, level: str | None, state: 
 def world(clean_db: Engine) -> Any:
     with Session(clean_db) as session:
         seed_campaigns(session, utc(2024, 12, 6))
+        # The figures below were counted by hand on calendar weeks: this campaign's cut-off is
+        # set to Monday 00:00 (a cut-off is data); test_periods.py covers Friday 12:00.
+        monday = _campaign(session)
+        monday.due_weekday, monday.due_time = 0, "00:00"
         city_officer = make_user(session, role="city_officer", region_code="140100")
         qingxu = make_user(session, role="county_officer", region_code="140121")
         gujiao = make_user(session, role="county_officer", region_code="140181")
@@ -204,8 +208,9 @@ def test_weekly_table_figures_for_a_city(world: Engine) -> None:
         "city": StageFigures(3, 2, 1, 0, 0, 3),
         # h4 with I2 (宏达, once), h13 (汇丰); not I3 (next week), not I4 (open)
         "county": StageFigures(2, 0, 0, 2, 1, 2),
-        # h5 (汇丰) and I6 (晋钢, nothing found)
-        "cross": StageFigures(2, 1, 0, 0, 0, 2),
+        # row 4 is the inspecting city's (issue 15): only I10, 太原's team at 长治冷链; h5 (汇丰,
+        # no recorder) and I6 (阳泉's team at 晋钢) are 阳泉's, as 附件3 pairs 阳泉 with 太原
+        "cross": StageFigures(1, 0, 0, 0, 0, 1),
         # h6 h12 (晋钢) and I7 (宏达, provincial, nothing found)
         "other": StageFigures(2, 0, 0, 1, 0, 2),
     }
@@ -222,11 +227,16 @@ def test_weekly_table_rows(world: Engine) -> None:
     assert [r[1] for r in rows] == ["部署推进", "企业自查自改", "市县联合检查", "市级交叉检查", "行政处罚",
                                    "宣传曝光", "存在问题", "意见建议", "省级督查、群众举报"]
     assert rows[0][2] == "太原市10个县（区）均制定了实施方案。"
-    assert rows[1][2] == ("3家企业开展自查自改，发现一般问题隐患2条，已整改1条；重大事故隐患1条，已整改0条。")
+    # the seed's wording (issue 15): no plan recorded; 晋钢 (标杆) and 汇丰 (帮扶) in the demo ledger
+    assert rows[1][2] == (
+        "0家企业制定了自查自改工作方案，发现一般问题隐患2条，已整改1条；重大事故隐患1条，已整改0条"
+        "（其中确定标杆企业1家，帮扶企业1家，发现一般问题隐患2条，已整改1条；重大事故隐患1条，已整改0条）。")
     assert rows[2][2] == (
         "市本级检查3家企业，发现一般问题隐患2条，已整改1条；重大事故隐患0条，已整改0条。县级共检查2家企业，"
         "发现一般问题隐患0条，已整改0条；重大事故隐患2条，已整改1条。")
-    assert rows[3][2] == "共抽查2个县的2家企业，发现一般问题隐患1条，已整改0条；重大事故隐患0条，已整改0条。"
+    assert rows[3][2] == (
+        "对长治市开展了交叉检查，共抽查上党区共1个县的1家企业，发现一般问题隐患0条，已整改0条；"
+        "重大事故隐患0条，已整改0条。")
     assert rows[4][2] == ("处罚企业2家，合计处罚7.00万元，处罚企业主要负责人1人，合计处罚1.50万元；"
                           "限期整改2家，停产整改1家，取缔关闭0家。")
     data = exports.weekly_data_rows(f)
@@ -247,13 +257,13 @@ def test_a_county_sees_only_its_own(world: Engine) -> None:
         xiaodian = weekly_figures(session, "140105", WEEK, _campaign(session))
         # 晋钢: I3 is next week's, I4 is open; only I6 (cross, nothing found) adds to its hazards
         assert xiaodian.stages["county"] == StageFigures() and xiaodian.stages["city"] == StageFigures()
-        assert xiaodian.stages["cross"] == StageFigures(1, 0, 0, 0, 0, 1)
+        assert xiaodian.stages["cross"] == StageFigures()  # I6 is 阳泉's row 4, not a county's
         assert xiaodian.stages["self_check"] == StageFigures(1, 1, 1, 1, 0, 1)
         changzhi = weekly_figures(session, "140400", WEEK, _campaign(session))
         assert changzhi.stages["self_check"] == StageFigures(1, 0, 0, 1, 0, 1)
         assert changzhi.penalties.closed_down == 1
         lucheng = weekly_figures(session, "140404", WEEK, _campaign(session))
-        assert lucheng.stages["cross"] == StageFigures(1, 0, 0, 0, 0, 1)  # I10
+        assert lucheng.stages["cross"] == StageFigures()  # I10 is 太原's row 4
         assert lucheng.stages["self_check"] == StageFigures()
 
 
@@ -263,7 +273,7 @@ def test_inspections_count_in_the_week_they_are_finished(world: Engine) -> None:
         changzhi = weekly_figures(session, "140400", WEEK, campaign).stages
         # I9 is still open, but the hazard it found counts 潞宝 at 县级; I10 found nothing at 冷链
         assert changzhi["county"] == StageFigures(1, 1, 0, 0, 0, 1)
-        assert changzhi["cross"] == StageFigures(1, 0, 0, 0, 0, 1)
+        assert changzhi["cross"] == StageFigures()  # I10 counts in 太原's row 4, the inspector's
         assert changzhi["city"] == StageFigures()
         next_week = weekly_figures(session, "140400", "2025-W03", campaign).stages
         assert next_week["city"] == StageFigures(1, 0, 0, 0, 0, 1)  # I11, finished in W03
@@ -358,7 +368,9 @@ def test_cli_seed_and_reports(app: Flask, world: Engine, tmp_path: Path) -> None
     result = runner.invoke(
         args=["report", "weekly", "--region", "140100", "--week", WEEK, "--out", str(weekly)])
     assert result.exit_code == 0, result.output
-    assert load_workbook(weekly)["统计数据"]["B4"].value == 3
+    # seeding restores 354号's own cut-off, Friday 12:00: W02 ends on 2025-01-10 12:00, so h11
+    # (汇丰, Sunday 23:59) is W03's and the self-check row counts 晋钢 and 重装 only
+    assert load_workbook(weekly)["统计数据"]["B4"].value == 2
     ledger = tmp_path / "l.xlsx"
     result = runner.invoke(args=["report", "ledger", "--region", "140100", "--out", str(ledger)])
     assert result.exit_code == 0, result.output
@@ -366,3 +378,16 @@ def test_cli_seed_and_reports(app: Flask, world: Engine, tmp_path: Path) -> None
     bad = runner.invoke(
         args=["report", "weekly", "--region", "999999", "--week", WEEK, "--out", str(weekly)])
     assert bad.exit_code != 0
+
+
+def test_row_4_counts_in_the_inspecting_citys_table(world: Engine) -> None:
+    """阳泉 cross-inspects 太原 (附件3): I6 (its officer) and h5 (no recorder: the pair decides)."""
+    with Session(world) as session:
+        yangquan = weekly_figures(session, "140300", WEEK, _campaign(session))
+        taiyuan = weekly_figures(session, "140100", WEEK, _campaign(session))
+    assert yangquan.stages["cross"] == StageFigures(2, 1, 0, 0, 0, 2)
+    assert [(t.city, t.counties) for t in yangquan.cross_targets] == [("太原市", ["小店区", "古交市"])]
+    assert exports.weekly_rows(yangquan)[3][2] == (
+        "对太原市开展了交叉检查，共抽查小店区、古交市共2个县的2家企业，发现一般问题隐患1条，已整改0条；"
+        "重大事故隐患0条，已整改0条。")
+    assert [(t.city, t.counties) for t in taiyuan.cross_targets] == [("长治市", ["上党区"])]

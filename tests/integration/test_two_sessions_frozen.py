@@ -22,7 +22,7 @@ from tests.common.factories import enterprise, make_hazard, make_user
 
 HONGDA = "清徐宏达焦化钢铁有限公司"  # 清徐县, 太原市
 HUIFENG = "古交汇丰特钢有限公司"  # 古交市, 太原市
-WEEK = "2021-W10"  # 2021-03-08 … 03-14, inside 2021-03-01 … 03-20
+WEEK = "2021-W10"  # 2021-03-05 12:00 … 03-12 12:00 (Friday cut-offs), inside 2021-03-01 … 03-20
 DOC = "晋应急发电〔2021〕7号"
 
 
@@ -49,7 +49,7 @@ def test_a_hazard_added_after_confirmation_leaves_the_filed_table_as_it_was(clea
     with Session(clean_db) as session:
         seed_campaigns(session, utc(2021, 3, 1))
         campaign = session.scalars(select(Campaign).where(Campaign.doc_number == DOC)).one()
-        officer = make_user(session, role="city_officer", region_code="140100")
+        officer = make_user(session, role="city_officer", region_code="140100", name="张科长")
         _hazard(session, HONGDA, utc(2021, 3, 9, 2), "转炉水冷元件未设温度、流量监测报警装置")
         session.add(Penalty(enterprise_id=enterprise(session, HONGDA).id, decided_by=officer.id,
                             decided_at=utc(2021, 3, 9, 3), fine_enterprise_wan=Decimal("5.00"),
@@ -61,7 +61,13 @@ def test_a_hazard_added_after_confirmation_leaves_the_filed_table_as_it_was(clea
         assert report.figures is not None and report.figures["form"] == "two_sessions"
         assert report.figures["this_week"]["major_found"] == 1
         assert report.figures["total"]["fine_wan"] == "5.00"
+        at_confirmation = _cells(table_sheets(session, campaign, "140100", WEEK, utc(2021, 3, 12).date()))
         session.commit()
+    # a draft is not filed: its 填表人 and 填表日期 are blank; filed, the officer and the day he confirmed
+    assert "填表人：    填表日期：    年  月  日" in str(draft[1][0])
+    assert "填表人：张科长    填表日期：2021年03月12日" in str(at_confirmation[1][0])
+    assert [row for row in draft if row[0] in ("本周", "累计")] == [
+        row for row in at_confirmation if row[0] in ("本周", "累计")]
 
     with Session(clean_db) as session:  # later: a major hazard of the same week and a fine recorded
         campaign = session.scalars(select(Campaign).where(Campaign.doc_number == DOC)).one()
@@ -75,7 +81,7 @@ def test_a_hazard_added_after_confirmation_leaves_the_filed_table_as_it_was(clea
         assert [m.name for m in live.major_enterprises] == [HONGDA, HUIFENG]
 
         filed = _cells(table_sheets(session, campaign, "140100", WEEK, utc(2021, 3, 19).date()))
-        assert filed == draft  # every cell, the 填表日期 of the confirmation included
+        assert filed == at_confirmation  # every cell, the 填表日期 of the confirmation included
         assert "2021年03月12日" in str(filed[1][0])
         body = [row for row in filed if row[0] in ("本周", "累计")]  # [1:] as in TwoSessionsRow.cells()
         assert [row[5] for row in body] == [1, 1] and [row[8] for row in body] == [5, 5]

@@ -55,29 +55,31 @@ def tree_copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize(("additions", "broken"), [
+@pytest.mark.parametrize(("additions", "contract"), [
     pytest.param({"bot/services/platform/dml.py": "from bot.handlers import texts"},
-                 {"services-inward", "no-cycles"}, id="a service imports the chat layer"),
+                 "services-inward", id="a service imports the chat layer"),
     pytest.param({"bot/services/hazards/numbers.py": "import bot.api.errors"},
-                 {"services-inward", "no-cycles"}, id="a service imports the API"),
+                 "services-inward", id="a service imports the API"),
     pytest.param({"bot/services/people/roles.py": "from bot.services.hazards import numbers"},
-                 {"domain-layers", "no-cycles"}, id="a lower domain package imports a higher one"),
+                 "domain-layers", id="a lower domain package imports a higher one"),
     pytest.param({"bot/models/base.py": "from bot.services.platform import clock"},
-                 {"models-inward", "no-cycles"}, id="a model imports a service"),
+                 "models-inward", id="a model imports a service"),
     pytest.param({"bot/handlers/texts.py": "import sqlalchemy"},
-                 {"handlers-pure"}, id="a dialogue step imports the database"),
+                 "handlers-pure", id="a dialogue step imports the database"),
     pytest.param({"bot/services/registry/visits.py": "from bot.services.registry import qrcodes",
                   "bot/services/registry/qrcodes.py": "from bot.services.registry import visits"},
-                 {"no-cycles"}, id="two modules of a package need each other"),
+                 "no-cycles", id="two modules of a package need each other"),
 ])
 def test_a_forbidden_import_breaks_its_contract(
-    tree_copy: Path, additions: dict[str, str], broken: set[str]
+    tree_copy: Path, additions: dict[str, str], contract: str
 ) -> None:
+    """The copy keeps the contract until the lines are added; with them, it breaks (others may
+    break too: an import into an outer layer also closes a cycle through it)."""
+    assert lint_imports(tree_copy)[contract] == "KEPT"
     for module, line in additions.items():
         path = tree_copy / module
         path.write_text(path.read_text() + f"\n{line}  # noqa\n")
-    verdicts = lint_imports(tree_copy)
-    assert {cid for cid, verdict in verdicts.items() if verdict == "BROKEN"} == broken
+    assert lint_imports(tree_copy)[contract] == "BROKEN"
 
 
 def face_listing(package: Path) -> dict[str, set[str]]:

@@ -21,7 +21,7 @@ SEED_CAMPAIGNS: tuple[dict[str, Any], ...] = (
         "doc_number": "晋应急发〔2024〕354号",
         "name": "冶金工贸行业安全生产风险隐患排查整治专项行动",
         "region_code": "140000", "starts_on": date(2024, 12, 6), "ends_on": date(2025, 3, 31),
-        "cadence": "weekly", "due_weekday": 4, "due_day": None, "due_time": None,
+        "cadence": "weekly", "due_weekday": 4, "due_day": None, "due_time": "12:00",
         "form": "weekly_dispatch",
     },
     {

@@ -1,7 +1,9 @@
 """Campaigns (专项行动): which run when, and the reports filed for them.
 
 A region's report for a week starts as a draft (figures computed live, free-text rows the
-officer edits); confirming it freezes the figures as filed. The province sees who has filed.
+officer edits); confirming it freezes the figures as filed and stores where its window ended
+(the cut-off, or now if earlier): the region's next week starts there (``periods.py``). The
+province sees who has filed.
 """
 
 from __future__ import annotations
@@ -59,8 +61,15 @@ def save_draft(
     if unknown:
         raise ReportError(f"没有“{'、'.join(sorted(unknown))}”这一栏")
     periods.parse_week(week)
+    label = week_label(session, campaign, region_code, week)
     return edit_draft(session, campaign, region_code, week, texts, now,
-                      refused=f"{week}的周调度表已确认报送，不能再修改")
+                      refused=f"{label}的周调度表已确认报送，不能再修改")
+
+
+def week_label(session: Session, campaign: Campaign, region_code: str, week: str) -> str:
+    """The region's week as officers name it: "2025年1月10日12时至1月17日12时"."""
+    this_week, _ = periods.campaign_windows(campaign, week, session=session, region_code=region_code)
+    return periods.period_label(this_week)
 
 
 def edit_draft(
@@ -99,11 +108,19 @@ def confirm(
     elif report is None:
         report = save_draft(session, campaign, region_code, week, {}, now)
     if report.status == "confirmed":
-        raise ReportError(f"{week}的{'进展情况' if campaign.cadence == 'monthly' else '周调度表'}已确认报送")
+        if campaign.cadence == "monthly":
+            raise ReportError(f"{week}的进展情况已确认报送")
+        raise ReportError(f"{week_label(session, campaign, region_code, week)}的周调度表已确认报送")
+    if campaign.cadence != "monthly":  # the window ends at the cut-off, or now if earlier
+        report.period_end = min(now, periods.nominal_end(campaign, week))
+        session.flush()  # the figures below are computed up to it; the next week starts there
     if campaign.cadence == "monthly":
         report.figures = {"month": week, "progress": dict(report.texts or {})}
     elif campaign.form == "two_sessions":
-        report.figures = two_sessions.two_sessions_table(session, region_code, week, campaign).as_json()
+        table = two_sessions.two_sessions_table(session, region_code, week, campaign)
+        officer = session.get(User, officer_id)
+        table.filer = (officer.name or "") if officer is not None else ""
+        report.figures = table.as_json()
     else:
         report.figures = weekly_figures(session, region_code, week, campaign).as_json()
     report.status = "confirmed"
@@ -133,7 +150,8 @@ class DraftCount:
 
     campaign_id: int
     campaign_name: str
-    week: str
+    week: str  # the internal key (for the link)
+    period: str  # the week as its dates, for people
     status: str  # none | draft | confirmed
     enterprises: int
     general_found: int
@@ -142,16 +160,20 @@ class DraftCount:
     major_fixed: int
 
 
-def draft_counts(session: Session, region_code: str, now: datetime) -> list[DraftCount]:
-    """For each weekly campaign running now: this week's cumulative totals and filing status."""
-    week = periods.week_of(now)
+def draft_counts(
+    session: Session, region_code: str, now: datetime, week: str | None = None
+) -> list[DraftCount]:
+    """For each weekly campaign running now: the week's cumulative totals and filing status
+    (``week``, else the one whose period holds ``now``)."""
     result = []
     for campaign in active_campaigns(session, now):
-        figures = weekly_figures(session, region_code, week, campaign)
-        report = get_report(session, campaign, region_code, week)
+        week_key = week or periods.week_of(now, campaign)
+        figures = weekly_figures(session, region_code, week_key, campaign)
+        report = get_report(session, campaign, region_code, week_key)
         total = total_of(figures)
         result.append(DraftCount(
-            campaign_id=campaign.id, campaign_name=campaign.name, week=week,
+            campaign_id=campaign.id, campaign_name=campaign.name, week=week_key,
+            period=periods.period_label(figures.period or figures.window),
             status=report.status if report else "none", enterprises=total.enterprises,
             general_found=total.general_found, general_fixed=total.general_fixed,
             major_found=total.major_found, major_fixed=total.major_fixed,

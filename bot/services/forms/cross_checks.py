@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from bot.models import Campaign, Enterprise, Hazard, Inspection, Penalty, Region
+from bot.services.forms.cross_pairs import CROSS_PAIRS, CROSS_SOURCE
 from bot.services.forms.figures import COUNTED_OUT_STATES, enterprise_key, found_at_column
 from bot.services.forms.penalty_sums import MEASURE_LABELS, penalty_sums
 from bot.services.forms.periods import StatsError, Window, campaign_by_key, local_midnight
@@ -24,14 +25,7 @@ from bot.services.inspections.coverage import finished_inspections, inspection_k
 from bot.services.people.jurisdiction import jurisdiction_codes
 from bot.services.platform.clock import local
 
-CROSS_SOURCE = "cross_inspection"
 CROSS_DOC = "晋应急发〔2024〕354号"  # the notice with 附件3 and 附件4
-# 附件3: (序号, 检查方, 受检方), as the notice lists them.
-CROSS_PAIRS: tuple[tuple[int, str, str], ...] = (
-    (1, "太原市", "大同市"), (2, "大同市", "忻州市"), (3, "阳泉市", "太原市"), (4, "长治市", "晋城市"),
-    (5, "晋城市", "运城市"), (6, "朔州市", "阳泉市"), (7, "忻州市", "朔州市"), (8, "吕梁市", "晋中市"),
-    (9, "晋中市", "临汾市"), (10, "临汾市", "长治市"), (11, "运城市", "吕梁市"),
-)
 
 
 def cross_campaign(session: Session, key: str | None) -> Campaign | None:

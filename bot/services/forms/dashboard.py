@@ -6,8 +6,9 @@ filters that list exactly the hazards it counts, so a click on a bar opens them.
 
 Conventions, the same as the ledger's: a hazard is *found* when reported (``reported_at``,
 weeks in Asia/Shanghai, Monday first), *closed* when ``closed_at`` is set; rejected and
-merged reports are no hazards; *open* is any state before 销号; *overdue* means the deadline
-has passed and the hazard is still open (computed, never stored).
+merged reports are no hazards (``hazard_search.is_hazard``, the one definition: the ledger
+with no state filter lists exactly what 隐患总数 counts); *open* is any state before 销号;
+*overdue* means the deadline has passed and the hazard is still open (computed, never stored).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Hazard, Region
-from bot.services.hazards.hazard_search import NOT_HAZARDS, OPEN_STATES, SOURCE_NAMES
+from bot.services.hazards.hazard_search import NOT_HAZARDS, OPEN_STATES, SOURCE_NAMES, is_hazard
 from bot.services.people.console_scope import Scope
 from bot.services.platform.clock import local, local_tz
 
@@ -67,7 +68,7 @@ def weekly(session: Session, scope: Scope, now: datetime, weeks: int = WEEKS) ->
     first = _monday(local(now).date()) - timedelta(weeks=weeks - 1)
     mondays = [first + timedelta(weeks=i) for i in range(weeks)]
     bounds = [(_start(m), _start(m + timedelta(days=7))) for m in mondays]
-    counted = Hazard.state.not_in(COUNTED_OUT)
+    counted = is_hazard()
     cols = [_sum(and_(counted, Hazard.reported_at >= a, Hazard.reported_at < b)) for a, b in bounds]
     cols += [_sum(and_(Hazard.state == "closed", Hazard.closed_at >= a, Hazard.closed_at < b))
              for a, b in bounds]
@@ -92,7 +93,7 @@ def major_by_county(session: Session, scope: Scope) -> list[Bar]:
         select(Hazard.region_code, Region.name,
                _sum(Hazard.state.in_(OPEN_STATES)), _sum(Hazard.state == "closed"))
         .join(Region, Region.code == Hazard.region_code)
-        .where(scope.hazard_clause(), Hazard.level == "major", Hazard.state.not_in(COUNTED_OUT))
+        .where(scope.hazard_clause(), Hazard.level == "major", is_hazard())
         .group_by(Hazard.region_code, Region.name)
     ).all()
     bars = [Bar(name, int(open_), {"region": code, "level": "major", "state": "open"},
@@ -122,7 +123,7 @@ def sources(session: Session, scope: Scope) -> list[Bar]:
         return []
     count = func.count(Hazard.id)
     rows = session.execute(
-        select(Hazard.source, count).where(scope.hazard_clause(), Hazard.state.not_in(COUNTED_OUT))
+        select(Hazard.source, count).where(scope.hazard_clause(), is_hazard())
         .group_by(Hazard.source).order_by(count.desc())
     ).all()
     return [Bar(SOURCE_NAMES.get(s, s), int(n), {"source": s, "state": "valid"}) for s, n in rows]
@@ -130,7 +131,7 @@ def sources(session: Session, scope: Scope) -> list[Bar]:
 
 def rectification(session: Session, scope: Scope, today: date) -> tuple[list[Bar], dict[str, int]]:
     """整改率 per level (closed of graded), and the totals shown above the charts."""
-    counted = Hazard.state.not_in(COUNTED_OUT)
+    counted = is_hazard()
     row = session.execute(
         select(
             _sum(counted),

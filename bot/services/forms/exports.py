@@ -16,10 +16,10 @@ reporters, and a cell beginning with "=" must stay text in a file that is filed 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -28,10 +28,12 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.services.forms.figures import STAGE_LABELS, WeeklyFigures
+from bot.services.forms.figures import STAGE_LABELS, StageFigures, WeeklyFigures
 from bot.services.forms.major_ledger import LedgerRow
+from bot.services.forms.periods import period_label
 from bot.services.forms.two_sessions import TwoSessionsTable
-from bot.services.platform.sheets import append_row, display_width
+from bot.services.platform.print_setup import Orientation, fit_row_heights, fit_widths, setup_page
+from bot.services.platform.sheets import append_row
 
 WEEKLY_TITLE = "冶金工贸行业隐患排查整治专项行动\n周调度统计表"
 WEEKLY_HEADERS = ("序号", "类别", "要点", "备注")
@@ -67,39 +69,90 @@ class Sheet:
     body: list[list[Any]]
     body_merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # within body
     note: str = ""
-    widths: Sequence[int] = ()
+    widths: Sequence[float] = ()  # preferred; shrunk to fit the page (``print_setup.fit_widths``)
+    orientation: Orientation = "landscape"
+    tall_rows: Sequence[int] = ()  # body rows (1-based) left room to write in: the free-text rows
 
 
-def _filer(unit: str, filed_on: date) -> str:
-    return f"填报单位：{unit}          填报时间：{filed_on.year}年{filed_on.month}月{filed_on.day}日"
+FREE_TEXT = ("部署推进", "宣传曝光", "存在问题", "意见建议")  # 附件1's rows the officer writes
+FREE_TEXT_POINTS = 120.0  # about seven lines of room
+
+
+def _free_text_rows(body: Sequence[Sequence[Any]]) -> list[int]:
+    return [i for i, row in enumerate(body, start=1) if len(row) > 1 and row[1] in FREE_TEXT]
+
+
+def _filer(unit: str, filed_on: date | None, period: str = "") -> str:
+    """The 填报单位 line; a draft's 填报时间 is left blank ("年 月 日") as on the blank form:
+    a table is filed the day it is confirmed. ``period`` names the week's dates."""
+    when = f"{filed_on.year}年{filed_on.month}月{filed_on.day}日" if filed_on else "    年  月  日"
+    span = f"          统计期间：{period}" if period else ""
+    return f"填报单位：{unit}{span}          填报时间：{when}"
+
+
+def _money(value: Any) -> Decimal:
+    """An amount in 万元 to the cent; a Decimal cell is rendered with two decimals (``_render``)."""
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def wan(value: Any) -> str:
+    """An amount in 万元 as the forms write it: always two decimals (4.30, not 4.3)."""
+    return f"{_money(value)}"
 
 
 # --- 附件1 -----------------------------------------------------------------------------------
+
+
+def _found_fixed(f: StageFigures) -> str:
+    return (f"发现一般问题隐患{f.general_found}条，已整改{f.general_fixed}条；"
+            f"重大事故隐患{f.major_found}条，已整改{f.major_fixed}条")
+
+
+def _self_check_text(figures: WeeklyFigures) -> str:
+    """Row 2 as seed 000 words it: plans, the stage's hazards, then the 标杆/帮扶 enterprises'.
+    A table frozen before plans and flags were counted keeps the words it was filed with."""
+    extra = figures.self_check
+    if extra is None:
+        sc = figures.stages["self_check"]
+        return f"{sc.enterprises}家企业开展自查自改，{_found_fixed(sc)}。"
+    return (f"{extra.plans}家企业制定了自查自改工作方案，{_found_fixed(figures.stages['self_check'])}"
+            f"（其中确定标杆企业{extra.benchmark}家，帮扶企业{extra.assisted}家，{_found_fixed(extra.paired)}）。")
+
+
+def _cross_text(figures: WeeklyFigures) -> str:
+    """Row 4 as seed 000 words it, in the inspecting city's table: the city inspected and its
+    counties by name; blank until a cross-inspection is recorded (备注: 工作开展后填写)."""
+    targets = figures.cross_targets
+    cross = figures.stages["cross"]
+    if not targets:  # nothing yet; or a table frozen before the targets were kept: as it was filed
+        if not cross.enterprises:
+            return ""
+        return f"共抽查{cross.counties}个县的{cross.enterprises}家企业，{_found_fixed(cross)}。"
+    cities = "、".join(t.city for t in targets)
+    one = len(targets) == 1
+    counties = "、".join(c if one or c == t.city else f"{t.city}{c}" for t in targets for c in t.counties)
+    return (f"对{cities}开展了交叉检查，共抽查{counties}共{cross.counties}个县的{cross.enterprises}家企业，"
+            f"{_found_fixed(cross)}。")
 
 
 def weekly_rows(figures: WeeklyFigures, texts: dict[str, str] | None = None) -> list[list[Any]]:
     """The form's eight rows (plus one for stages it has no place for), 要点 filled in."""
     texts = texts or {}
     s = figures.stages
-    sc, city, county, cross, other = (s[k] for k in ("self_check", "city", "county", "cross", "other"))
+    city, county, other = (s[k] for k in ("city", "county", "other"))
     p = figures.penalties
     return [
         [1, "部署推进", texts.get("部署推进", ""), "各地情况不同，按实际进展填写即可，每周汇总。"],
-        [2, "企业自查自改",
-         f"{sc.enterprises}家企业开展自查自改，发现一般问题隐患{sc.general_found}条，已整改{sc.general_fixed}条；"
-         f"重大事故隐患{sc.major_found}条，已整改{sc.major_fixed}条。", ""],
+        [2, "企业自查自改", _self_check_text(figures), ""],
         [3, "市县联合检查",
          f"市本级检查{city.enterprises}家企业，发现一般问题隐患{city.general_found}条，已整改{city.general_fixed}条；"
          f"重大事故隐患{city.major_found}条，已整改{city.major_fixed}条。县级共检查{county.enterprises}家企业，"
          f"发现一般问题隐患{county.general_found}条，已整改{county.general_fixed}条；重大事故隐患"
          f"{county.major_found}条，已整改{county.major_fixed}条。", ""],
-        [4, "市级交叉检查",
-         f"共抽查{cross.counties}个县的{cross.enterprises}家企业，发现一般问题隐患{cross.general_found}条，"
-         f"已整改{cross.general_fixed}条；重大事故隐患{cross.major_found}条，已整改{cross.major_fixed}条。",
-         "工作开展后填写。"],
+        [4, "市级交叉检查", _cross_text(figures), "工作开展后填写。"],
         [5, "行政处罚",
-         f"处罚企业{p.enterprises_fined}家，合计处罚{p.fine_enterprise_wan}万元，处罚企业主要负责人"
-         f"{p.principals_fined}人，合计处罚{p.fine_principal_wan}万元；限期整改{p.ordered_rectification}家，"
+         f"处罚企业{p.enterprises_fined}家，合计处罚{wan(p.fine_enterprise_wan)}万元，处罚企业主要负责人"
+         f"{p.principals_fined}人，合计处罚{wan(p.fine_principal_wan)}万元；限期整改{p.ordered_rectification}家，"
          f"停产整改{p.suspended}家，取缔关闭{p.closed_down}家。", ""],
         [6, "宣传曝光", texts.get("宣传曝光", ""), ""],
         [7, "存在问题", texts.get("存在问题", ""), ""],
@@ -119,22 +172,27 @@ def weekly_data_rows(figures: WeeklyFigures) -> list[list[Any]]:
         rows.append([label, f.enterprises, f.general_found, f.general_fixed, f.major_found, f.major_fixed])
     p = figures.penalties
     rows.append(list(PENALTY_HEADERS))
-    rows.append([p.enterprises_fined, float(p.fine_enterprise_wan), p.principals_fined,
-                 float(p.fine_principal_wan), p.ordered_rectification, p.suspended, p.closed_down])
+    rows.append([p.enterprises_fined, _money(p.fine_enterprise_wan), p.principals_fined,
+                 _money(p.fine_principal_wan), p.ordered_rectification, p.suspended, p.closed_down])
     return rows
 
 
-def weekly_sheets(figures: WeeklyFigures, filed_on: date, texts: dict[str, str] | None = None) -> list[Sheet]:
+def weekly_sheets(
+    figures: WeeklyFigures, filed_on: date | None, texts: dict[str, str] | None = None
+) -> list[Sheet]:
+    """附件1 and its figures; ``filed_on`` is the day it was confirmed (None: a draft)."""
+    period = period_label(figures.period) if figures.period else ""
     form = Sheet(
-        name="周调度统计表", title=WEEKLY_TITLE, filer_line=_filer(figures.region_name, filed_on),
+        name="周调度统计表", title=WEEKLY_TITLE, filer_line=_filer(figures.region_name, filed_on, period),
         header_rows=[list(WEEKLY_HEADERS)], merges=[], body=weekly_rows(figures, texts),
-        note=WEEKLY_NOTE, widths=(6, 14, 80, 24),
+        note=WEEKLY_NOTE, widths=(6, 14, 80, 24), orientation="portrait",
     )
+    form.tall_rows = _free_text_rows(form.body)
     data = Sheet(
-        name="统计数据", title=f"{figures.region_name} {figures.week} 累计数据", filer_line=_filer(
-            figures.region_name, filed_on),
+        name="统计数据", title=f"{figures.region_name} 累计数据（{period_label(figures.window)}）",
+        filer_line=_filer(figures.region_name, filed_on, period),
         header_rows=[list(DATA_HEADERS)], merges=[], body=weekly_data_rows(figures),
-        widths=(36, 16, 16, 18, 16, 18, 18),
+        widths=(36, 16, 16, 18, 16, 18, 18), orientation="landscape",
     )
     return [form, data]
 
@@ -142,7 +200,8 @@ def weekly_sheets(figures: WeeklyFigures, filed_on: date, texts: dict[str, str] 
 # --- the 2021 table ---------------------------------------------------------------------------
 
 
-def two_sessions_sheet(table: TwoSessionsTable, filed_on: date) -> Sheet:
+def two_sessions_sheet(table: TwoSessionsTable, filed_on: date | None) -> Sheet:
+    """The 2021 table; ``filed_on`` is the day it was confirmed (None: a draft, 填表日期 blank)."""
     h1 = ["统计项分类", "市县督查组数", "专项督查工作开展情况", None, None, None, None, "行政执法情况",
           None, None, None, None, "追究刑事责任", "联合惩戒失信企业", "问责曝光工作", None]
     h2 = [None, None, "检查企业", "一般隐患", None, "重大隐患", None, "责令限期整改企业", "行政罚款",
@@ -155,7 +214,7 @@ def two_sessions_sheet(table: TwoSessionsTable, filed_on: date) -> Sheet:
 
     def cells(label: str, row: Any) -> list[Any]:
         values = row.cells()
-        values[7] = float(values[7])  # 行政罚款（万元）as a number
+        values[7] = _money(values[7])  # 行政罚款（万元）: a number, shown with two decimals
         return [label, *values]
 
     body: list[list[Any]] = [cells("本周", table.this_week), cells("累计", table.total)]
@@ -165,7 +224,9 @@ def two_sessions_sheet(table: TwoSessionsTable, filed_on: date) -> Sheet:
     for index, ent in enumerate(table.major_enterprises, start=1):
         body.append([index, ent.name, ent.place, ent.industry, ent.details, *([None] * 11)])
         body_merges.append((len(body), 5, len(body), 16))
-    filer = f"填报单位：{table.region_name}    填表人：    填表日期：{filed_on:%Y年%m月%d日}"
+    when = f"{filed_on:%Y年%m月%d日}" if filed_on else "    年  月  日"
+    period = f"    统计期间：{period_label(table.period)}" if table.period else ""
+    filer = f"填报单位：{table.region_name}    填表人：{table.filer}    填表日期：{when}{period}"
     return Sheet(
         name="专项督查进展统计表", title=TWO_SESSIONS_TITLE, filer_line=filer,
         header_rows=[h1, h2, h3], merges=merges, body=body, body_merges=body_merges,
@@ -198,6 +259,7 @@ _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(vertical="center", wrap_text=True)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_TOP = Alignment(vertical="top", wrap_text=True)
 
 
 def _render(ws: Worksheet, sheet: Sheet) -> None:
@@ -229,7 +291,9 @@ def _render(ws: Worksheet, sheet: Sheet) -> None:
                 cell.font = Font(bold=True)
                 cell.alignment = _CENTER
             else:
-                cell.alignment = _CENTER if isinstance(cell.value, int | float) else _WRAP
+                cell.alignment = _CENTER if isinstance(cell.value, int | float | Decimal) else _WRAP
+                if isinstance(cell.value, Decimal):  # 万元: 4.30, not 4.3
+                    cell.number_format = "0.00"
                 if isinstance(cell.value, date):
                     cell.number_format = "yyyy-mm-dd"
                     cell.alignment = _CENTER
@@ -238,18 +302,18 @@ def _render(ws: Worksheet, sheet: Sheet) -> None:
         ws.merge_cells(start_row=last + 1, start_column=1, end_row=last + 1, end_column=ncols)
         ws.cell(last + 1, 1).alignment = _WRAP
         ws.row_dimensions[last + 1].height = 36
-    for index in range(1, ncols + 1):
-        width = sheet.widths[index - 1] if index <= len(sheet.widths) else 12
+    preferred = [sheet.widths[i] if i < len(sheet.widths) else 12 for i in range(ncols)]
+    for index, width in enumerate(fit_widths(preferred, sheet.orientation), start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
-    for row_cells in ws.iter_rows(min_row=first_header, max_row=last, max_col=ncols):  # wrap headers too
-        longest = max((display_width(c.value) / max(ws.column_dimensions[c.column_letter].width, 1)
-                       for c in row_cells if isinstance(c.value, str)), default=1)
-        # LibreOffice and Excel wrap at word and punctuation breaks: allow a quarter more lines.
-        ws.row_dimensions[row_cells[0].row].height = min(15 * max(1, math.ceil(longest * 1.25)), 300)
+    ws.cell(2, 1).alignment = _WRAP
+    for r1, c1, r2, _ in sheet.body_merges:
+        if r2 > r1:  # may run over a page break: its text at the top, within its first row's height
+            ws.cell(first_body + r1 - 1, c1).alignment = _TOP
+    # Every row as tall as its wrapped text (headers and note too), the free-text rows taller.
+    fit_row_heights(ws, 1, ws.max_row,
+                    minimum={first_body + r - 1: FREE_TEXT_POINTS for r in sheet.tall_rows})
     ws.freeze_panes = ws.cell(first_body, 1)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    setup_page(ws, sheet.orientation, repeat_rows=(1, first_body - 1))
 
 
 def write_workbook(target: Path | BinaryIO, sheets: Sequence[Sheet]) -> None:

@@ -69,6 +69,7 @@ def monthly_sheet(region_name: str, month: str, rows: Sequence[ProgressRow], fil
         name="重点工作进展情况", title=f"{MONTHLY_TITLE}\n（{year}年{int(mon)}月）",
         filer_line=_filer(region_name, filed_on), header_rows=[list(MONTHLY_HEADERS)], merges=[],
         body=body, body_merges=merges, note=MONTHLY_NOTE, widths=(6, 16, 48, 24, 14, 12, 40, 10),
+        orientation="landscape",
     )
 
 
@@ -77,7 +78,7 @@ def cross_plan_sheet(unit: str, rows: Sequence[CrossPlanRow], filed_on: date) ->
         name="交叉检查工作安排表", title=CROSS_PLAN_TITLE, filer_line=_filer(unit, filed_on),
         header_rows=[list(CROSS_PLAN_HEADERS)], merges=[],
         body=[[r.no, r.inspector, r.inspected, r.remark] for r in rows], note=CROSS_PLAN_NOTE,
-        widths=(8, 16, 16, 48),
+        widths=(8, 16, 16, 48), orientation="portrait",
     )
 
 
@@ -94,4 +95,5 @@ def cross_summary_sheet(region_name: str, rows: Sequence[CrossSummaryRow], filed
         name="交叉检查隐患情况汇总表", title=CROSS_SUMMARY_TITLE, filer_line=_filer(region_name, filed_on),
         header_rows=[list(CROSS_SUMMARY_HEADERS)], merges=[], body=cross_summary_body(rows),
         note=CROSS_SUMMARY_NOTE, widths=(6, 24, 16, 12, 18, 12, 12, 12, 20, 20, 16, 10),
+        orientation="landscape",
     )

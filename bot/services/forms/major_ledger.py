@@ -143,5 +143,5 @@ def ledger_rows(
         window = Window(local_midnight(campaign.starts_on),
                         local_midnight(campaign.ends_on + timedelta(days=1)))
         return major_hazard_rows(session, region_code, window)
-    _, total = campaign_windows(campaign, week)
+    _, total = campaign_windows(campaign, week, session=session, region_code=region_code)
     return major_hazard_rows(session, region_code, total)

@@ -22,10 +22,11 @@ from bot.services.forms.weekly_tables import table_sheets
 def weekly_sheets(
     session: Session, region_code: str, week: str, campaign: Campaign | None, today: date
 ) -> list[exports.Sheet]:
-    """The week's table for the region (and everything under it)."""
+    """The week's table for the region (and everything under it); without a campaign nothing
+    can be filed, so the table is an undated draft."""
     if campaign is not None:
         return table_sheets(session, campaign, region_code, week, today)
-    return exports.weekly_sheets(weekly_figures(session, region_code, week, None), today, None)
+    return exports.weekly_sheets(weekly_figures(session, region_code, week, None), None, None)
 
 
 def ledger_sheet(

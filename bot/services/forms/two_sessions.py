@@ -63,6 +63,8 @@ class TwoSessionsTable:
     this_week: TwoSessionsRow
     total: TwoSessionsRow
     major_enterprises: list[MajorEnterprise]
+    period: Window | None = None  # 本周's window, printed as dates
+    filer: str = ""  # 填表人: the officer who confirmed it
 
     def as_json(self) -> dict[str, Any]:
         """Plain JSON (Decimals as strings), for freezing a confirmed report; ``form`` tells it
@@ -74,6 +76,8 @@ class TwoSessionsTable:
             "form": "two_sessions", "region_code": self.region_code, "region_name": self.region_name,
             "week": self.week, "this_week": row(self.this_week), "total": row(self.total),
             "major_enterprises": [asdict(m) for m in self.major_enterprises],
+            "period": [self.period.start.isoformat(), self.period.end.isoformat()] if self.period else None,
+            "filer": self.filer,
         }
 
     @classmethod
@@ -82,8 +86,11 @@ class TwoSessionsTable:
         def row(values: dict[str, Any]) -> TwoSessionsRow:
             return TwoSessionsRow(**{**values, "fine_wan": Decimal(values["fine_wan"])})
 
+        period = data.get("period")  # absent from tables filed before periods had dates
         return cls(
             region_code=data["region_code"], region_name=data["region_name"], week=data["week"],
+            period=Window(*(datetime.fromisoformat(v) for v in period)) if period else None,
+            filer=data.get("filer", ""),
             this_week=row(data["this_week"]), total=row(data["total"]),
             major_enterprises=[MajorEnterprise(**m) for m in data["major_enterprises"]],
         )
@@ -108,7 +115,7 @@ def two_sessions_table(
 ) -> TwoSessionsTable:
     """The 2021 table: 本周 and 累计 rows of the officers' inspections, and the major-hazard list."""
     region, codes = region_and_codes(session, region_code)
-    this_week, total = campaign_windows(campaign, week)
+    this_week, total = campaign_windows(campaign, week, session=session, region_code=region.code)
     ledger = major_hazard_rows(session, region_code, total, sources=INSPECTION_SOURCES)
     majors: dict[str, MajorEnterprise] = {}
     for row in ledger:  # grouping finished rows for display, not computing figures
@@ -122,5 +129,5 @@ def two_sessions_table(
         region_code=region.code, region_name=region.name, week=week,
         this_week=_two_sessions_row(session, codes, this_week, total.start),
         total=_two_sessions_row(session, codes, total, total.start),
-        major_enterprises=list(majors.values()),
+        major_enterprises=list(majors.values()), period=this_week,
     )

@@ -4,7 +4,8 @@ The chat hands an officer a link rather than a file: a customer-service message 
 an .xlsx. The link names (campaign, region, week), is signed with the app's secret and
 stamped with its issue time, so it cannot be forged or edited into another city's table and
 stops working after ``reports.link_hours``. The table is rendered when the link is opened:
-a draft from the records as they are then, a confirmed table from the figures it froze.
+a draft from the records as they are then (填报时间 blank: it is not filed yet), a confirmed
+table from the figures it froze, dated the day it was confirmed.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from bot.models import Campaign, Region
+from bot.models import Campaign, Region, User
 from bot.services.forms import exports, figures, two_sessions
-from bot.services.forms.campaigns import get_report
+from bot.services.forms.campaigns import get_report, week_label
 from bot.services.platform.clock import local
 
 LINK_SALT = "hazardbot.weekly-table"
@@ -77,25 +78,33 @@ def table_sheets(
 ) -> list[exports.Sheet]:
     """The campaign's form for the region and week: frozen if confirmed, else live.
 
-    A Two Sessions table confirmed before its figures were frozen (``figures`` holding 附件1's
-    numbers, without ``form``) has nothing of its own to show: it is rendered live.
+    填报时间 is the day the table was confirmed, blank on a draft (``today`` is not a filing
+    date, whatever day the draft is looked at). A Two Sessions table confirmed before its
+    figures were frozen (``figures`` holding 附件1's numbers, without ``form``) has nothing of
+    its own to show: it is rendered live, with its confirmation date and officer.
     """
+    del today  # kept for the callers: a form is dated by its confirmation, never by the export
     report = get_report(session, campaign, region_code, week)
     frozen = report.figures if report is not None and report.status == "confirmed" else None
-    filed_on = local(report.confirmed_at).date() if report is not None and report.confirmed_at else today
+    filed_on = local(report.confirmed_at).date() if report is not None and report.confirmed_at else None
     if campaign.form == "two_sessions":
         if frozen and frozen.get("form") == "two_sessions":
             return [exports.two_sessions_sheet(two_sessions.TwoSessionsTable.from_json(frozen), filed_on)]
         table = two_sessions.two_sessions_table(session, region_code, week, campaign)
-        return [exports.two_sessions_sheet(table, today)]
+        if report is not None and report.confirmed_by is not None:
+            officer = session.get(User, report.confirmed_by)
+            table.filer = (officer.name or "") if officer is not None else ""
+        return [exports.two_sessions_sheet(table, filed_on)]
     texts = report.texts if report is not None else None
     if frozen:
         return exports.weekly_sheets(figures.WeeklyFigures.from_json(frozen), filed_on, texts)
-    return exports.weekly_sheets(figures.weekly_figures(session, region_code, week, campaign), today, texts)
+    live = figures.weekly_figures(session, region_code, week, campaign)
+    return exports.weekly_sheets(live, filed_on, texts)
 
 
 def table_filename(session: Session, campaign: Campaign, region_code: str, week: str) -> str:
+    """Named by the week's dates, as the table is (never the internal ISO week key)."""
     region = session.get(Region, region_code)
     name = region.name if region is not None else region_code
     title = "专项督查进展统计表" if campaign.form == "two_sessions" else "周调度统计表"
-    return f"{title}_{name}_{week}.xlsx"
+    return f"{title}_{name}_{week_label(session, campaign, region_code, week)}.xlsx"

@@ -1,5 +1,12 @@
 """The console's hazard ledger: filters, sort and pages as SQL, and the same rows for export.
 
+One definition of what is counted: a *hazard* is any record but a rejected or merged report
+(``is_hazard``). The ledger with no state filter lists exactly those, as the dashboard counts
+them (``bot/services/forms/dashboard.py`` builds every figure from ``is_hazard`` and the same
+filters its bars link to), so 隐患总数 on the dashboard and 共 N 条 in the ledger agree; the
+rejected and merged reports are one filter away (状态: 全部（含不予受理、已合并）), and the page
+says how many it left out.
+
 The filters come from a query string that anyone can edit, so they are parsed here with a
 Chinese message for each bad value (the page shows the messages and ignores those filters)
 rather than trusted. The list, the page count and the export are one query each, always
@@ -10,7 +17,7 @@ widen it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -39,6 +46,12 @@ SORTS: dict[str, tuple[str, Any]] = {
 }
 
 
+def is_hazard() -> Any:
+    """The one definition of what counts as a hazard (the ledger's default, every dashboard
+    figure): anything but a rejected or merged report."""
+    return Hazard.state.not_in(NOT_HAZARDS)
+
+
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -53,7 +66,7 @@ class HazardFilters:
     industry: str = ""
     level: str = ""  # general | major | none (not yet graded)
     source: str = ""
-    state: str = ""  # one of STATES, "open" (before 销号) or "valid" (not rejected or merged)
+    state: str = ""  # one of STATES, "open" (before 销号), "valid" (= ""), or "all" (rejected, merged too)
     overdue: bool = False
     date_from: date | None = None  # reported (local days, inclusive)
     date_to: date | None = None
@@ -96,7 +109,7 @@ class HazardFilters:
         f.industry = pick("industry", INDUSTRIES, "行业类别无效")
         f.level = pick("level", (*LEVELS, "none"), "隐患等级无效")
         f.source = pick("source", SOURCES, "隐患来源无效")
-        f.state = pick("state", (*STATES, "open", "valid"), "状态无效")
+        f.state = pick("state", (*STATES, "open", "valid", "all"), "状态无效")
         f.overdue = (args.get("overdue") or "") in ("1", "on", "true")
         for name, label in (("date_from", "开始日期"), ("date_to", "结束日期"),
                             ("closed_from", "销号开始日期"), ("closed_to", "销号结束日期")):
@@ -169,6 +182,7 @@ class LedgerPage:
     total: int
     page: int
     pages: int
+    left_out: int = 0  # rejected or merged reports the default view did not count
 
 
 def _local_start(day: date) -> datetime:
@@ -194,9 +208,9 @@ def _where(session: Session, scope: Scope, f: HazardFilters, today: date) -> lis
         conds.append(Hazard.source == f.source)
     if f.state == "open":
         conds.append(Hazard.state.in_(OPEN_STATES))
-    elif f.state == "valid":
-        conds.append(Hazard.state.not_in(NOT_HAZARDS))
-    elif f.state:
+    elif f.state in ("", "valid"):
+        conds.append(is_hazard())
+    elif f.state != "all":
         conds.append(Hazard.state == f.state)
     if f.overdue:
         conds.append(and_(Hazard.deadline < today, Hazard.state.in_(OPEN_STATES)))
@@ -245,24 +259,30 @@ def search(session: Session, scope: Scope, f: HazardFilters, *, today: date, pag
     rows = session.execute(
         _base(_COLUMNS, conds).order_by(*SORTS[f.sort][1]).limit(page_size).offset((page - 1) * page_size)
     )
-    return LedgerPage([_entry(r, today) for r in rows], total, page, pages)
+    left_out = 0
+    if f.state in ("", "valid"):  # say how many rejected or merged reports the view leaves out
+        every = _where(session, scope, replace(f, state="all"), today)
+        left_out = (session.scalar(_base([func.count()], every)) or 0) - total
+    return LedgerPage([_entry(r, today) for r in rows], total, page, pages, left_out)
 
 
 EXPORT_HEADERS = ("序号", "隐患编号", "企业名称", "所在县（市、区）", "行业类别", "隐患来源", "隐患等级",
                   "状态", "报告时间", "整改期限", "是否逾期", "隐患描述", "判定依据", "整改措施",
-                  "检查单位", "挂牌督办单位")
+                  "检查单位", "挂牌督办单位", "企业编号", "统一社会信用代码")
 
 
 def export_rows(session: Session, scope: Scope, f: HazardFilters, *, today: date) -> list[list[Any]]:
     """Every row the filters select (no paging), in the order the page shows them."""
     conds = _where(session, scope, f, today)
-    query = _base([*_COLUMNS, Hazard.basis, Hazard.measures, Hazard.check_unit, Hazard.supervising_unit],
-                  conds).order_by(*SORTS[f.sort][1]).limit(MAX_EXPORT_ROWS)
+    # The enterprise's id and credit code last: what ``flask qr poster --enterprise`` takes.
+    query = _base([*_COLUMNS, Hazard.basis, Hazard.measures, Hazard.check_unit, Hazard.supervising_unit,
+                   Enterprise.id, Enterprise.credit_code], conds)
+    query = query.order_by(*SORTS[f.sort][1]).limit(MAX_EXPORT_ROWS)
     rows = []
     for i, r in enumerate(session.execute(query), start=1):
         e = _entry(r[:11], today)
         rows.append([i, e.number, e.enterprise_name, e.region_name, e.industry, e.source_name,
                      e.level_name, e.state_name, local(e.reported_at).strftime("%Y-%m-%d %H:%M"),
                      e.deadline, "是" if e.overdue else "否", e.description, r[11] or "", r[12] or "",
-                     r[13] or "", r[14] or ""])
+                     r[13] or "", r[14] or "", r[15] or "", r[16] or ""])
     return rows

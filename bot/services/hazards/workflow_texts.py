@@ -69,7 +69,7 @@ UNKNOWN_UNIT = "监管部门"
 NOT_FOUND = "没有找到编号为 {number} 的隐患，或您无权处理。"
 WRONG_STATE = "该隐患当前状态为“{state}”，不能{step}。"
 OFFICERS_ONLY = "“{step}”只能由监管部门办理。"
-MANAGERS_ONLY = "“{step}”由企业安全管理人员提交。"
+MANAGERS_ONLY = "“{step}”由企业安全负责人提交。"
 MANAGERS_ONLY_BOUND = (
     "该企业已绑定安全管理人员，“{step}”应由企业提交；"
     "只有尚未登记或未绑定安全管理人员的企业，才可由监管人员代为填报。"

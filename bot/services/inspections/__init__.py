@@ -10,12 +10,12 @@ Modules and their public names:
 - ``checklists``: ChecklistError, ItemData, ChecklistData, LoadResult, default_directory,
   read_library, read_checklist_file, load_checklists, applies_to, applicable_items
 - ``coverage``: level_split, stage_case, inspection_key, finished_inspections,
-  hazard_recorder_region, one_if
+  hazard_recorder_region, city_of, one_if
 - ``inspection_export``: ListRow, HazardList, download_urls, find_by_token, hazard_list,
-  render_xlsx, render_pdf
+  render_xlsx, render_pdf, wrap_cell
 - ``inspection_overview``: InspectionRow, InspectionPage, InspectionFilters, search, rows_for,
   visible, inspection_of_hazard
 - ``walks``: InspectionError, Progress, stage_for, open_inspection, offer, start_or_join, join,
   inspector_ids, inspectors, resumable, get, item, results, next_item, previous_item, record_result,
-  record_finding, basis_text, findings, progress, finish
+  record_finding, basis_text, cited, clauses, findings, progress, finish
 """

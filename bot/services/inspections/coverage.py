@@ -20,6 +20,11 @@ enterprise inspected twice, or inspected with findings, counts once.
 officer who started it (his unit is the inspection's 检查单位); for a hazard the one who started
 the inspection that found it, else the officer who recorded it. A province-level recorder
 counts as 市本级, an unknown or county-level one as 县级.
+
+交叉检查 (附件1 row 4) is the *inspecting* city's work: the same region (starter, else recorder)
+names the city that inspected (``city_of``). A recorder of the inspected city itself (the list
+handed over and entered there) or of the province says nothing of who inspected; ``figures``
+then takes the inspecting city from 附件3's pairs.
 """
 
 from __future__ import annotations
@@ -98,6 +103,16 @@ def hazard_recorder_region(query: Any) -> tuple[Any, Any]:
         .outerjoin(region, region.code == func.coalesce(starter.region_code, reporter.region_code))
     )
     return query, region
+
+
+def city_of(region: Any) -> Any:
+    """The city code of a region alias: itself for a city, its parent for a county, NULL for
+    the province (which is no city) or an unknown region."""
+    return case(
+        (region.level == "prefecture_city", region.code),
+        (region.level.in_(("province",)), literal(None)),
+        else_=region.parent_code,
+    )
 
 
 def one_if(cond: Any) -> Any:

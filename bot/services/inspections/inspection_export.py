@@ -3,8 +3,8 @@
 Building the rows (``hazard_list``) is a query; rendering is separate, so the console can
 reuse both. The columns are the seed's: 序号 / 隐患描述 / 现场证据 / 判定依据 / 隐患类型 / 备注,
 under the title, the enterprise and the date, above the signature lines for the inspectors
-and the enterprise's principal. In the PDF the 现场证据 cell shows the photos' thumbnails;
-the workbook names the photos and the hazard number (the console shows them).
+and the enterprise's principal. In both the PDF and the workbook the 现场证据 cell shows the
+photos' thumbnails; the workbook prints as the PDF does (A4 portrait, headers on every page).
 
 The download link sent in chat carries the inspection's random token (``Inspection.token``,
 144 bits): unguessable, like the QR codes' tokens.
@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.drawing.image import Image as XlsxImage
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, OneCellAnchor
+from openpyxl.drawing.xdr import XDRPositiveSize2D
 from openpyxl.styles import Alignment, Border, Side
 from openpyxl.styles import Font as CellFont
+from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,8 +34,12 @@ from bot.services.inspections import walks
 from bot.services.platform.clock import local
 from bot.services.platform.fonts import Font, load_font
 from bot.services.platform.pdfpages import ImagePdfWriter
+from bot.services.platform.print_setup import fit_row_heights, fit_widths, line_points, setup_page
 from bot.services.platform.sheets import append_row
-from bot.services.registry.posters import wrap
+
+_NO_LINE_START = set("，。；：、！？）》」』”’,.;:!?)]")
+_NO_LINE_END = set("（《「『“‘([")
+_UNBROKEN = re.compile(r"[0-9A-Za-z]+(?:[.:/\-][0-9A-Za-z]+)*%?")  # 4.30, YH-2026-00012, 12:00
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +88,7 @@ def hazard_list(session: Session, inspection: Inspection, *, media_dir: Path) ->
     """The rows of the list: one per hazard the inspection found, in the order found."""
     enterprise = session.get(Enterprise, inspection.enterprise_id)
     rows: list[ListRow] = []
-    for seq, (finding, hazard) in enumerate(walks.findings(session, inspection), 1):
+    for seq, (_, hazard) in enumerate(walks.findings(session, inspection), 1):
         photos = list(session.scalars(
             select(Attachment).where(Attachment.hazard_id == hazard.id, Attachment.event_id.is_(None))
             .order_by(Attachment.seq)
@@ -88,9 +97,9 @@ def hazard_list(session: Session, inspection: Inspection, *, media_dir: Path) ->
         rows.append(ListRow(
             seq=seq, description=hazard.description,
             evidence=f"现场照片 {len(photos)} 张" if photos else "无",
-            basis=hazard.basis or "（清单外发现，待定依据）",
+            basis=walks.cited(hazard.basis) or "（清单外发现，待定依据）",
             kind=KIND_NAMES.get(hazard.level or "", "待定级"),
-            remarks=f"隐患编号 {hazard.number}" + (f"；检查项 {finding.item_id}" if finding.item_id else ""),
+            remarks=f"隐患编号 {hazard.number}",  # never the checklist's internal item id
             photos=[p for p in stored if p.is_file()],
         ))
     day = local(inspection.finished_at or inspection.started_at).date()
@@ -109,34 +118,82 @@ def hazard_list(session: Session, inspection: Inspection, *, media_dir: Path) ->
 HEADER_ROW = 3  # title, enterprise and date, then the column headers
 
 
+XLSX_WIDTHS = (5, 30, 18, 30, 10, 16)  # preferred; fitted to A4 portrait (``print_setup``)
+XLSX_THUMB = 80  # px (60 pt): one photo a line in the 现场证据 cell, as narrow as Excel makes it
+_EMU_PER_PX = 9525
+
+
 def render_xlsx(data: HazardList) -> bytes:
+    """The list as a workbook that prints like the PDF: A4 portrait, one page wide, the title
+    and header rows on every page, the photos' thumbnails in the 现场证据 cell."""
     wb = Workbook()
     ws = wb.active
     ws.title = "检查问题隐患清单"
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap_top = Alignment(wrap_text=True, vertical="top")
+    last_col = len(COLUMNS)
     # Every cell through platform.sheets: findings and remarks are typed by people, never formulas.
     append_row(ws, [TITLE])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
     ws["A1"].font = CellFont(size=14, bold=True)
-    ws["A1"].alignment = Alignment(horizontal="center")
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     append_row(ws, [f"企业名称：{data.enterprise}", None, None, f"检查时间：{data.date}", None,
                     f"{data.stage}（{data.unit}）"])
+    ws.merge_cells("A2:C2")
+    ws.merge_cells("D2:E2")
+    for cell in ws[2]:
+        cell.alignment = wrap_top
     append_row(ws, list(COLUMNS))
     for cell in ws[HEADER_ROW]:
         cell.font, cell.border = CellFont(bold=True), box
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    widths = fit_widths(XLSX_WIDTHS, "portrait")
+    for letter, width in zip("ABCDEF", widths, strict=True):
+        ws.column_dimensions[letter].width = width
+    photo_rows: dict[int, float] = {}
     for row in data.rows:
         append_row(ws, [row.seq, row.description, row.evidence, row.basis, row.kind, row.remarks])
-        for cell in ws[ws.max_row]:
+        number = ws.max_row
+        for cell in ws[number]:
             cell.border, cell.alignment = box, wrap_top
+        placed = _embed_thumbnails(ws, number, row.photos)
+        if placed:
+            photo_rows[number] = line_points() + 4 + placed * (XLSX_THUMB * 0.75 + 4)
+    if not data.rows:
+        append_row(ws, [NOTHING_FOUND])
+        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=last_col)
+        for cell in ws[ws.max_row]:
+            cell.border = box
     ws.append([])
     append_row(ws, [SIGN_INSPECTORS + "　" * 8, None, None, SIGN_PRINCIPAL])
-    for letter, width in zip("ABCDEF", (6, 40, 16, 36, 14, 24), strict=True):
-        ws.column_dimensions[letter].width = width
+    ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=3)
+    ws.merge_cells(start_row=ws.max_row, start_column=4, end_row=ws.max_row, end_column=last_col)
+    fit_row_heights(ws, 1, ws.max_row, minimum=photo_rows)
+    setup_page(ws, "portrait", repeat_rows=(1, HEADER_ROW))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _embed_thumbnails(ws: Worksheet, row: int, photos: list[Path]) -> int:
+    """Each readable photo as a thumbnail under the 现场证据 text, one a line; how many."""
+    placed = 0
+    for path in photos:
+        thumb = _thumbnail(path, XLSX_THUMB)
+        if thumb is None:
+            continue
+        png = io.BytesIO()
+        thumb.save(png, format="PNG")
+        image = XlsxImage(png)
+        image.width, image.height = thumb.size
+        offset = int((line_points() + 4) / 0.75) + placed * (XLSX_THUMB + 5)
+        marker = AnchorMarker(col=2, colOff=2 * _EMU_PER_PX, row=row - 1, rowOff=offset * _EMU_PER_PX)
+        image.anchor = OneCellAnchor(_from=marker, ext=XDRPositiveSize2D(
+            thumb.size[0] * _EMU_PER_PX, thumb.size[1] * _EMU_PER_PX))
+        ws.add_image(image)
+        placed += 1
+    return placed
 
 
 # --- PDF ------------------------------------------------------------------------------------
@@ -165,7 +222,7 @@ def render_pdf(data: HazardList) -> bytes:
         y = _draw_header_row(draw, lefts, widths, bold, y, line_h)
         for row in data.rows:
             cells = [str(row.seq), row.description, row.evidence, row.basis, row.kind, row.remarks]
-            lines = [wrap(text, body, w - 2 * _PAD) for text, w in zip(cells, widths, strict=True)]
+            lines = [wrap_cell(text, body, w - 2 * _PAD) for text, w in zip(cells, widths, strict=True)]
             thumbs_per_line = max(1, (widths[2] - _PAD) // (_THUMB + _PAD))
             thumb_rows = -(-len(row.photos) // thumbs_per_line) if row.photos else 0
             height = max(max(len(ls) for ls in lines) * line_h,
@@ -227,12 +284,47 @@ def _draw_header_row(
     return y + height
 
 
-def _thumbnail(path: Path) -> Image.Image | None:
+def _thumbnail(path: Path, size: int = _THUMB) -> Image.Image | None:
     try:
         with Image.open(path) as im:
             im = im.convert("RGB")
-            im.thumbnail((_THUMB, _THUMB))
+            im.thumbnail((size, size))
             return im.copy()
     except OSError:
         log.warning("photo %s could not be read for the hazard list", path)
         return None
+
+
+def wrap_cell(text: str, font: Font, max_width: int) -> list[str]:
+    """Break a cell's text into lines: Chinese anywhere (not before a closing mark, not after an
+    opening one), but never inside a number or a Latin word ("YH-2026-00012", "30kPa", "4.30"):
+    such a run moves to the next line whole, and is cut only when wider than the cell itself."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        tokens: list[str] = []
+        for token in _tokens(" ".join(paragraph.split())):
+            tokens.extend(token if len(token) > 1 and font.getlength(token) > max_width else [token])
+        current = ""
+        for token in tokens:
+            if current and font.getlength(current + token) > max_width and token not in _NO_LINE_START:
+                carried = ""
+                while len(current) > 1 and current[-1] in _NO_LINE_END:
+                    current, carried = current[:-1], current[-1] + carried
+                lines.append(current.rstrip())
+                current = (carried + token).lstrip()
+            else:
+                current += token
+        lines.append(current)
+    return lines or [""]
+
+
+def _tokens(text: str) -> list[str]:
+    """Single characters, except that each run of digits and letters is one token."""
+    tokens: list[str] = []
+    position = 0
+    for match in _UNBROKEN.finditer(text):
+        tokens.extend(text[position:match.start()])
+        tokens.append(match.group())
+        position = match.end()
+    tokens.extend(text[position:])
+    return tokens

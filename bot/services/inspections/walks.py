@@ -47,7 +47,8 @@ STAGE_NAMES = {
     "provincial": "省级督查",
 }
 RESULT_NAMES = {"pass": "合格", "hazard": "有隐患", "not_applicable": "不适用", "skipped": "跳过"}
-UNVERIFIED = "（条文待核对）"
+# What older hazards carried after a non-verbatim clause; ``cited`` drops it from what is printed.
+LEGACY_UNVERIFIED = "（条文待核对）"
 MAX_DESCRIPTION = 1000
 
 
@@ -259,7 +260,7 @@ def record_finding(
     session.add(hazard)
     session.flush()
     stage = STAGE_NAMES[inspection.stage]
-    note = f"{stage}发现" + (f"（检查项 {checked.id}）" if checked else "（清单外）")
+    note = f"{stage}发现" + (f"（{checked.basis}）" if checked else "（清单外）")
     session.add(HazardEvent(hazard_id=hazard.id, at=now, action="inspect", from_state=None,
                             to_state="acknowledged", actor_id=user.id, note=note))
     if photo_ids:
@@ -276,7 +277,30 @@ def record_finding(
 
 
 def basis_text(checked: ChecklistItem) -> str:
-    return checked.basis + ("" if checked.verbatim else UNVERIFIED)
+    """The 判定依据 a finding carries onto the hazard, and so onto every printed, signed or sent
+    text (附件5, 附件2, the chat): the clause cited by article and item, as officers cite it
+    (《工贸企业重大事故隐患判定标准》第四条第（四）项). Whether the clause's *text* is verbatim does
+    not matter here: its article and item are certain; the text is shown, marked 待核对, only
+    where an officer reads it (the walk, the console)."""
+    return checked.basis
+
+
+def cited(basis: str | None) -> str | None:
+    """A stored 判定依据 as it is printed: hazards recorded before the citation rule carried a
+    "（条文待核对）" after the article; a signed list never shows it."""
+    if basis is None:
+        return None
+    return basis.replace(LEGACY_UNVERIFIED, "").strip() or None
+
+
+def clauses(session: Session, inspection: Inspection) -> dict[int, ChecklistItem]:
+    """The checklist item behind each finding (by hazard id); free findings have none."""
+    found: dict[int, ChecklistItem] = {}
+    for finding, hazard in findings(session, inspection):
+        checked = session.get(ChecklistItem, finding.item_id) if finding.item_id else None
+        if checked is not None:
+            found[hazard.id] = checked
+    return found
 
 
 def findings(session: Session, inspection: Inspection) -> list[tuple[InspectionFinding, Hazard]]:

@@ -10,10 +10,14 @@ Modules and their public names:
 - ``anonymity``: named_reporter, scrub, scrub_for_enterprise, scrub_details,
   has_personal_details
 - ``api_accounts``: login, is_mini_program_user
-- ``bindings``: BindingError, Bound, hash_code, normalize_code, issue_code, bind,
+- ``bindings``: BindingError, Bound, hash_code, normalize_code, issue_code, level_fits, bind,
   end_console_sessions, may_declare_worker, declare_worker, chat_role
+- ``console_login``: TooManyPending, LoginCode, ScanResult, TicketState, hash_secret, scene_for,
+  is_login_scene, short_browser, begin, confirm_scan, chat_reply, state_of, use
 - ``console_scope``: Scope, scope_for
 - ``jurisdiction``: jurisdiction_codes, is_within
-- ``roles``: is_officer
+- ``management``: ManagementError, Person, Handover, managed_roles, actor_label, invite,
+  people_of, audit_rows, revoke, unbind_self, move, open_items
+- ``roles``: is_officer, role_name
 - ``users``: get_or_create_user
 """

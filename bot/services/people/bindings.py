@@ -84,7 +84,7 @@ def issue_code(
         region = session.get(Region, region_code) if region_code else None
         if region is None:
             raise BindingError(f"没有行政区划代码“{region_code or ''}”")
-        if not _level_fits(role, region):
+        if not level_fits(role, region):
             raise BindingError(f"“{region.name}”不是该角色对应的行政区划级别")
         enterprise_id = None
     name = (name or "").strip()[:64] or None
@@ -100,7 +100,8 @@ def issue_code(
     return code
 
 
-def _level_fits(role: str, region: Region) -> bool:
+def level_fits(role: str, region: Region) -> bool:
+    """Whether ``region`` is of the level an officer of ``role`` works at (a move keeps it)."""
     wanted = _OFFICER_LEVEL.get(role)
     return region.is_county_level if wanted is None else region.level == wanted
 

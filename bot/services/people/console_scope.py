@@ -20,16 +20,10 @@ from sqlalchemy.orm import Session
 
 from bot.models import Enterprise, Hazard, Inspection, InspectionInspector, Region, User
 from bot.services.people.jurisdiction import jurisdiction_codes
-from bot.services.people.roles import OFFICER_ROLES
+from bot.services.people.roles import OFFICER_ROLES, ROLE_NAMES, role_name
 
 CONSOLE_ROLES = OFFICER_ROLES | {"enterprise_manager", "admin"}
-ROLE_NAMES = {
-    "county_officer": "县级监管人员",
-    "city_officer": "市级监管人员",
-    "province_officer": "省级监管人员",
-    "enterprise_manager": "企业安全管理人员",
-    "admin": "系统管理员",
-}
+__all__ = ["CONSOLE_ROLES", "ROLE_NAMES", "Scope", "scope_for"]  # ROLE_NAMES: roles' one table
 
 
 @dataclass(frozen=True)
@@ -68,7 +62,7 @@ class Scope:
 
     @property
     def role_name(self) -> str:
-        return ROLE_NAMES.get(self.role, self.role)
+        return role_name(self.role)
 
     def hazard_clause(self) -> Any:
         """SQL condition on ``Hazard`` for the rows this user may see."""

@@ -1,8 +1,8 @@
 """The plumbing every domain stands on: time at the edges, the unit of work, leases, row
 counts, rate limits, data retention, the ports to the outside world (WeChat, media, QR codes),
 working days, Chinese fonts, streamed PDF pages, spreadsheet cells that stay inert (no formula
-from anyone's text in any .xlsx or .csv we write) and the checks an uploaded .xlsx passes
-before it is parsed.
+from anyone's text in any .xlsx or .csv we write), how every .xlsx prints (A4, one page
+wide, headers on every page) and the checks an uploaded .xlsx passes before it is parsed.
 
 It knows no domain rule: nothing here decides what happens to a hazard, a report or a form.
 
@@ -16,7 +16,9 @@ Modules and their public names:
 - ``leases``: acquire, release, holder_of
 - ``pdfpages``: ImagePdfWriter
 - ``ports``: DeliveryError, FetchedMedia, MediaFetchError, Messenger, MediaFetcher, IssuedQRCode,
-  QRCodeIssueError, QRCodeIssuer, RecipientRefused, SubscribeSender
+  QRCodeIssueError, QRCodeIssuer, LoginCodeIssuer, RecipientRefused, SubscribeSender
+- ``print_setup``: printable_points, fit_widths, text_lines, line_points, wrapped_height,
+  fit_row_heights, setup_page
 - ``rate_limits``: Limit, Exceeded, RateLimiter
 - ``retention``: RetentionSettings, Rule, pending, run
 - ``sheets``: is_formula_like, set_value, write_cell, append_row, csv_value, csv_text,

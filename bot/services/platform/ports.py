@@ -36,10 +36,14 @@ class MediaFetcher(Protocol):
 
 @dataclass(frozen=True)
 class IssuedQRCode:
-    """What a printed enterprise code encodes: ``url``, plus WeChat's ticket in live mode."""
+    """What a printed enterprise code encodes: ``url``, plus WeChat's ticket in live mode.
+
+    ``link``: for a temporary login code in dev mode, the simulator page that plays its scan.
+    """
 
     url: str
     ticket: str | None = None
+    link: str | None = None
 
 
 class QRCodeIssueError(Exception):
@@ -56,6 +60,22 @@ class QRCodeIssuer(Protocol):
     channel: str
 
     def issue(self, *, token: str, scene: str) -> IssuedQRCode: ...
+
+
+class LoginCodeIssuer(Protocol):
+    """Issues the temporary code a desk browser shows to sign in to the console by scanning.
+
+    Live: a temporary parametric code of the Official Account (QR_STR_SCENE with
+    ``expire_seconds``): WeChat sends us a ``SCAN`` event with ``scene`` when it is scanned.
+    Dev mode: a link to the simulator that plays that scan. ``link`` in the answer is what the
+    page may offer as a button (dev mode only; None live). Never cached: each code is new.
+
+    :raises QRCodeIssueError: WeChat refused or failed.
+    """
+
+    channel: str
+
+    def issue_temporary(self, *, scene: str, expire_seconds: int) -> IssuedQRCode: ...
 
 
 class RecipientRefused(DeliveryError):

@@ -1,7 +1,7 @@
 """The enterprises under supervision: finding them from what a person types, the
 统一社会信用代码, the supervision ledger (监管台账: its columns, files and all-or-nothing import),
-the unguessable QR codes and the A4 posters that carry them, Shanxi's divisions, and the
-officers' visits recorded when they scan a code.
+the unguessable QR codes and the A4 posters that carry them, Shanxi's divisions, the
+officers' visits recorded when they scan a code, and the enterprises' recorded 自查自改工作方案.
 
 Must not import: ``messaging`` and the packages above it (hazards, reporting, inspections,
 forms, reminders), nor any outer layer.
@@ -24,5 +24,7 @@ Modules and their public names:
 - ``qrcodes``: NoActiveCode, PrintableCode, ScanTarget, new_token, scene_for, short_id, active_code,
   ensure_code, revoke_and_reissue, resolve_token, resolve_scene, printable_codes
 - ``regions``: read_divisions, load_regions
+- ``selfcheck_plans``: PlanRecordError, PlanRecord, may_record, clean_title, parse_adopted_on,
+  record_plan, plans_of
 - ``visits``: record_visit
 """

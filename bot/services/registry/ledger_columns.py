@@ -232,6 +232,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("涉氨制冷", "ammonia_refrigeration", parse_flag, (), width=10),
     Column("危化品使用", "hazchem", parse_flag, ("使用危化品", "危险化学品使用"), width=10),
     Column("厂中厂/出租场地", "leased_premises", parse_flag, ("厂中厂", "出租场地"), width=14),
+    # 结对帮扶: counted in 附件1 row 2 ("其中确定标杆企业**家，帮扶企业**家").
+    Column("标杆企业", "benchmark", parse_flag, ("是否标杆企业", "自查自改标杆企业"), width=10),
+    Column("帮扶企业", "assisted", parse_flag, ("是否帮扶企业", "结对帮扶企业", "被帮扶企业"), width=10),
     Column("风险等级", "risk_grade", _text(16), ("分类分级", "风险分级"), width=10),
     Column("主要负责人", "principal_name", _text(64), (), width=12),
     Column("安全负责人", "safety_contact_name", _text(64), ("安全管理负责人",), width=12),

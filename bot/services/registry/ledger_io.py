@@ -36,6 +36,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from bot.models.enterprise import INDUSTRIES, SCALES
+from bot.services.platform.print_setup import fit_row_heights, fit_widths, setup_page
 from bot.services.platform.sheets import append_row, csv_text, display_width, unescape_csv_text
 from bot.services.platform.xlsx_guard import TooManyRows, UnsafeWorkbook, check_xlsx
 from bot.services.registry.ledger_columns import COLUMNS, parse_flag
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 20_000  # a province has a few thousand 冶金工贸 enterprises
 _ROW_SLACK = 10  # title rows and the header above the body
-MAX_COLUMNS = 100  # the ledger has 20 columns; cells further right are not read
+MAX_COLUMNS = 100  # the ledger has 22 columns; cells further right are not read
 _ROW_LIMIT = MAX_ROWS + _ROW_SLACK
 _TOO_MANY_ROWS = f"文件超过{MAX_ROWS}行（空行也计算在内），请删除多余的空行或分批导入"
 
@@ -180,6 +181,9 @@ def _read_csv(data: bytes) -> list[Row]:
 def write_xlsx(target: Path | BinaryIO, rows: Sequence[Sequence[Any]]) -> None:
     """The ledger as a workbook: bold frozen header, widths that fit, drop-down lists.
 
+    It prints as every form does (``platform.print_setup``): A4 landscape, one page wide, the
+    header on every page, the cells wrapped in rows tall enough.
+
     Text columns are formatted as text (@), so that codes and phone numbers typed in later
     are not turned into numbers; the head count stays a number. Every cell goes in through
     ``platform.sheets``, so a name beginning with "=" stays a name.
@@ -196,16 +200,31 @@ def write_xlsx(target: Path | BinaryIO, rows: Sequence[Sequence[Any]]) -> None:
         cell.font = bold
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet.freeze_panes = "B2"  # header row and the name column stay in view
-    for index, column in enumerate(COLUMNS, start=1):
+    preferred = [_preferred_width(column, [r[i] for r in rows]) for i, column in enumerate(COLUMNS)]
+    wrap = Alignment(vertical="top", wrap_text=True)
+    for index, (column, width) in enumerate(
+            zip(COLUMNS, fit_widths(preferred, "landscape", minimum=4), strict=True), start=1):
         letter = get_column_letter(index)
-        widest = max([display_width(column.header)] + [display_width(r[index - 1]) for r in rows])
-        sheet.column_dimensions[letter].width = min(max(column.width, widest + 2), 60)
+        sheet.column_dimensions[letter].width = width
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            cell.alignment = wrap
+            if not column.number:
+                cell.number_format = "@"
         if not column.number:
             sheet.column_dimensions[letter].number_format = "@"
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = "@"
+    fit_row_heights(sheet, 1, sheet.max_row)
+    setup_page(sheet, "landscape", repeat_rows=(1, 1))
     _add_choices(sheet, len(rows))
     workbook.save(target)
+
+
+def _preferred_width(column: Any, values: Sequence[Any]) -> float:
+    """A column as wide as its widest value (within 60); a 是/否 or number column as narrow as
+    its values, its header wrapping: 22 columns share one A4 page's width."""
+    widest = max((display_width(v) for v in values), default=0) + 2
+    if column.number or column.parse is parse_flag:
+        return max(6, widest)
+    return min(max(column.width, widest, display_width(column.header) + 2), 60)
 
 
 def _add_choices(sheet: Any, row_count: int) -> None:

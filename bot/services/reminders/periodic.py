@@ -1,5 +1,8 @@
 """Sweeps on the calendar: the Friday 周调度统计表 and its 12:00 overdue note, the monthly progress
 reminder, the principals' quarterly (monthly for metal smelting) inspection reminder.
+
+The week a Friday's notes speak of is the one whose cut-off falls on that Friday
+(``periods.week_key``), named by its dates, as the table itself names it.
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ def sweep_weekly(session: Session, *, now: datetime, settings: ReminderSettings)
     queued = 0
     for day, sent_on in _weekly_days(now, settings, settings.weekly_at):
         due = f"{sent_on.month}月{sent_on.day}日{settings.weekly_overdue_at.strftime('%H:%M')}"
-        week = periods.week_of(at_local(day, time(12)))
+        week = periods.week_key(day)
         key = f"weekly:{day.isoformat()}"
         for officer in officers_with_roles(session, OFFICERS):
             assert officer.region_code is not None
@@ -92,11 +95,11 @@ def sweep_weekly(session: Session, *, now: datetime, settings: ReminderSettings)
             if not running:
                 continue
             lines = [
-                T_WEEKLY_CAMPAIGN.format(name=d.campaign_name, **{
-                    k: getattr(d, k) for k in ("week", "enterprises", "general_found", "general_fixed",
+                T_WEEKLY_CAMPAIGN.format(name=d.campaign_name, week=d.period, **{
+                    k: getattr(d, k) for k in ("enterprises", "general_found", "general_fixed",
                                                "major_found", "major_fixed")})
                 + _table_link(settings.links, d.campaign_id, officer.region_code, d.week)
-                for d in campaigns.draft_counts(session, officer.region_code, at_local(day, time(12)))
+                for d in campaigns.draft_counts(session, officer.region_code, at_local(day, time(12)), week)
                 if d.campaign_id in running and d.status != "confirmed" and d.week == week
             ]
             if not lines:  # every table already confirmed
@@ -121,7 +124,7 @@ def sweep_weekly_overdue(session: Session, *, now: datetime, settings: ReminderS
     queued = 0
     for day, sent_on in _weekly_days(now, settings, settings.weekly_overdue_at):
         due = f"{sent_on.month}月{sent_on.day}日{settings.weekly_overdue_at.strftime('%H:%M')}"
-        week = periods.week_of(at_local(day, time(12)))
+        week = periods.week_key(day)
         for officer in officers_with_roles(session, OFFICERS):
             assert officer.region_code is not None
             for campaign in _weekly_campaigns(session, officer, day):
@@ -129,7 +132,8 @@ def sweep_weekly_overdue(session: Session, *, now: datetime, settings: ReminderS
                 if report is not None and report.confirmed_at is not None:
                     continue
                 region = session.get(Region, officer.region_code)
-                text = T_WEEKLY_OVERDUE.format(name=campaign.name, week=week, due=due,
+                label = campaigns.week_label(session, campaign, officer.region_code, week)
+                text = T_WEEKLY_OVERDUE.format(name=campaign.name, week=label, due=due,
                                                region=region.name if region else "本辖区")
                 queued += notify(session, [officer], key=f"weekly_overdue:{day.isoformat()}:{campaign.id}",
                                 kind=WEEKLY_OVERDUE, text=text, now=now)

@@ -115,6 +115,14 @@ class FakeChat:
         self.user_role = "officer"
         return Bound("county_officer", "小店区", "张三")
 
+    def bound_role(self) -> str | None:
+        return {"officer": "county_officer", "manager": "enterprise_manager"}.get(self.user_role)
+
+    def unbind(self) -> bool:
+        self.calls.append(("unbind",))
+        self.user_role = "public"
+        return False
+
     def declare_worker(self, enterprise_id: int) -> str:
         self.calls.append(("declare_worker", enterprise_id))
         return ENTERPRISES[str(enterprise_id)].split("（")[0]

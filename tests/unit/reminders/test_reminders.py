@@ -134,7 +134,8 @@ def test_friday_officers_get_the_weekly_table_reminder_with_draft_figures(factor
     assert sorted(m.openid for m in weekly) == sorted(officers)  # once each; no province, no managers
     assert {m.created_at for m in weekly} == {L(2026, 11, 27, 9)}
     mine = next(m for m in weekly if m.openid == _openid(factory, world.county))
-    assert "11月27日12:00" in mine.text and "2026-W48" in mine.text and "整改逾期隐患：1项" in mine.text
+    assert "11月27日12:00" in mine.text and "整改逾期隐患：1项" in mine.text
+    assert "（2026年11月20日12时至11月27日12时，累计）" in mine.text  # the week as its dates
     assert "检查企业1家" in mine.text and "重大隐患1项、已整改0项" in mine.text  # stats' figures
     assert "周报 确认" in mine.text and "下载本辖区统计表" not in mine.text  # no links given: none shown
     other = next(m for m in weekly if m.openid == _openid(factory, world.other_county))
