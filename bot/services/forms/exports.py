@@ -32,7 +32,7 @@ from bot.services.forms.figures import STAGE_LABELS, StageFigures, WeeklyFigures
 from bot.services.forms.major_ledger import LedgerRow
 from bot.services.forms.periods import period_label
 from bot.services.forms.two_sessions import TwoSessionsTable
-from bot.services.platform.print_setup import Orientation, fit_row_heights, fit_widths, setup_page
+from bot.services.platform.print_setup import DATE_WIDTH, Orientation, fit_row_heights, fit_widths, setup_page
 from bot.services.platform.sheets import append_row
 
 WEEKLY_TITLE = "冶金工贸行业隐患排查整治专项行动\n周调度统计表"
@@ -303,7 +303,9 @@ def _render(ws: Worksheet, sheet: Sheet) -> None:
         ws.cell(last + 1, 1).alignment = _WRAP
         ws.row_dimensions[last + 1].height = 36
     preferred = [sheet.widths[i] if i < len(sheet.widths) else 12 for i in range(ncols)]
-    for index, width in enumerate(fit_widths(preferred, sheet.orientation), start=1):
+    dated = {i for row in sheet.body for i, v in enumerate(row) if isinstance(v, date)}
+    floors = {i: DATE_WIDTH for i in dated}
+    for index, width in enumerate(fit_widths(preferred, sheet.orientation, floors=floors), start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.cell(2, 1).alignment = _WRAP
     for r1, c1, r2, _ in sheet.body_merges:

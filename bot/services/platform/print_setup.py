@@ -23,7 +23,7 @@ at 96 dpi), with 5 px of padding per column.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from openpyxl.utils import get_column_letter
@@ -49,6 +49,7 @@ _LEAST_SCALE = 0.88
 _PADDING_POINTS = 3.75  # 5 px per column
 _CJK_UNITS = 2.2  # one CJK glyph at 11 pt, in width units (display_width counts 2)
 _MIN_WIDTH = 6.0  # no column narrower than three CJK characters
+DATE_WIDTH = 11.0  # "2026-09-29" at 11 pt, which cannot wrap
 
 
 def printable_points(orientation: Orientation) -> float:
@@ -58,17 +59,19 @@ def printable_points(orientation: Orientation) -> float:
 
 
 def fit_widths(widths: Sequence[float], orientation: Orientation, *,
-               minimum: float = _MIN_WIDTH) -> list[float]:
+               minimum: float = _MIN_WIDTH, floors: Mapping[int, float] | None = None) -> list[float]:
     """``widths`` as given if the table fits the page at 100 %, else shrunk in proportion.
 
     A column is never made narrower than ``minimum`` (nor widened): a table of many columns
-    (the enterprise ledger's 22) passes a smaller one, and wraps more.
+    (the enterprise ledger's 22) passes a smaller one, and wraps more. ``floors`` raises that
+    limit for single columns (by index) whose values cannot wrap: a date too narrow for its
+    column prints as "###".
     """
     room = printable_points(orientation) / _LEAST_SCALE
     needed = sum(w * _WIDEST_UNIT + _PADDING_POINTS for w in widths)
     if needed <= room:
         return [float(w) for w in widths]
-    fixed = [min(float(w), minimum) for w in widths]
+    fixed = [min(float(w), (floors or {}).get(i, minimum)) for i, w in enumerate(widths)]
     flexible = [float(w) - f for w, f in zip(widths, fixed, strict=True)]
     spare = room - sum(f * _WIDEST_UNIT + _PADDING_POINTS for f in fixed)
     ratio = max(spare, 0.0) / max(sum(flexible) * _WIDEST_UNIT, 1e-9)
