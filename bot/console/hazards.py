@@ -29,6 +29,7 @@ from bot.models import Attachment, Enterprise, Hazard, HazardEvent, Region, User
 from bot.models.enterprise import INDUSTRIES
 from bot.services.forms import exports
 from bot.services.hazards import hazard_search, lifecycle
+from bot.services.hazards.citations import cited
 from bot.services.hazards.hazard_search import SORTS, SOURCE_NAMES, HazardFilters
 from bot.services.hazards.rectification import plan_of
 from bot.services.hazards.workflow_common import WorkflowError, find_hazard
@@ -173,6 +174,7 @@ def _free_text(hazard: Hazard) -> dict[str, str]:
     for the enterprise's manager without anything that looks like identity (a phone, a
     身份证, "我是三车间的…"), whoever typed it and whether the report was named or not."""
     fields = {name: getattr(hazard, name) or "" for name in _FREE_TEXT_FIELDS}
+    fields["basis"] = cited(hazard.basis) or ""
     if g.scope.is_manager:
         fields = {name: anonymity.scrub_for_enterprise(g.db, hazard, value) if value else ""
                   for name, value in fields.items()}

@@ -175,3 +175,42 @@ def test_a_cross_inspector_lists_his_inspection_in_another_city(
     console.sign_in(demo["county-xiaodian"].openid)
     assert walk_id not in _listed(console.get("/console/inspections").get_data(as_text=True))
     assert console.get(f"/console/inspections/{walk_id}").status_code == 404
+
+
+def test_a_clause_not_yet_checked_is_tagged_for_the_officer_and_old_hazards_cite_the_article_only(
+    console: Console, demo: dict[str, User], db: sessionmaker[Session]
+) -> None:
+    """The inspection page marks a clause whose text is not yet verbatim 待核对 (and only that
+    one); a hazard recorded before the citation rule, its basis still ending in "（条文待核对）",
+    shows and exports the article alone."""
+    now = utcnow()
+    with db() as s:
+        load_checklists(s, now=now)
+        county = s.get(User, demo["county-xiaodian"].id)
+        assert county
+        steel = enterprise(s, "太原晋钢钢铁有限公司")
+        walk = inspection_walks.start_or_join(s, user=county, enterprise_id=steel.id, now=now)
+        items = [inspection_walks.item(s, i) for i in walk.item_ids]
+        criteria = "《工贸企业重大事故隐患判定标准》"
+        checked = next(i for i in items if i.verbatim and i.basis.startswith(criteria))
+        unchecked = next(i for i in items if not i.verbatim)
+        found = [inspection_walks.record_finding(s, walk, item_id=i.id, description=d, photo_ids=[],
+                                                 user=county, now=now)
+                 for i, d in ((checked, "转炉氧枪联锁被短接"), (unchecked, "高炉炉顶压力报警失灵"))]
+        found[1].basis = f"{unchecked.basis}（条文待核对）"  # as hazards of the old rule were stored
+        s.commit()
+        inspection_id, numbers, unchecked_basis = walk.id, [h.number for h in found], unchecked.basis
+
+    console.sign_in(demo["county-xiaodian"].openid)
+    page = console.get(f"/console/inspections/{inspection_id}").get_data(as_text=True)
+    assert page.count('class="tag unverified"') == 1
+    clause = re.search(r'判定依据：([^<]*)<br><span class="clause-text">[^<]*</span> '
+                       r'<span class="tag unverified"', page)
+    assert clause and clause.group(1) == unchecked_basis
+
+    hazard = console.get(f"/console/hazards/{numbers[1]}").get_data(as_text=True)
+    assert f"<dd>{unchecked_basis}</dd>" in hazard and "条文待核对" not in hazard
+    xlsx = console.get(f"/console/inspections/{inspection_id}/hazard-list.xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    assert unchecked_basis in cells and not any("待核对" in c for c in cells)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from bot.models import Enterprise, Hazard, InspectionFinding, Region
 from bot.models.enterprise import INDUSTRIES
 from bot.models.hazard import LEVELS, SOURCES, STATES
+from bot.services.hazards.citations import cited
 from bot.services.hazards.workflow_texts import LEVEL_NAMES, SOURCE_LABELS, STATE_NAMES
 from bot.services.people.console_scope import Scope
 from bot.services.people.jurisdiction import jurisdiction_codes
@@ -283,6 +284,6 @@ def export_rows(session: Session, scope: Scope, f: HazardFilters, *, today: date
         e = _entry(r[:11], today)
         rows.append([i, e.number, e.enterprise_name, e.region_name, e.industry, e.source_name,
                      e.level_name, e.state_name, local(e.reported_at).strftime("%Y-%m-%d %H:%M"),
-                     e.deadline, "是" if e.overdue else "否", e.description, r[11] or "", r[12] or "",
+                     e.deadline, "是" if e.overdue else "否", e.description, cited(r[11]) or "", r[12] or "",
                      r[13] or "", r[14] or "", r[15] or "", r[16] or ""])
     return rows

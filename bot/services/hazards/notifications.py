@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Attachment, Hazard, HazardEvent, Region, User
 from bot.services.hazards import workflow_texts as T
+from bot.services.hazards.citations import cited
 from bot.services.messaging.outbox import queue_message
 from bot.services.people.anonymity import named_reporter, scrub, scrub_for_enterprise
 from bot.services.people.jurisdiction import is_within
@@ -156,7 +157,7 @@ def _summary(text: str) -> str:
 
 def _level(hazard: Hazard) -> tuple[str, str]:
     level = T.LEVEL_NAMES.get(hazard.level or "", "")
-    basis = T.BASIS_SUFFIX.format(basis=hazard.basis) if hazard.basis else ""
+    basis = T.BASIS_SUFFIX.format(basis=cited(hazard.basis)) if cited(hazard.basis) else ""
     return level, basis
 
 

@@ -17,5 +17,5 @@ Modules and their public names:
   visible, inspection_of_hazard
 - ``walks``: InspectionError, Progress, stage_for, open_inspection, offer, start_or_join, join,
   inspector_ids, inspectors, resumable, get, item, results, next_item, previous_item, record_result,
-  record_finding, basis_text, cited, clauses, findings, progress, finish
+  record_finding, basis_text, clauses, findings, progress, finish
 """

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Attachment, Enterprise, Inspection
+from bot.services.hazards.citations import cited
 from bot.services.inspections import walks
 from bot.services.platform.clock import local
 from bot.services.platform.fonts import Font, load_font
@@ -97,7 +98,7 @@ def hazard_list(session: Session, inspection: Inspection, *, media_dir: Path) ->
         rows.append(ListRow(
             seq=seq, description=hazard.description,
             evidence=f"现场照片 {len(photos)} 张" if photos else "无",
-            basis=walks.cited(hazard.basis) or "（清单外发现，待定依据）",
+            basis=cited(hazard.basis) or "（清单外发现，待定依据）",
             kind=KIND_NAMES.get(hazard.level or "", "待定级"),
             remarks=f"隐患编号 {hazard.number}",  # never the checklist's internal item id
             photos=[p for p in stored if p.is_file()],

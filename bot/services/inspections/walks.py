@@ -47,8 +47,6 @@ STAGE_NAMES = {
     "provincial": "省级督查",
 }
 RESULT_NAMES = {"pass": "合格", "hazard": "有隐患", "not_applicable": "不适用", "skipped": "跳过"}
-# What older hazards carried after a non-verbatim clause; ``cited`` drops it from what is printed.
-LEGACY_UNVERIFIED = "（条文待核对）"
 MAX_DESCRIPTION = 1000
 
 
@@ -283,14 +281,6 @@ def basis_text(checked: ChecklistItem) -> str:
     not matter here: its article and item are certain; the text is shown, marked 待核对, only
     where an officer reads it (the walk, the console)."""
     return checked.basis
-
-
-def cited(basis: str | None) -> str | None:
-    """A stored 判定依据 as it is printed: hazards recorded before the citation rule carried a
-    "（条文待核对）" after the article; a signed list never shows it."""
-    if basis is None:
-        return None
-    return basis.replace(LEGACY_UNVERIFIED, "").strip() or None
 
 
 def clauses(session: Session, inspection: Inspection) -> dict[int, ChecklistItem]:

@@ -4,15 +4,17 @@ stage, the walk's order, corrections, findings as hazards, and the 附件5 rows.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import Enterprise, Inspection, User
+from bot.models import ChecklistItem, Enterprise, Inspection, User
 from bot.services.inspections import walks
 from bot.services.inspections.checklists import load_checklists
 from bot.services.inspections.inspection_export import COLUMNS, hazard_list, render_pdf, render_xlsx
@@ -112,8 +114,14 @@ def test_an_inspection_without_findings_still_has_its_list(
 def test_checklists_load_and_export_from_the_command_line(app: Flask, tmp_path: Path) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(args=["checklists", "load"])
-    assert result.exit_code == 0 and "new" in result.output
-    assert "0 new" in runner.invoke(args=["checklists", "load"]).output
+    first = re.search(r"(\d+) checklists, (\d+) items loaded \((\d+) new, (\d+) retired\)", result.output)
+    assert result.exit_code == 0 and first and int(first.group(3)) == int(first.group(2)) > 60
+    again = runner.invoke(args=["checklists", "load"])
+    # Loading again changes nothing: the same items, none new, none retired.
+    assert again.exit_code == 0
+    assert f"{first.group(1)} checklists, {first.group(2)} items loaded (0 new, 0 retired)" in again.output
+    with Session(app.extensions["engine"]) as s:
+        assert s.scalar(select(func.count()).select_from(ChecklistItem)) == int(first.group(2))
     with Session(app.extensions["engine"]) as s:
         county = make_user(s, role="county_officer", region_code="140105", name="赵科长")
         steel = enterprise(s, "太原晋钢钢铁有限公司")
