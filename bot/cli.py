@@ -1,6 +1,6 @@
 """Flask CLI commands: ``flask db upgrade|downgrade``, ``regions load``, ``demo load``, ``worker run``,
 ``enterprises import|export``, ``qr export|poster|revoke``, ``users invite|list|revoke|move``,
-``checklists load``, ``inspections export``."""
+``checklists load``, ``inspections export``; the rest in ``cli_reports`` and ``cli_criteria``."""
 
 from __future__ import annotations
 
@@ -35,9 +35,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(retention_cli)
-    from bot import cli_reports
+    from bot import cli_criteria, cli_reports
 
     cli_reports.init_app(app)
+    cli_criteria.init_app(app)
 
 
 @db_cli.command("upgrade")

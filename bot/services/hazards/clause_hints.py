@@ -1,0 +1,193 @@
+"""Which clauses of the 判定标准 a report is likely about, so an officer grades from three
+suggestions instead of 64 clauses from memory.
+
+The 64 clauses are few and short, and reports are short and colloquial ("氧枪冷却水报警坏了"), so
+the ranker is deliberately small: Okapi BM25 over the character bigrams of each clause's text and
+of the words people use for it (``bot/data/criteria_hints.toml``), plus a bonus for every such
+word the report contains, restricted to the clauses that can apply to the enterprise. Bigrams
+need no segmentation dictionary (jieba's would cost each web worker tens of MiB and a second to
+load) and cope with typos better than words. ``bench/criteria_suggest.py`` measures it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+CLAUSE_FILES = ("gb10_general.toml", "gb10_industry.toml", "gb10_special.toml")
+NUMERALS = "零一二三四五六七八九十"
+_BASIS = re.compile(r"第(?P<article>[一二三四五六七八九十]+)条(?:第（(?P<item>[一二三四五六七八九十]+)）项)?")
+_LATIN = re.compile(r"[A-Za-z0-9]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+_SHORT = re.compile(r"^(?P<article>\d{1,2})(?:[.．](?P<item>\d{1,2}))?$")
+# BM25's usual constants; a clause is one short paragraph, so length matters little.
+K1, B = 1.2, 0.5
+WORD_BONUS = 1.5  # per hint word found in the report, times its length in characters
+# A clause that needs a registry flag the enterprise lacks (粉尘涉爆, 涉氨, 有限空间) is still
+# offered — the registry may be behind — but ranked as if it were less likely.
+MISSING_FLAG_FACTOR = 0.6
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause (条/项) of the 判定标准."""
+
+    id: str  # gb10-4-4, as in the checklists
+    article: int
+    item: int | None
+    text: str
+    basis: str  # 《工贸企业重大事故隐患判定标准》第四条第（四）项
+    applies: tuple[dict[str, Any], ...]
+    words: tuple[str, ...]
+
+    @property
+    def short_ref(self) -> str:
+        """第四条（四）: how officers say it, and what ``flask criteria suggest`` prints."""
+        ref = f"第{chinese_number(self.article)}条"
+        return ref + (f"（{chinese_number(self.item)}）" if self.item else "")
+
+    @property
+    def code(self) -> str:
+        """4.4: what an officer may type after 定级 … 重大."""
+        return f"{self.article}.{self.item}" if self.item else str(self.article)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the registry says of the enterprise; None where it is not known."""
+
+    industry: str | None = None
+    sub_sector: str | None = None
+    flags: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    clause: Clause
+    score: float
+
+
+def chinese_number(n: int) -> str:
+    """1–99 as in the standard's numbering: 四, 十, 十三, 二十一."""
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return NUMERALS[ones]
+    return (NUMERALS[tens] if tens > 1 else "") + "十" + (NUMERALS[ones] if ones else "")
+
+
+def _arabic(chinese: str) -> int:
+    if "十" not in chinese:
+        return NUMERALS.index(chinese)
+    tens, _, ones = chinese.partition("十")
+    return (NUMERALS.index(tens) if tens else 1) * 10 + (NUMERALS.index(ones) if ones else 0)
+
+
+@functools.cache
+def clauses() -> tuple[Clause, ...]:
+    """The 64 clauses, in the standard's order, with their hint words."""
+    words = tomllib.loads((DATA / "criteria_hints.toml").read_text(encoding="utf-8"))["words"]
+    found = []
+    for name in CLAUSE_FILES:
+        library = tomllib.loads((DATA / "checklists" / name).read_text(encoding="utf-8"))
+        for entry in library["items"]:
+            match = _BASIS.search(entry["basis"])
+            if match is None:
+                raise ValueError(f"{name}: {entry['id']} cites no article: {entry['basis']}")
+            found.append(Clause(
+                id=entry["id"], article=_arabic(match["article"]),
+                item=_arabic(match["item"]) if match["item"] else None, text=entry["text"],
+                basis=entry["basis"], applies=tuple(entry.get("applies", [{"all": True}])),
+                words=tuple(words.get(entry["id"], ())),
+            ))
+    return tuple(sorted(found, key=lambda c: (c.article, c.item or 0)))
+
+
+def by_code(code: str) -> Clause | None:
+    """The clause an officer named by its short form: "4.4", "4．4", or "14"."""
+    match = _SHORT.match(code.strip())
+    if match is None:
+        return None
+    article, item = int(match["article"]), int(match["item"]) if match["item"] else None
+    return next((c for c in clauses() if (c.article, c.item) == (article, item)), None)
+
+
+def tokens(text: str) -> list[str]:
+    """Character bigrams of each run of Chinese, plus Latin words and numbers as they are."""
+    found = [word.upper() for word in _LATIN.findall(text)]
+    for run in _CJK.findall(text):
+        found.extend([run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)])
+    return found
+
+
+class _Index:
+    """BM25 statistics of the clauses' documents (text and hint words)."""
+
+    def __init__(self, documents: Iterable[list[str]]) -> None:
+        self.counts = [Counter(doc) for doc in documents]
+        self.lengths = [sum(c.values()) for c in self.counts]
+        self.average = sum(self.lengths) / len(self.lengths)
+        frequency: Counter[str] = Counter()
+        for counts in self.counts:
+            frequency.update(counts.keys())
+        n = len(self.counts)
+        self.idf = {term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in frequency.items()}
+
+    def score(self, i: int, query: Counter[str]) -> float:
+        counts, norm = self.counts[i], K1 * (1 - B + B * self.lengths[i] / self.average)
+        total = 0.0
+        for term, times in query.items():
+            tf = counts.get(term, 0)
+            if tf:
+                total += times * self.idf[term] * tf * (K1 + 1) / (tf + norm)
+        return total
+
+
+@functools.cache
+def _index() -> _Index:
+    return _Index(tokens(c.text + "".join(c.words)) for c in clauses())
+
+
+def _applicability(clause: Clause, profile: Profile) -> float:
+    """1 when the clause can apply, a fraction when only a registry flag is missing, 0 when not."""
+    best = 0.0
+    for rule in clause.applies:
+        if rule.get("all"):
+            return 1.0
+        industries = rule.get("industry")
+        if industries and profile.industry is not None and profile.industry not in industries:
+            continue
+        subs = rule.get("sub_sector")
+        if subs and profile.sub_sector is not None and not any(w in profile.sub_sector for w in subs):
+            continue
+        needed = set(rule.get("flags", []))
+        if needed and profile.flags is not None and not needed <= profile.flags:
+            best = max(best, MISSING_FLAG_FACTOR)
+            continue
+        return 1.0
+    return best
+
+
+def suggest(description: str, profile: Profile = Profile(), *, limit: int = 3) -> list[Suggestion]:
+    """The clauses most likely meant by ``description``, best first; none when nothing matches."""
+    query = Counter(tokens(description))
+    if not query:
+        return []
+    index, ranked = _index(), []
+    for i, clause in enumerate(clauses()):
+        weight = _applicability(clause, profile)
+        if not weight:
+            continue
+        bonus = sum(WORD_BONUS * len(word) for word in clause.words if word in description)
+        score = (index.score(i, query) + bonus) * weight
+        if score > 0:
+            ranked.append(Suggestion(clause, round(score, 3)))
+    ranked.sort(key=lambda s: (-s.score, s.clause.article, s.clause.item or 0))
+    return ranked[:limit]
