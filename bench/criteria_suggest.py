@@ -42,7 +42,8 @@ def main() -> None:
         profile = Profile(case.get("industry"), case.get("sub_sector"),
                           frozenset(flags) if flags is not None else frozenset())
         ranked = [s.clause.id for s in suggest(case["text"], profile, limit=3)]
-        top1, top3 = int(ranked[:1] and ranked[0] in case["expect"] or 0), int(bool(set(ranked) & set(case["expect"])))
+        top1 = int(bool(ranked) and ranked[0] in case["expect"])
+        top3 = int(bool(set(ranked) & set(case["expect"])))
         counts = figures.setdefault(case["set"], [0, 0, 0])
         counts[0], counts[1], counts[2] = counts[0] + 1, counts[1] + top1, counts[2] + top3
         if args.show_misses and not top1:

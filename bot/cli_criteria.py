@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
 @criteria_cli.command("suggest")
 @click.argument("description")
 @click.option("--industry", type=click.Choice(INDUSTRIES), default=None, help="The enterprise's 行业.")
-@click.option("--sub-sector", default=None, help="The enterprise's 细分行业, e.g. 铸造 or 铝加工（深井铸造）.")
+@click.option("--sub-sector", default=None, help="The enterprise's 细分行业 (铸造, 铝加工（深井铸造）…).")
 @click.option("--flag", "flags", multiple=True, type=click.Choice(FLAGS),
               help="A registry flag the enterprise has (repeatable); with none given, flags are unknown.")
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 20))

@@ -175,7 +175,10 @@ def _applicability(clause: Clause, profile: Profile) -> float:
     return best
 
 
-def suggest(description: str, profile: Profile = Profile(), *, limit: int = 3) -> list[Suggestion]:
+UNKNOWN = Profile()
+
+
+def suggest(description: str, profile: Profile = UNKNOWN, *, limit: int = 3) -> list[Suggestion]:
     """The clauses most likely meant by ``description``, best first; none when nothing matches."""
     query = Counter(tokens(description))
     if not query:
