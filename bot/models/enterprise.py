@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false, text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base
@@ -47,6 +47,11 @@ class Enterprise(Base):
     principal_name: Mapped[str | None] = mapped_column(String(64), default=None)  # 主要负责人
     safety_contact_name: Mapped[str | None] = mapped_column(String(64), default=None)
     safety_contact_phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    # 经度/纬度 as the ledger gives them, and the datum they are in (GCJ-02 from Chinese maps
+    # and WeChat, WGS-84 from GPS): registry/coordinates.py compares them after conversion.
+    longitude: Mapped[float | None] = mapped_column(Float, default=None)
+    latitude: Mapped[float | None] = mapped_column(Float, default=None)
+    coord_system: Mapped[str | None] = mapped_column(String(8), default=None)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime | None] = mapped_column(default=None)
 

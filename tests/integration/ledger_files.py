@@ -50,6 +50,9 @@ def ledger_row(seq: int, cells: dict[str, Any] | None = None, /, **more: Any) ->
         "主要负责人": "张三",
         "安全负责人": "李四",
         "安全负责人电话": "13800000000",
+        "经度": 112.565 + seq / 1000,
+        "纬度": 37.736,
+        "坐标系": "GCJ-02",
     }
     row.update(cells or {})
     row.update(more)

@@ -10,8 +10,10 @@ Modules and their public names:
 
 - ``credit_code``: CreditCodeError, normalize_credit_code, credit_check_char, org_check_char,
   validate_credit_code, is_valid_credit_code, make_credit_code
+- ``coordinates``: Point, parse_longitude, parse_latitude, parse_system, in_shanxi, to_gcj02,
+  distance_km
 - ``enterprises``: EnterpriseMatch, normalize, search_enterprises, search_counties, get_enterprise,
-  region_name, find_by_reference
+  region_name, find_by_reference, nearby_enterprises
 - ``ledger``: LedgerProblem, ImportResult, import_actor, create_enterprise, update_enterprise,
   import_ledger, ledger_rows, export_ledger
 - ``ledger_columns``: CellError, cell_text, clean_text, code_text, parse_name, parse_credit_code,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import Enterprise, Region
+from bot.services.registry.coordinates import GCJ02, Point, distance_km
 from bot.services.registry.credit_code import normalize_credit_code
 
 # Words every company name carries; they say nothing about which company is meant.
@@ -110,3 +112,26 @@ def find_by_reference(session: Session, ref: str) -> Enterprise | None:
         return session.get(Enterprise, int(ref))
     code = normalize_credit_code(ref)
     return session.scalars(select(Enterprise).where(Enterprise.credit_code == code)).one_or_none()
+
+
+def nearby_enterprises(
+    session: Session, point: Point, *, within_km: float = 3.0, limit: int = 5
+) -> list[tuple[Enterprise, float]]:
+    """Registered enterprises within ``within_km`` of ``point`` (km, nearest first): what a
+    reporter who sent his location before naming the plant is offered."""
+    # A box in degrees prefilters in SQL; its margin covers the GCJ-02/WGS-84 offset (< 0.01°).
+    dlat = within_km / 111.0 + 0.01
+    dlng = within_km / (111.0 * max(math.cos(math.radians(point.lat)), 0.1)) + 0.01
+    candidates = session.scalars(select(Enterprise).where(
+        Enterprise.latitude.between(point.lat - dlat, point.lat + dlat),
+        Enterprise.longitude.between(point.lng - dlng, point.lng + dlng),
+    ))
+    found = []
+    for enterprise in candidates:
+        assert enterprise.latitude is not None and enterprise.longitude is not None
+        where = Point(enterprise.latitude, enterprise.longitude, enterprise.coord_system or GCJ02)
+        km = distance_km(point, where)
+        if km <= within_km:
+            found.append((enterprise, round(km, 2)))
+    found.sort(key=lambda pair: (pair[1], pair[0].id))
+    return found[:limit]

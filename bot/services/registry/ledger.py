@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Enterprise, EnterpriseChange, Region
 from bot.services.people.jurisdiction import jurisdiction_codes
+from bot.services.registry import coordinates
 from bot.services.registry.ledger_columns import (
     COLUMNS,
     LEDGER_FIELDS,
@@ -185,12 +186,34 @@ def _parse_row(
             parsed[column.field] = column.parse(value)
         except CellError as exc:
             result.problems.append(LedgerProblem(number, text, str(exc)))
+    _check_position(number, parsed, written, result)
     try:
         parsed["region_code"] = resolver.resolve(region_cells.get(REGION_NAME), region_cells.get(REGION_CODE))
     except CellError as exc:
         blamed = exc.column or REGION_NAME
         result.problems.append(LedgerProblem(number, written.get(blamed, blamed), str(exc)))
     return _ParsedRow(number, parsed)
+
+
+def _check_position(
+    number: int, parsed: dict[str, Any], written: dict[str, str], result: ImportResult
+) -> None:
+    """经度 and 纬度 come together; a stated 坐标系 needs them, and GCJ-02 (what Chinese maps and
+    WeChat give) is assumed where none is stated. Only the columns the file has are judged."""
+    if not {"longitude", "latitude"} <= parsed.keys():
+        return
+    lng, lat = parsed["longitude"], parsed["latitude"]
+    if (lng is None) != (lat is None):
+        missing = "纬度" if lat is None else "经度"
+        result.problems.append(LedgerProblem(number, written.get(missing, missing), (
+            f"填了{'经度' if lat is None else '纬度'}但没有填{missing}；请两个都填，或都不填")))
+    elif lng is None:
+        if parsed.get("coord_system"):
+            result.problems.append(LedgerProblem(number, written.get("坐标系", "坐标系"),
+                                                 "填了坐标系但没有填经度、纬度"))
+        parsed["coord_system"] = None
+    else:
+        parsed["coord_system"] = parsed.get("coord_system") or coordinates.GCJ02
 
 
 def _check_duplicates(rows: list[_ParsedRow], code_header: str, result: ImportResult) -> None:

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.models.enterprise import INDUSTRIES, SCALES
+from bot.services.registry import coordinates
 from bot.services.registry.credit_code import CreditCodeError, validate_credit_code
 
 
@@ -195,6 +196,19 @@ def parse_phone(value: Any) -> str | None:
     return text or None
 
 
+def _coordinate(parse: Callable[[coordinates.Cell], Any]) -> Callable[[Any], Any]:
+    """A 经度/纬度/坐标系 cell: a number as it is, anything else as the text a person sees."""
+
+    def read(value: Any) -> Any:
+        raw = value if isinstance(value, int | float) and not isinstance(value, bool) else cell_text(value)
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            raise CellError(str(exc)) from None
+
+    return read
+
+
 def _text(max_len: int, *, chinese_parens: bool = False) -> Callable[[Any], str | None]:
     return lambda value: clean_text(value, max_len=max_len, chinese_parens=chinese_parens)
 
@@ -240,6 +254,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("安全负责人", "safety_contact_name", _text(64), ("安全管理负责人",), width=12),
     Column("安全负责人电话", "safety_contact_phone", parse_phone,
            ("安全负责人联系电话", "联系电话"), width=16),
+    # Where the plant is (the nearest-plant offer in chat, the map); both or neither.
+    Column("经度", "longitude", _coordinate(coordinates.parse_longitude), ("东经",), width=11, number=True),
+    Column("纬度", "latitude", _coordinate(coordinates.parse_latitude), ("北纬",), width=11, number=True),
+    Column("坐标系", "coord_system", _coordinate(coordinates.parse_system), ("坐标系统",), width=9),
 )
 REQUIRED_HEADERS = ("企业名称", "统一社会信用代码", "行业类别")
 # Enterprise attributes the ledger owns, in column order.
