@@ -8,10 +8,9 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from bot.models.enterprise import INDUSTRIES
-from bot.services.hazards.clause_hints import Profile, suggest
+from bot.services.hazards.clause_hints import REGISTRY_FLAGS, Profile, suggest
 
 criteria_cli = AppGroup("criteria", help="The 判定标准 (工贸企业重大事故隐患判定标准): suggestions.")
-FLAGS = ("metal_smelting", "dust_explosion", "confined_space", "ammonia_refrigeration", "hazchem")
 MAX_DESCRIPTION = 2000
 
 
@@ -23,7 +22,7 @@ def init_app(app: Flask) -> None:
 @click.argument("description")
 @click.option("--industry", type=click.Choice(INDUSTRIES), default=None, help="The enterprise's 行业.")
 @click.option("--sub-sector", default=None, help="The enterprise's 细分行业 (铸造, 铝加工（深井铸造）…).")
-@click.option("--flag", "flags", multiple=True, type=click.Choice(FLAGS),
+@click.option("--flag", "flags", multiple=True, type=click.Choice(REGISTRY_FLAGS),
               help="A registry flag the enterprise has (repeatable); with none given, flags are unknown.")
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 20))
 @click.option("--verbose", "-v", is_flag=True, help="Also print each clause's score and text.")

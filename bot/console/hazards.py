@@ -28,7 +28,7 @@ from bot.console.actions import ACTION_LABELS, PENALTY_FLAGS, STEPS, offered_ste
 from bot.models import Attachment, Enterprise, Hazard, HazardEvent, Region, User
 from bot.models.enterprise import INDUSTRIES
 from bot.services.forms import exports
-from bot.services.hazards import hazard_search, lifecycle
+from bot.services.hazards import clause_hints, hazard_search, lifecycle
 from bot.services.hazards.citations import cited
 from bot.services.hazards.hazard_search import SORTS, SOURCE_NAMES, HazardFilters
 from bot.services.hazards.rectification import plan_of
@@ -139,6 +139,7 @@ def _detail(hazard: Hazard, *, reporter: Any = None, status: int = 200) -> tuple
         plan=plan_of(g.db, hazard), steps=steps, step_title=step_title, levels=LEVEL_NAMES,
         states=STATE_NAMES, sources=SOURCE_NAMES, penalty_flags=PENALTY_FLAGS, reporter=reporter,
         inspection=inspection_overview.inspection_of_hazard(g.db, g.scope, hazard),
+        suggestions=clause_hints.suggest_for(g.db, hazard) if "classify" in steps else [],
         overdue=hazard.deadline is not None and hazard.deadline < _today()
         and hazard.state in hazard_search.OPEN_STATES,
     ), status

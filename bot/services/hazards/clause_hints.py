@@ -21,6 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from bot.models import Enterprise, Hazard
+
 DATA = Path(__file__).resolve().parents[2] / "data"
 CLAUSE_FILES = ("gb10_general.toml", "gb10_industry.toml", "gb10_special.toml")
 NUMERALS = "零一二三四五六七八九十"
@@ -31,6 +35,7 @@ _SHORT = re.compile(r"^(?P<article>\d{1,2})(?:[.．](?P<item>\d{1,2}))?$")
 # BM25's usual constants; a clause is one short paragraph, so length matters little.
 K1, B = 1.2, 0.5
 WORD_BONUS = 1.5  # per hint word found in the report, times its length in characters
+REGISTRY_FLAGS = ("metal_smelting", "dust_explosion", "confined_space", "ammonia_refrigeration", "hazchem")
 # A clause that needs a registry flag the enterprise lacks (粉尘涉爆, 涉氨, 有限空间) is still
 # offered — the registry may be behind — but ranked as if it were less likely.
 MISSING_FLAG_FACTOR = 0.6
@@ -194,3 +199,17 @@ def suggest(description: str, profile: Profile = UNKNOWN, *, limit: int = 3) -> 
             ranked.append(Suggestion(clause, round(score, 3)))
     ranked.sort(key=lambda s: (-s.score, s.clause.article, s.clause.item or 0))
     return ranked[:limit]
+
+
+def profile_of(enterprise: Enterprise | None) -> Profile:
+    """What the registry says of an enterprise; an unregistered one is wholly unknown."""
+    if enterprise is None:
+        return UNKNOWN
+    flags = frozenset(flag for flag in REGISTRY_FLAGS if getattr(enterprise, flag))
+    return Profile(enterprise.industry, enterprise.sub_sector, flags)
+
+
+def suggest_for(session: Session, hazard: Hazard, *, limit: int = 3) -> list[Suggestion]:
+    """The likely clauses of a recorded hazard, from its description and its enterprise."""
+    enterprise = session.get(Enterprise, hazard.enterprise_id) if hazard.enterprise_id else None
+    return suggest(hazard.description or "", profile_of(enterprise), limit=limit)
