@@ -54,6 +54,7 @@ bench: setup
 	$(BIN)/python bench/qr_posters.py
 	$(BIN)/python bench/deadline_sweep.py --admin-url $(BENCH_PG_ADMIN_URL)
 	$(BIN)/python bench/weekly_table.py
+	$(BIN)/python bench/criteria_suggest.py
 
 ## make test: the whole suite on SQLite, then on PostgreSQL when it is reachable
 test: setup
