@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import conversations, inbound_log
 from bot.chat.inspections import InspectionChat
+from bot.chat.reporter import ReporterChat
 from bot.chat.reports import ReportChat
 from bot.chat.workflow import WorkflowChat
 from bot.handlers import dialogue as dialogues
@@ -30,7 +31,7 @@ from bot.services.people import bindings, console_login, roles
 from bot.services.people.users import get_or_create_user
 from bot.services.platform.clock import format_local
 from bot.services.registry import enterprises, qrcodes, visits
-from bot.services.reporting import media, reports
+from bot.services.reporting import media, progress, reports
 from bot.services.reporting.lookups import QueryGuard, TooManyLookups
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class ChatSettings:
     queries: QueryGuard | None = None  # failed 查询 limited per user (None: tests without wiring)
 
 
-class ChatServices(WorkflowChat, ReportChat, InspectionChat):
+class ChatServices(WorkflowChat, ReportChat, InspectionChat, ReporterChat):
     """What dialogue steps may do, bound to one transaction and one user (a ``ChatPort``).
 
     Reporting is here; the officers' and managers' commands are in ``WorkflowChat``.
@@ -114,11 +115,7 @@ class ChatServices(WorkflowChat, ReportChat, InspectionChat):
                 return str(exc)
         if hazard is None:
             return texts.QUERY_NOT_FOUND
-        return texts.QUERY_RESULT.format(
-            number=hazard.number, enterprise=hazard.enterprise_name,
-            state=reports.STATE_LABELS.get(hazard.state, hazard.state),
-            reported_at=format_local(hazard.reported_at),
-        )
+        return progress.progress_text(progress.summarize(self.session, hazard))
 
     def scan(self, scene: str) -> ScanOutcome:
         target = qrcodes.resolve_scene(self.session, scene)

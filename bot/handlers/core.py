@@ -18,6 +18,7 @@ from bot.handlers import texts
 from bot.handlers.incoming import Incoming
 from bot.services.hazards.lifecycle import PenaltyDraft, PlanDraft, ReporterView
 from bot.services.people.bindings import Bound
+from bot.services.reporting.progress import ReportLine
 from bot.services.reporting.reports import ReportDraft
 
 
@@ -215,6 +216,7 @@ class ChatPort(Protocol):
     def submit(self, draft: ReportDraft) -> tuple[str, str | None]: ...
     def status_text(self, number: str, code: str | None) -> str: ...
     def scan(self, scene: str) -> ScanOutcome: ...
+    def my_reports(self, limit: int) -> tuple[list[ReportLine], int]: ...  # newest first, total
 
     # who is talking
     def role(self) -> str: ...  # officer | manager | worker | public

@@ -8,7 +8,7 @@ commands (``officer.py``) and the manager's plan and proof dialogues (``plan.py`
 
 from __future__ import annotations
 
-from bot.handlers import inspect, inspect_texts, officer, plan, texts
+from bot.handlers import follow_up, inspect, inspect_texts, officer, plan, texts
 from bot.handlers.core import ChatPort, Dialogue, State, Step, reset, shorten
 from bot.handlers.incoming import (
     Incoming,
@@ -327,6 +327,7 @@ GLOBAL: dict[Intent, Step] = {
     Intent.COMMAND: officer.command_step,
     Intent.DECLARE_WORKER: officer.declare_worker_step,
     Intent.INSPECT: inspect.command_step,
+    Intent.MY_REPORTS: follow_up.my_reports_step,
 }
 
 TRANSITIONS: dict[tuple[State, Intent], Step] = {

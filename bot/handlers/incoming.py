@@ -47,6 +47,7 @@ class Intent(enum.Enum):
     COMMAND = "command"  # an officer's or manager's command, or "绑定 <code>"
     DECLARE_WORKER = "declare_worker"
     INSPECT = "inspect"  # "检查 [企业]" / "自查": start, join or resume an inspection
+    MY_REPORTS = "my_reports"  # "我的报告": a named reporter's own reports (follow_up.py)
 
 
 # Keywords count only as the whole message: "车间有隐患" is a description, not a command.
@@ -58,6 +59,7 @@ _KEYWORDS = {
     Intent.DONE: {"好了", "完成", "发完了", "没有了"},
     Intent.SKIP: {"跳过", "无", "没有", "不需要"},
     Intent.DECLARE_WORKER: {"我是员工", "我是该企业员工", "我是本企业员工"},
+    Intent.MY_REPORTS: {"我的报告", "我的举报", "我的隐患报告"},
 }
 # Longer words first: "不予受理" is not "受理", "提交整改" is not "整改". The notifications
 # teach some of them (workflow_texts.CMD_*), so those are taken from there.

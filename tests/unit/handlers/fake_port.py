@@ -17,6 +17,7 @@ from bot.handlers.dialogue import handle
 from bot.handlers.incoming import Incoming
 from bot.services.hazards.lifecycle import PenaltyDraft, PlanDraft, ReporterView, WorkflowError
 from bot.services.people.bindings import BindingError, Bound
+from bot.services.reporting.progress import ReportLine
 from bot.services.reporting.reports import ReportDraft, ReportError
 
 TODAY = date(2026, 11, 24)
@@ -54,6 +55,7 @@ class FakeChat:
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     refuse: str | None = None
     plan_deadline: date | None = None
+    own_reports: list[ReportLine] = field(default_factory=list)  # 我的报告, newest first
 
     def find_enterprises(self, text: str) -> list[Choice]:
         return [Choice(k, v) for k, v in ENTERPRISES.items() if text in v]
@@ -87,6 +89,9 @@ class FakeChat:
 
     def scan(self, scene: str) -> ScanOutcome:
         return SCENES.get(scene, ScanOutcome("unknown"))
+
+    def my_reports(self, limit: int) -> tuple[list[ReportLine], int]:
+        return self.own_reports[:limit], len(self.own_reports)
 
 
     # --- workflow ---------------------------------------------------------------------------
