@@ -38,6 +38,9 @@ def init_app(app: Flask) -> None:
     from bot import cli_reports
 
     cli_reports.init_app(app)
+    from bot import cli_wechat
+
+    cli_wechat.init_app(app)
 
 
 @db_cli.command("upgrade")

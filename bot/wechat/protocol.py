@@ -20,6 +20,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
 from bot.handlers.incoming import Incoming
+from bot.handlers.menu_keys import as_typed
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +135,9 @@ def _incoming(msg: Any) -> Incoming:
             return Incoming(kind="location", msg_id=msg_id, lat=lat, lng=lng,
                             label=_field(data, "Label")[:300], **common)
         case "event":
-            return Incoming(kind="event", event=_field(data, "Event"),
-                            event_key=_field(data, "EventKey")[:200], **common)
+            # A menu click arrives as the command its button stands for (menu_keys).
+            return as_typed(Incoming(kind="event", event=_field(data, "Event"),
+                                     event_key=_field(data, "EventKey")[:200], **common))
         case _:
             return Incoming(kind="other", msg_id=msg_id, **common)
 
