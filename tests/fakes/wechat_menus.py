@@ -64,6 +64,11 @@ class MenusAndTags:
         with self._lock:
             return {name: set(self._tagged.get(tag_id, ())) for tag_id, name in self._tags.items()}
 
+    def tag_id(self, name: str) -> int | None:
+        """The id WeChat gave the tag named ``name`` (None: no such tag)."""
+        with self._lock:
+            return next((tag_id for tag_id, n in self._tags.items() if n == name), None)
+
     def menu_routes(self) -> dict[tuple[str, str], Any]:
         return {
             ("POST", "/cgi-bin/menu/create"): self._menu_create,

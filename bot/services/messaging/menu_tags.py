@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Any, Protocol
+from types import SimpleNamespace
+from typing import Any, Protocol, cast
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,13 +60,23 @@ def _queue_changed_roles(session: Session, _context: Any, _instances: Any) -> No
     for obj in list(session.dirty):
         if not isinstance(obj, User) or obj.id is None:
             continue
-        state = inspect(obj)
-        if any(state.attrs[name].history.has_changes() for name in _WATCHED):
-            now = utcnow()
-            # Random key: each change is its own job (a later one may undo an earlier one).
-            session.add(Job(kind=SYNC_MENU_TAG, key=f"menu_tag:{obj.id}:{secrets.token_hex(8)}",
-                            payload={"user_id": obj.id}, status="pending", run_after=now,
-                            created_at=now))
+        before, after = _tag_before(obj), menu_tag(obj)
+        if before == after:
+            continue  # e.g. 我是员工, or an officer moved: no job names a worker or his time
+        now = utcnow()
+        # Random key: each change is its own job (a later one may undo an earlier one).
+        session.add(Job(kind=SYNC_MENU_TAG, key=f"menu_tag:{obj.id}:{secrets.token_hex(8)}",
+                        payload={"user_id": obj.id}, status="pending", run_after=now, created_at=now))
+
+
+def _tag_before(user: User) -> str | None:
+    """The menu tag ``user`` carried before the changes this flush writes."""
+    state = inspect(user)
+    old = {}
+    for name in _WATCHED:
+        history = state.attrs[name].history
+        old[name] = history.deleted[0] if history.deleted else getattr(user, name)
+    return MENU_TAGS.get(chat_role(cast(User, SimpleNamespace(**old))))
 
 
 def make_sync_menu_tag_handler(tagger: UserTagger) -> JobHandler:
