@@ -78,9 +78,11 @@ def init_app(app: Flask) -> None:
     )
     idle = timedelta(minutes=cfg["dialogue"]["idle_minutes"])
     inspection_idle = timedelta(minutes=cfg["dialogue"]["inspection_idle_minutes"])
+    draft = timedelta(hours=cfg["dialogue"]["draft_hours"])  # a draft kept this long
     app.extensions["report_links"] = ReportLinks.from_config(cfg)
     app.extensions["chat_settings"] = ChatSettings(
         idle=idle,
+        draft=draft,
         inspection_idle=inspection_idle,
         max_photos=cfg["dialogue"]["max_photos"],
         max_description_chars=cfg["dialogue"]["max_description_chars"],
@@ -96,7 +98,7 @@ def init_app(app: Flask) -> None:
         factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits), **extra_handlers}, messenger,
         poll_seconds=cfg["jobs"]["poll_seconds"], max_attempts=cfg["jobs"]["max_attempts"],
         backoff_seconds=cfg["jobs"]["backoff_seconds"],
-        backoff_max_seconds=cfg["jobs"]["backoff_max_seconds"], dialogue_idle=idle,
+        backoff_max_seconds=cfg["jobs"]["backoff_max_seconds"], dialogue_idle=draft,
         inspection_idle=inspection_idle,
         policy=policy, subscriber=subscriber,
     )

@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ChatSettings:
-    idle: timedelta = timedelta(minutes=30)
+    idle: timedelta = timedelta(minutes=30)  # silent this long, a draft is offered to resume
+    draft: timedelta = timedelta(hours=24)  # silent this long, a draft is dropped
     inspection_idle: timedelta = timedelta(minutes=120)  # a walk through a plant is slower
     max_photos: int = 9
     max_description_chars: int = 1000
@@ -194,11 +195,12 @@ def _answer(session: Session, msg: Incoming, *, now: datetime, settings: ChatSet
     port = ChatServices(session, user, settings, now)
     dialogue, updated_at = conversations.load(session, user)
     notice = ""
-    idle = conversations.idle_limit(dialogue.state, idle=settings.idle,
+    idle = conversations.idle_limit(dialogue.state, idle=settings.draft,
                                     inspection_idle=settings.inspection_idle)
     if conversations.is_expired(dialogue, updated_at, now=now, idle=idle):
         notice = conversations.expired_notice(dialogue, idle)
         dialogues.reset(dialogue, port)
+    conversations.mark_paused(dialogue, updated_at, now=now, quiet=settings.idle)
     reply = dialogues.handle(dialogue, msg, port)
     conversations.save(session, user, dialogue, now=now)
     if notice:

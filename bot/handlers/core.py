@@ -174,6 +174,7 @@ class PendingItem:
     enterprise: str
     state_label: str
     waiting: str  # how long it has waited, e.g. "3天"
+    urgency: str = ""  # "超期2天", "剩5天", "今天到期"; empty when it has no date
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,7 @@ class ChatPort(Protocol):
     def verify(self, number: str) -> Outcome: ...
     def send_back(self, number: str, reason: str) -> Outcome: ...
     def merge(self, number: str, into: str) -> Outcome: ...
-    def pending(self) -> list[PendingItem]: ...
+    def pending(self, offset: int = 0, limit: int = 10) -> tuple[list[PendingItem], int]: ...  # page, total
     def reporter(self, number: str) -> ReporterView: ...
     def record_penalty(self, number: str, penalty: PenaltyDraft) -> str: ...  # as recorded
     def reward(self, number: str, action: str) -> None: ...  # approve | pay

@@ -156,9 +156,10 @@ class FakeChat:
     def merge(self, number: str, into: str) -> Outcome:
         return self._step("merge", number, into)
 
-    def pending(self) -> list[PendingItem]:
+    def pending(self, offset: int = 0, limit: int = 10) -> tuple[list[PendingItem], int]:
         self.calls.append(("pending",))
-        return [PendingItem(n, "太原晋钢钢铁有限公司", s, "2天") for n, s in self.hazards.items()]
+        items = [PendingItem(n, "太原晋钢钢铁有限公司", s, "2天") for n, s in self.hazards.items()]
+        return items[offset:offset + limit], len(items)
 
     def reporter(self, number: str) -> ReporterView:
         self._step("reporter", number)

@@ -230,7 +230,8 @@ def test_penalty_pending_and_reporter() -> None:
     recorded = texts.PENALTY_RECORDED.format(number=N, summary="罚款企业 5 万元")
     assert chat.say(f"处罚 {N} 企业罚款=5") == recorded
     assert chat.port.calls[-1] == ("record_penalty", N, PenaltyDraft(fine_enterprise_wan=Decimal("5.00")))
-    assert chat.say("待办") == f"待办（共 1 项，最早的在前）：\n1. {N} 太原晋钢钢铁有限公司｜整改中｜2天"
+    assert chat.say("待办") == (f"待办（共 1 项，超期的在前，其余按剩余天数）：\n"
+                               f"1. {N} 太原晋钢钢铁有限公司｜整改中｜已等2天\n以上为第 1–1 项，已全部列出。")
     reply = chat.say(f"举报人 {N}")
     assert "李四 13912345678（群众举报）" in reply and "本次查看已记录" in reply
     assert chat.say(f"奖励 批准 {N}") == texts.REWARD_DONE["approve"].format(number=N)
