@@ -50,7 +50,9 @@ UNIT = "小店区应急管理局"
 
 
 @pytest.fixture
-def live(clean_db: Engine, database_url: str, tmp_path: Path, fake_wechat: FakeWeChatServer) -> Iterator[LiveServer]:
+def live(
+    clean_db: Engine, database_url: str, tmp_path: Path, fake_wechat: FakeWeChatServer,
+) -> Iterator[LiveServer]:
     """The live app with a fallback template, so messages past the window's quota still go."""
     app = create_app(app_config(database_url, tmp_path / "instance",
                                 wechat={"api_base_url": fake_wechat.base_url},
@@ -131,16 +133,19 @@ def test_a_named_reporter_hears_of_every_step_within_wechats_limits(
                    f"回复“查询 {number}”可查看进度。")
     [(ch2, graded)] = step(OFFICER, f"定级 {number} 一般")
     assert graded == (f"您报告的隐患（编号 {number}，{ENTERPRISE}）经{UNIT}核实，定为一般隐患，"
-                      f"已通知企业整改。\n整改期限：尚未确定，确定后会告知您\n回复“查询 {number}”可查看进度。")
+                      "已通知企业整改。\n整改期限：尚未确定，确定后会告知您\n"
+                      f"回复“查询 {number}”可查看进度。")
     [(ch3, limit)] = step(OFFICER, f"限期 {number} {deadline}")
     assert limit == f"您报告的隐患（编号 {number}，{ENTERPRISE}）整改期限已定为 {deadline}。"
     before = len(delivered(fake_wechat, REPORTER))
     _plan_and_proof(peer, fake_wechat, number, plan_by, first=True)
     live.run_worker()
     [(ch4, rectified)] = delivered(fake_wechat, REPORTER)[before:]  # the plan itself is not his news
-    assert rectified == f"您报告的隐患（编号 {number}，{ENTERPRISE}）企业已报告整改完成，正在等待监管部门验收。"
+    assert rectified == (f"您报告的隐患（编号 {number}，{ENTERPRISE}）企业已报告整改完成，"
+                         "正在等待监管部门验收。")
     [(ch5, returned)] = step(OFFICER, f"退回 {number} 照片未显示联锁试验记录")
-    assert returned == f"您报告的隐患（编号 {number}，{ENTERPRISE}）经验收尚未整改到位，已退回企业继续整改。"
+    assert returned == (f"您报告的隐患（编号 {number}，{ENTERPRISE}）经验收尚未整改到位，"
+                        "已退回企业继续整改。")
     assert [ch1, ch2, ch3, ch4, ch5] == ["text"] * 5
     # Five customer-service messages since he last wrote: WeChat allows no sixth.
     before = len(delivered(fake_wechat, REPORTER))
@@ -164,8 +169,9 @@ def test_a_named_reporter_hears_of_every_step_within_wechats_limits(
 
     # He writes again: the window opens anew, and 查询 shows the details.
     status = say(peer, REPORTER, f"查询 {number}")
-    for part in (f"编号：{number}", f"企业：{ENTERPRISE}", "状态：已销号（整改验收完成）", "隐患等级：一般隐患",
-                 f"整改期限：{plan_by}", f"承办单位：{UNIT}", "销号时间：", "提交时间："):
+    for part in (f"编号：{number}", f"企业：{ENTERPRISE}", "状态：已销号（整改验收完成）",
+                 "隐患等级：一般隐患", f"整改期限：{plan_by}", f"承办单位：{UNIT}", "销号时间：",
+                 "提交时间："):
         assert part in status, (part, status)
     assert "挂牌督办" not in status and OFFICER_NAME not in status
 
