@@ -24,8 +24,8 @@ ASK_ENTERPRISE = "第 1 步：隐患在哪家企业？请输入企业名称（�
 ALREADY_REPORTING = "您正在报告隐患，请继续当前步骤，或回复“取消”重新开始。"
 NOTHING_TO_CANCEL = "当前没有进行中的报告。" + "\n" + GUIDE
 CANCELLED = "已取消本次报告，已发送的照片不会保存。需要时回复“举报”重新开始。"
-EXPIRED = "上一次报告超过 {span} 没有继续，已自动结束，已发送的照片不会保存。"
-EXPIRED_FLOW = "上一次填报超过 {span} 没有继续，已自动结束，尚未提交的内容不会保存。"
+EXPIRED = "上一次报告超过 {span}没有继续，已自动结束，已发送的照片不会保存。"
+EXPIRED_FLOW = "上一次填报超过 {span}没有继续，已自动结束，尚未提交的内容不会保存。"
 # A draft idle past dialogue.idle_minutes but within dialogue.draft_hours: kept, and offered.
 RESUME_OFFER = (
     "您有一份未提交的{what}（{since}前填写，{where}）。\n"
