@@ -81,7 +81,13 @@ def run_command(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
             return _pending(d, port, command.verb == "pending_more")
         return _ACTIONS[command.verb](port, command, number or "")
     except (WorkflowError, BindingError, ReportError, StatsError) as exc:
-        return str(exc)
+        return _naming_the_command(str(exc), number or "编号")
+
+
+def _naming_the_command(refusal: str, number: str) -> str:
+    """A service's "请先…" said for every channel, in chat with the command to send."""
+    chat_form = texts.FIRST_SEND.get(refusal)
+    return chat_form.format(number=number) if chat_form else refusal
 
 
 def _done(verb: str, outcome: Outcome, **extra: str) -> str:

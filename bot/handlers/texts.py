@@ -1,5 +1,6 @@
 """Every sentence the bot says in the reporting dialogue, in one place for review."""
 
+from bot.services.hazards import workflow_texts
 from bot.services.people.roles import ROLE_NAMES
 
 WELCOME = (
@@ -216,6 +217,13 @@ DONE = {
         "整改完成后回复“提交整改 {number}”上传照片。"
     ),
     "proof": "已提交 {number} 的整改材料，等待监管部门验收。当前状态：{state}。",
+}
+# The services' "请先…" refusals (workflow_texts), in chat naming the command to send.
+FIRST_SEND = {
+    workflow_texts.NOT_MAJOR: (
+        "只有重大事故隐患可以挂牌督办。请先回复“定级 {number} 重大 判定依据”，再回复“督办 {number}”。"
+    ),
+    workflow_texts.PLAN_REQUIRED: "请先回复“整改 {number}”提交五落实整改方案，再回复“提交整改 {number}”。",
 }
 PENALTY_RECORDED = "已记录 {number} 的行政处罚：{summary}。"
 REWARD_DONE = {"approve": "已批准 {number} 的举报奖励。", "pay": "已登记 {number} 的举报奖励已发放。"}

@@ -393,3 +393,11 @@ def test_a_plan_in_progress_survives_storage_and_old_rows_still_load() -> None:
     assert again == chat.dialogue
     old = {"draft": {"description": "吊钩缺少防脱钩装置"}, "choices": [], "typed": ""}
     assert conversations._from_json("photos", old).data == {}
+
+
+def test_a_services_please_first_names_the_command_to_send() -> None:
+    chat = officer(refuse=T.NOT_MAJOR)
+    assert chat.say(f"督办 {N}") == (
+        f"只有重大事故隐患可以挂牌督办。请先回复“定级 {N} 重大 判定依据”，再回复“督办 {N}”。")
+    chat = manager(refuse=T.PLAN_REQUIRED)
+    assert chat.say(f"提交整改 {N}") == f"请先回复“整改 {N}”提交五落实整改方案，再回复“提交整改 {N}”。"
