@@ -8,6 +8,7 @@ in the message's transaction, and hands back what the confirmation shows. Refusa
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -82,8 +83,12 @@ class WorkflowChat:
             self.session, number, actor=self.user, level=level, basis=basis, now=self.now))
 
     def set_deadline(self, number: str, deadline: date) -> Outcome:
-        return _outcome(lifecycle.set_deadline(
-            self.session, number, actor=self.user, deadline=deadline, now=self.now, settings=self.workflow))
+        hazard = lifecycle.set_deadline(
+            self.session, number, actor=self.user, deadline=deadline, now=self.now, settings=self.workflow)
+        outcome = _outcome(hazard)
+        if hazard.deadline is not None and hazard.deadline < deadline:  # the plan's date is earlier
+            return replace(outcome, officer_deadline=deadline.isoformat())
+        return outcome
 
     def supervise(self, number: str) -> Outcome:
         return _outcome(lifecycle.supervise(self.session, number, actor=self.user, now=self.now))

@@ -114,6 +114,7 @@ class Outcome:
     level_label: str = ""
     deadline: str = ""
     supervising_unit: str = ""
+    officer_deadline: str = ""  # the officers' 限期 when a plan's earlier date drives the reminders
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,13 @@ def _done(verb: str, outcome: Outcome, **extra: str) -> str:
     )
 
 
+def _deadline_done(outcome: Outcome) -> str:
+    """限期 answered with both dates when the plan's earlier one drives the reminders."""
+    if outcome.officer_deadline:
+        return _done("deadline_with_plan", outcome, officer_deadline=outcome.officer_deadline)
+    return _done("deadline", outcome)
+
+
 def _bind(port: ChatPort, c: Command, number: str) -> str:
     bound = port.bind(c.code)
     return texts.BOUND.format(
@@ -172,7 +179,7 @@ _ACTIONS: dict[str, Callable[[ChatPort, Command, str], str]] = {
     "acknowledge": lambda port, c, n: _done("acknowledge", port.acknowledge(n)),
     "reject": lambda port, c, n: _done("reject", port.reject(n, c.reason)),
     "classify": lambda port, c, n: _done("classify", port.classify(n, c.level, c.basis)),
-    "deadline": lambda port, c, n: _done("deadline", port.set_deadline(n, c.deadline)),  # type: ignore[arg-type]
+    "deadline": lambda port, c, n: _deadline_done(port.set_deadline(n, c.deadline)),  # type: ignore[arg-type]
     "supervise": lambda port, c, n: _done("supervise", port.supervise(n)),
     "verify": lambda port, c, n: _done("verify", port.verify(n)),
     "send_back": lambda port, c, n: _done("send_back", port.send_back(n, c.reason)),

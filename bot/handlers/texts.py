@@ -208,6 +208,10 @@ DONE = {
     "reject": "已不予受理 {number}。当前状态：{state}。",
     "classify": "已定级 {number}：{level}。当前状态：{state}。",
     "deadline": "已设定 {number} 的整改期限：{deadline}。当前状态：{state}。",
+    "deadline_with_plan": (
+        "已设定 {number} 的整改期限：{officer_deadline}。企业整改方案的完成时限 {deadline} 更早，"
+        "两个日期都已保留，提醒按较早的 {deadline} 发送。当前状态：{state}。"
+    ),
     "supervise": "已挂牌督办 {number}，督办单位：{unit}。当前状态：{state}。",
     "verify": "已验收销号 {number}。当前状态：{state}。",
     "send_back": "已退回 {number}，企业须继续整改。当前状态：{state}。",
