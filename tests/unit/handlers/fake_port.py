@@ -7,7 +7,7 @@ workflow commands from a small table of hazards: each call is recorded in ``call
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import count
 from typing import Any
@@ -55,6 +55,7 @@ class FakeChat:
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     refuse: str | None = None
     plan_deadline: date | None = None
+    earlier_plan: date | None = None  # a plan's date before the officer's 限期
     own_reports: list[ReportLine] = field(default_factory=list)  # 我的报告, newest first
 
     def find_enterprises(self, text: str) -> list[Choice]:
@@ -142,7 +143,11 @@ class FakeChat:
         return self._step("classify", number, level, basis)
 
     def set_deadline(self, number: str, deadline: date) -> Outcome:
-        return self._step("set_deadline", number, deadline)
+        outcome = self._step("set_deadline", number, deadline)
+        if self.earlier_plan is not None and self.earlier_plan < deadline:  # the plan's date drives
+            return replace(outcome, deadline=self.earlier_plan.isoformat(),
+                           officer_deadline=deadline.isoformat())
+        return outcome
 
     def supervise(self, number: str) -> Outcome:
         return self._step("supervise", number)

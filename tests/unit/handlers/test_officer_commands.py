@@ -401,3 +401,10 @@ def test_a_services_please_first_names_the_command_to_send() -> None:
         f"只有重大事故隐患可以挂牌督办。请先回复“定级 {N} 重大 判定依据”，再回复“督办 {N}”。")
     chat = manager(refuse=T.PLAN_REQUIRED)
     assert chat.say(f"提交整改 {N}") == f"请先回复“整改 {N}”提交五落实整改方案，再回复“提交整改 {N}”。"
+
+
+def test_a_deadline_later_than_the_plans_date_shows_both() -> None:
+    chat = officer(earlier_plan=date(2026, 12, 10))
+    assert chat.say(f"限期 {N} 2027-01-20") == (
+        f"已设定 {N} 的整改期限：2027-01-20。企业整改方案的完成时限 2026-12-10 更早，"
+        "两个日期都已保留，提醒按较早的 2026-12-10 发送。当前状态：整改中。")
