@@ -1,6 +1,7 @@
 """Flask CLI commands: ``flask db upgrade|downgrade``, ``regions load``, ``demo load``, ``worker run``,
 ``enterprises import|export``, ``qr export|poster|revoke``, ``users invite|list|revoke|move``,
-``checklists load``, ``inspections export``; the rest in ``cli_reports`` and ``cli_criteria``."""
+``checklists load``, ``inspections export``; the rest in ``cli_reports``, ``cli_criteria`` and
+``cli_wechat``."""
 
 from __future__ import annotations
 
@@ -35,10 +36,11 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(retention_cli)
-    from bot import cli_criteria, cli_reports
+    from bot import cli_criteria, cli_reports, cli_wechat
 
     cli_reports.init_app(app)
     cli_criteria.init_app(app)
+    cli_wechat.init_app(app)
 
 
 @db_cli.command("upgrade")

@@ -52,6 +52,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "dialogue": {
         "idle_minutes": 30,
         "inspection_idle_minutes": 120,  # an inspection (a walk through a plant) pauses later
+        "draft_hours": 24,  # an unfinished report is kept this long, then dropped
         "max_photos": 9,
         "max_description_chars": 1000,
     },

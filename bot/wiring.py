@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
     fetcher: MediaFetcher
     qr_issuer: QRCodeIssuer
     subscriber: SubscribeSender | None = None
+    extra_handlers: dict[str, Any] = {}
     if cfg["app"]["dev_mode"]:
         from bot.dev.adapters import DevInboxMessenger, DevMediaFetcher, DevQRCodeIssuer
 
@@ -59,6 +60,12 @@ def init_app(app: Flask) -> None:
         fetcher = WeChatMediaFetcher(client, max_bytes=cfg["media"]["max_bytes"])
         qr_issuer = WeChatQRCodeIssuer(client)
         subscriber = _subscribe_sender(cfg, redis_client)
+        # Officers' and managers' menus: a role change queues a tag sync (bot/data/menus.toml).
+        from bot.services.messaging.menu_tags import SYNC_MENU_TAG, make_sync_menu_tag_handler, watch_roles
+        from bot.wechat.adapters import WeChatUserTagger
+
+        watch_roles(factory)
+        extra_handlers[SYNC_MENU_TAG] = make_sync_menu_tag_handler(WeChatUserTagger(client))
     app.extensions["qr_issuer"] = qr_issuer
     app.extensions["subscribe_sender"] = subscriber
     # The workflow's numbers (受理时限, reward rule), checked at start-up, not at first use.
@@ -71,9 +78,11 @@ def init_app(app: Flask) -> None:
     )
     idle = timedelta(minutes=cfg["dialogue"]["idle_minutes"])
     inspection_idle = timedelta(minutes=cfg["dialogue"]["inspection_idle_minutes"])
+    draft = timedelta(hours=cfg["dialogue"]["draft_hours"])  # a draft kept this long
     app.extensions["report_links"] = ReportLinks.from_config(cfg)
     app.extensions["chat_settings"] = ChatSettings(
         idle=idle,
+        draft=draft,
         inspection_idle=inspection_idle,
         max_photos=cfg["dialogue"]["max_photos"],
         max_description_chars=cfg["dialogue"]["max_description_chars"],
@@ -86,10 +95,10 @@ def init_app(app: Flask) -> None:
     # The API tells the mini-program which of these templates to ask each person to allow.
     app.extensions["subscribe_settings"] = policy.subscribe
     worker = Worker(
-        factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits)}, messenger,
+        factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits), **extra_handlers}, messenger,
         poll_seconds=cfg["jobs"]["poll_seconds"], max_attempts=cfg["jobs"]["max_attempts"],
         backoff_seconds=cfg["jobs"]["backoff_seconds"],
-        backoff_max_seconds=cfg["jobs"]["backoff_max_seconds"], dialogue_idle=idle,
+        backoff_max_seconds=cfg["jobs"]["backoff_max_seconds"], dialogue_idle=draft,
         inspection_idle=inspection_idle,
         policy=policy, subscriber=subscriber,
     )

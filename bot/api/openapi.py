@@ -78,7 +78,8 @@ SCHEMAS: dict[str, Any] = {
     "ReportStatus": {
         "type": "object", "additionalProperties": False,
         "required": ["number", "state", "state_label", "enterprise_name", "reported_at", "anonymous",
-                     "level", "level_label", "deadline", "closed_at"],
+                     "level", "level_label", "deadline", "supervising_unit", "unit", "closed_at",
+                     "merged_into", "reject_reason"],
         "properties": {
             "number": {"type": "string", "example": "YH202611240001"},
             "state": {"type": "string", "enum": ["submitted", "acknowledged", "rectifying",
@@ -90,7 +91,11 @@ SCHEMAS: dict[str, Any] = {
             "level": _LEVEL,
             "level_label": _NULLABLE_STR,
             "deadline": {"type": "string", "format": "date", "nullable": True},
+            "supervising_unit": {**_NULLABLE_STR, "description": "挂牌督办的单位 (major hazards)."},
+            "unit": {"type": "string", "description": "The unit in charge, e.g. 小店区应急管理局."},
             "closed_at": {"type": "string", "format": "date-time", "nullable": True},
+            "merged_into": {**_NULLABLE_STR, "description": "Merged: the number to follow instead."},
+            "reject_reason": {**_NULLABLE_STR, "description": "不予受理: the reason given."},
         },
     },
     "OfficerItem": {

@@ -17,7 +17,7 @@ from bot.services.hazards import workflow_texts as T
 from bot.services.people import anonymity, bindings, roles
 from bot.services.platform.clock import local
 from bot.services.registry import enterprises
-from bot.services.reporting import reports
+from bot.services.reporting import progress
 
 
 def iso(dt: Any) -> str | None:
@@ -36,19 +36,25 @@ def me(user: User) -> dict[str, Any]:
     }
 
 
-def report_status(hazard: Hazard) -> dict[str, Any]:
-    """What the reporter (or the holder of the query code) may follow."""
+def report_status(session: Session, hazard: Hazard) -> dict[str, Any]:
+    """What the reporter (or the holder of the query code) may follow: the chat's 查询 summary
+    (``progress.summarize``), units by name and never an officer."""
+    p = progress.summarize(session, hazard)
     return {
-        "number": hazard.number,
-        "state": hazard.state,
-        "state_label": reports.STATE_LABELS.get(hazard.state, hazard.state),
-        "enterprise_name": hazard.enterprise_name,
-        "reported_at": iso(hazard.reported_at),
-        "anonymous": bool(hazard.anonymous),
-        "level": hazard.level,
-        "level_label": T.LEVEL_NAMES.get(hazard.level or "") or None,
-        "deadline": hazard.deadline.isoformat() if hazard.deadline else None,
-        "closed_at": iso(hazard.closed_at),
+        "number": p.number,
+        "state": p.state,
+        "state_label": p.state_label,
+        "enterprise_name": p.enterprise,
+        "reported_at": iso(p.reported_at),
+        "anonymous": p.anonymous,
+        "level": p.level,
+        "level_label": p.level_label,
+        "deadline": p.deadline.isoformat() if p.deadline else None,
+        "supervising_unit": p.supervising_unit,
+        "unit": p.unit,
+        "closed_at": iso(p.closed_at),
+        "merged_into": p.merged_into,
+        "reject_reason": p.reason,
     }
 
 

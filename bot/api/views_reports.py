@@ -134,7 +134,7 @@ def create_report() -> Response:
                 session, draft, reporter=user, now=at, settings=current_app.extensions["workflow_settings"])
         except reports.ReportError as exc:
             raise ApiError(422, "report_refused", str(exc)) from None
-        body = {**serialize.report_status(hazard), "query_code": query_code, "photo_count": len(ids)}
+        body = {**serialize.report_status(session, hazard), "query_code": query_code, "photo_count": len(ids)}
         keys.complete(row, user_id, client_key, status_code=201, body=body)
         session.commit()
     log.info("api: hazard %s submitted (%s, %d photos)", hazard.number, hazard.source, len(ids))
@@ -154,7 +154,7 @@ def my_reports() -> dict[str, Any]:
             select(Hazard).where(Hazard.reporter_id == user.id)
             .order_by(Hazard.reported_at.desc(), Hazard.id.desc()).limit(limit)
         )
-        return {"items": [serialize.report_status(h) for h in found]}
+        return {"items": [serialize.report_status(session, h) for h in found]}
 
 
 @bp.get("/reports/<number>")
@@ -182,7 +182,7 @@ def report_status(number: str) -> dict[str, Any]:
             hazard = reports.lookup_status(session, number.strip().upper(), asker=user, query_code=code)
         if hazard is None:
             raise ApiError(404, "report_not_found", "没有找到该报告，或查询码不正确。")
-        body = serialize.report_status(hazard)
+        body = serialize.report_status(session, hazard)
         guard.forgive(user.id, ip=ip, now=at, session=session)
         session.commit()
         return body

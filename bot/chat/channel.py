@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import conversations, inbound_log
 from bot.chat.inspections import InspectionChat
+from bot.chat.reporter import ReporterChat
 from bot.chat.reports import ReportChat
 from bot.chat.workflow import WorkflowChat
 from bot.handlers import dialogue as dialogues
@@ -30,7 +31,7 @@ from bot.services.people import bindings, console_login, roles
 from bot.services.people.users import get_or_create_user
 from bot.services.platform.clock import format_local
 from bot.services.registry import enterprises, qrcodes, visits
-from bot.services.reporting import media, reports
+from bot.services.reporting import media, progress, reports
 from bot.services.reporting.lookups import QueryGuard, TooManyLookups
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ChatSettings:
-    idle: timedelta = timedelta(minutes=30)
+    idle: timedelta = timedelta(minutes=30)  # silent this long, a draft is offered to resume
+    draft: timedelta = timedelta(hours=24)  # silent this long, a draft is dropped
     inspection_idle: timedelta = timedelta(minutes=120)  # a walk through a plant is slower
     max_photos: int = 9
     max_description_chars: int = 1000
@@ -48,7 +50,7 @@ class ChatSettings:
     queries: QueryGuard | None = None  # failed 查询 limited per user (None: tests without wiring)
 
 
-class ChatServices(WorkflowChat, ReportChat, InspectionChat):
+class ChatServices(WorkflowChat, ReportChat, InspectionChat, ReporterChat):
     """What dialogue steps may do, bound to one transaction and one user (a ``ChatPort``).
 
     Reporting is here; the officers' and managers' commands are in ``WorkflowChat``.
@@ -114,11 +116,7 @@ class ChatServices(WorkflowChat, ReportChat, InspectionChat):
                 return str(exc)
         if hazard is None:
             return texts.QUERY_NOT_FOUND
-        return texts.QUERY_RESULT.format(
-            number=hazard.number, enterprise=hazard.enterprise_name,
-            state=reports.STATE_LABELS.get(hazard.state, hazard.state),
-            reported_at=format_local(hazard.reported_at),
-        )
+        return progress.progress_text(progress.summarize(self.session, hazard))
 
     def scan(self, scene: str) -> ScanOutcome:
         target = qrcodes.resolve_scene(self.session, scene)
@@ -197,11 +195,12 @@ def _answer(session: Session, msg: Incoming, *, now: datetime, settings: ChatSet
     port = ChatServices(session, user, settings, now)
     dialogue, updated_at = conversations.load(session, user)
     notice = ""
-    idle = conversations.idle_limit(dialogue.state, idle=settings.idle,
+    idle = conversations.idle_limit(dialogue.state, idle=settings.draft,
                                     inspection_idle=settings.inspection_idle)
     if conversations.is_expired(dialogue, updated_at, now=now, idle=idle):
         notice = conversations.expired_notice(dialogue, idle)
         dialogues.reset(dialogue, port)
+    conversations.mark_paused(dialogue, updated_at, now=now, quiet=settings.idle)
     reply = dialogues.handle(dialogue, msg, port)
     conversations.save(session, user, dialogue, now=now)
     if notice:

@@ -50,9 +50,18 @@ def expired_notice(dialogue: Dialogue, idle: timedelta) -> str:
     minutes = int(idle.total_seconds() // 60)
     if dialogue.state.flow == "inspect":
         return inspect_texts.EXPIRED.format(minutes=minutes)
+    span = f"{minutes // 60} 小时" if minutes % 60 == 0 else f"{minutes} 分钟"
     if dialogue.state.flow == "report":
-        return texts.EXPIRED.format(minutes=minutes)
-    return texts.EXPIRED_FLOW.format(minutes=minutes)
+        return texts.EXPIRED.format(span=span)
+    return texts.EXPIRED_FLOW.format(span=span)
+
+
+def mark_paused(dialogue: Dialogue, updated_at: datetime | None, *, now: datetime, quiet: timedelta) -> None:
+    """A draft (not an inspection) silent for longer than ``quiet`` but not expired is kept;
+    the next message first offers to resume it (``dialogue.offer_resume``)."""
+    if (dialogue.state.flow in ("report", "plan", "proof") and updated_at is not None
+            and now - updated_at > quiet):
+        dialogue.data["paused_minutes"] = int((now - updated_at).total_seconds() // 60)
 
 
 def save(session: Session, user: User, dialogue: Dialogue, *, now: datetime) -> None:

@@ -8,13 +8,14 @@ in the message's transaction, and hands back what the confirmation shows. Refusa
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from bot.handlers.core import Outcome, PendingItem, PlanTarget
 from bot.models import Hazard, User
-from bot.services.hazards import lifecycle, penalties, rectification, rewards
+from bot.services.hazards import lifecycle, penalties, rectification, rewards, todo
 from bot.services.hazards import workflow_texts as T
 from bot.services.hazards.lifecycle import (
     PenaltyDraft,
@@ -82,8 +83,12 @@ class WorkflowChat:
             self.session, number, actor=self.user, level=level, basis=basis, now=self.now))
 
     def set_deadline(self, number: str, deadline: date) -> Outcome:
-        return _outcome(lifecycle.set_deadline(
-            self.session, number, actor=self.user, deadline=deadline, now=self.now, settings=self.workflow))
+        hazard = lifecycle.set_deadline(
+            self.session, number, actor=self.user, deadline=deadline, now=self.now, settings=self.workflow)
+        outcome = _outcome(hazard)
+        if hazard.deadline is not None and hazard.deadline < deadline:  # the plan's date is earlier
+            return replace(outcome, officer_deadline=deadline.isoformat())
+        return outcome
 
     def supervise(self, number: str) -> Outcome:
         return _outcome(lifecycle.supervise(self.session, number, actor=self.user, now=self.now))
@@ -99,15 +104,18 @@ class WorkflowChat:
     def merge(self, number: str, into: str) -> Outcome:
         return _outcome(lifecycle.merge(self.session, number, into=into, actor=self.user, now=self.now))
 
-    def pending(self) -> list[PendingItem]:
+    def pending(self, offset: int = 0, limit: int = 10) -> tuple[list[PendingItem], int]:
+        page = todo.todo_page(self.session, self.user, now=self.now, offset=offset, limit=limit)
         return [
             PendingItem(
-                number=h.number, enterprise=h.enterprise_name,
-                state_label=T.STATE_NAMES.get(h.state, h.state),
-                waiting=_waiting(self.now - (h.events[-1].at if h.events else h.reported_at)),
+                number=i.hazard.number, enterprise=i.hazard.enterprise_name,
+                state_label=T.STATE_NAMES.get(i.hazard.state, i.hazard.state),
+                waiting=_waiting(self.now - (i.hazard.events[-1].at if i.hazard.events
+                                             else i.hazard.reported_at)),
+                urgency=_urgency(i.days_left),
             )
-            for h in lifecycle.pending_for(self.session, self.user)
-        ]
+            for i in page.items
+        ], page.total
 
     def reporter(self, number: str) -> ReporterView:
         view = lifecycle.reporter_identity(
@@ -162,6 +170,14 @@ def _outcome(hazard: Hazard) -> Outcome:
         deadline=hazard.deadline.isoformat() if hazard.deadline else "",
         supervising_unit=hazard.supervising_unit or "",
     )
+
+
+def _urgency(days_left: int | None) -> str:
+    if days_left is None:
+        return ""
+    if days_left < 0:
+        return f"超期{-days_left}天"
+    return "今天到期" if days_left == 0 else f"剩{days_left}天"
 
 
 def _waiting(age: timedelta) -> str:

@@ -27,6 +27,7 @@ VERBS = {
     "奖励": "reward", "整改": "plan", "提交整改": "proof", "绑定": "bind", "解绑": "unbind",
     "方案": "plan", "整改完成": "proof",  # words managers may remember from paper forms
     "周报": "weekly",
+    "更多": "pending_more",  # the next page of 待办
     T.CMD_ACK: "acknowledge", T.CMD_REJECT: "reject", T.CMD_PLAN: "plan", T.CMD_PROOF: "proof",
     T.CMD_VERIFY: "verify", T.CMD_SEND_BACK: "send_back",
 }
@@ -202,7 +203,7 @@ def _weekly(verb: str, rest: str, today: date) -> Command:
 
 
 _PARSERS = {
-    "acknowledge": _bare, "supervise": _bare, "verify": _bare, "pending": _bare,
+    "acknowledge": _bare, "supervise": _bare, "verify": _bare, "pending": _bare, "pending_more": _bare,
     "reporter": _bare, "plan": _bare, "proof": _bare,
     "reject": _with_reason, "send_back": _with_reason,
     "classify": _classify, "deadline": _deadline, "merge": _merge, "penalty": _penalty,

@@ -18,6 +18,7 @@ from bot.handlers import texts
 from bot.handlers.incoming import Incoming
 from bot.services.hazards.lifecycle import PenaltyDraft, PlanDraft, ReporterView
 from bot.services.people.bindings import Bound
+from bot.services.reporting.progress import ReportLine
 from bot.services.reporting.reports import ReportDraft
 
 
@@ -113,6 +114,7 @@ class Outcome:
     level_label: str = ""
     deadline: str = ""
     supervising_unit: str = ""
+    officer_deadline: str = ""  # the officers' 限期 when a plan's earlier date drives the reminders
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,7 @@ class PendingItem:
     enterprise: str
     state_label: str
     waiting: str  # how long it has waited, e.g. "3天"
+    urgency: str = ""  # "超期2天", "剩5天", "今天到期"; empty when it has no date
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,7 @@ class ChatPort(Protocol):
     def submit(self, draft: ReportDraft) -> tuple[str, str | None]: ...
     def status_text(self, number: str, code: str | None) -> str: ...
     def scan(self, scene: str) -> ScanOutcome: ...
+    def my_reports(self, limit: int) -> tuple[list[ReportLine], int]: ...  # newest first, total
 
     # who is talking
     def role(self) -> str: ...  # officer | manager | worker | public
@@ -234,7 +238,7 @@ class ChatPort(Protocol):
     def verify(self, number: str) -> Outcome: ...
     def send_back(self, number: str, reason: str) -> Outcome: ...
     def merge(self, number: str, into: str) -> Outcome: ...
-    def pending(self) -> list[PendingItem]: ...
+    def pending(self, offset: int = 0, limit: int = 10) -> tuple[list[PendingItem], int]: ...  # page, total
     def reporter(self, number: str) -> ReporterView: ...
     def record_penalty(self, number: str, penalty: PenaltyDraft) -> str: ...  # as recorded
     def reward(self, number: str, action: str) -> None: ...  # approve | pay

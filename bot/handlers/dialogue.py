@@ -8,7 +8,7 @@ commands (``officer.py``) and the manager's plan and proof dialogues (``plan.py`
 
 from __future__ import annotations
 
-from bot.handlers import inspect, inspect_texts, officer, plan, texts
+from bot.handlers import follow_up, guidance, inspect, inspect_texts, officer, plan, texts
 from bot.handlers.core import ChatPort, Dialogue, State, Step, reset, shorten
 from bot.handlers.incoming import (
     Incoming,
@@ -41,6 +41,9 @@ def handle(dialogue: Dialogue, msg: Incoming, port: ChatPort) -> str:
     step = TRANSITIONS.get((dialogue.state, intent)) or GLOBAL.get(intent)
     if step is None:
         step = _guide if dialogue.state is State.IDLE else _reprompt
+    if guidance.is_paused(dialogue) and intent not in (*guidance.PASS_THROUGH, Intent.RESUME,
+                                                       Intent.START_OVER):
+        step = guidance.offer_resume  # a draft kept from a while ago: 继续 or 重新开始 first
     return step(dialogue, msg, port)
 
 
@@ -84,7 +87,9 @@ def _guide(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
         return texts.NOT_REPORTING_MEDIA
     if classify(msg) is Intent.UNSUPPORTED:
         return texts.UNSUPPORTED
-    return texts.GUIDE
+    if classify(msg) is not Intent.TEXT:  # 确认, 好了, 1… with nothing going on
+        return texts.NOTHING_IN_PROGRESS.format(text=fold(msg.text)) + "\n" + texts.GUIDE
+    return guidance.not_understood(msg, port) + "\n" + texts.GUIDE
 
 
 def _welcome(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
@@ -123,9 +128,7 @@ def _silent(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
 
 
 def _reprompt(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
-    if classify(msg) is Intent.UNSUPPORTED:
-        return texts.UNSUPPORTED + "\n\n" + prompt(d, port)
-    return prompt(d, port)
+    return guidance.refused(d, msg, port)
 
 
 # --- enterprise and county ----------------------------------------------------------------
@@ -192,16 +195,42 @@ def _set_county(d: Dialogue, code: str, port: ChatPort) -> str:
 
 def _description(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     """Keep the description as typed; if it names a person (a phone, "我叫…"), say once that
-    the enterprise will not see those details and the officers will, so he can decide."""
+    the enterprise will not see those details and the officers will, so he can decide.
+
+    A description over the limit is kept aside, not thrown away: "保留" keeps its first part,
+    anything else typed replaces it.
+    """
+    limit = port.max_description_chars
+    kept = d.data.pop("long_description", None)
+    keep_part = bool(kept) and fold(msg.text) == "保留"
+    text = kept[:limit] if keep_part else msg.text
+    if len(text.strip()) > limit:
+        d.data["long_description"] = text.strip()
+        head = text.strip()[:limit]
+        return texts.DESCRIPTION_TOO_LONG.format(length=len(text.strip()), max=limit, tail=head[-8:])
     try:
-        d.draft.description = clean_description(msg.text, max_chars=port.max_description_chars)
+        d.draft.description = clean_description(text, max_chars=limit)
     except ReportError as exc:
-        return str(exc)
+        return f"{exc}\n{prompt(d, port)}"
     d.state = State.PHOTOS
+    if keep_part:
+        return texts.DESCRIPTION_KEPT_PART.format(max=limit) + texts.ASK_PHOTOS.format(max=port.max_photos)
     ask = texts.ASK_PHOTOS.format(max=port.max_photos)
     if has_personal_details(d.draft.description):
         return f"{texts.PERSONAL_DETAILS_NOTICE}\n{ask}"
     return ask
+
+
+def _description_refused(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
+    """跳过, a number, 确认 or 好了 where a description is expected: why not, and what to send."""
+    intent = classify(msg)
+    if intent is Intent.SKIP:
+        why = texts.DESCRIPTION_NOT_SKIPPABLE
+    elif intent is Intent.NUMBER:
+        why = texts.DESCRIPTION_NOT_NUMBER.format(text=fold(msg.text))
+    else:
+        why = texts.DESCRIPTION_MISSING.format(action="提交" if intent is Intent.CONFIRM else "进入下一步")
+    return why + "\n" + prompt(d, port)
 
 
 def _early_photo(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
@@ -327,6 +356,10 @@ GLOBAL: dict[Intent, Step] = {
     Intent.COMMAND: officer.command_step,
     Intent.DECLARE_WORKER: officer.declare_worker_step,
     Intent.INSPECT: inspect.command_step,
+    Intent.MY_REPORTS: follow_up.my_reports_step,
+    Intent.GREETING: guidance.greet,
+    Intent.RESUME: guidance.resume,
+    Intent.START_OVER: guidance.start_over,
 }
 
 TRANSITIONS: dict[tuple[State, Intent], Step] = {
@@ -338,6 +371,8 @@ TRANSITIONS: dict[tuple[State, Intent], Step] = {
     (State.COUNTY_CHOICE, Intent.TEXT): _county_typed,
     (State.DESCRIPTION, Intent.TEXT): _description,
     (State.DESCRIPTION, Intent.IMAGE): _early_photo,
+    **{(State.DESCRIPTION, intent): _description_refused
+       for intent in (Intent.SKIP, Intent.NUMBER, Intent.CONFIRM, Intent.DONE)},
     (State.PHOTOS, Intent.IMAGE): _photo,
     (State.PHOTOS, Intent.DONE): _photos_done,
     (State.PHOTOS, Intent.SKIP): _photos_done,

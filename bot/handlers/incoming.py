@@ -47,6 +47,10 @@ class Intent(enum.Enum):
     COMMAND = "command"  # an officer's or manager's command, or "绑定 <code>"
     DECLARE_WORKER = "declare_worker"
     INSPECT = "inspect"  # "检查 [企业]" / "自查": start, join or resume an inspection
+    MY_REPORTS = "my_reports"  # "我的报告": a named reporter's own reports (follow_up.py)
+    GREETING = "greeting"  # "你好", "在吗": a friendly answer and the menu
+    RESUME = "resume"  # "继续": go on with a draft kept from earlier
+    START_OVER = "start_over"  # "重新开始": drop the kept draft and report afresh
 
 
 # Keywords count only as the whole message: "车间有隐患" is a description, not a command.
@@ -58,13 +62,16 @@ _KEYWORDS = {
     Intent.DONE: {"好了", "完成", "发完了", "没有了"},
     Intent.SKIP: {"跳过", "无", "没有", "不需要"},
     Intent.DECLARE_WORKER: {"我是员工", "我是该企业员工", "我是本企业员工"},
+    Intent.MY_REPORTS: {"我的报告", "我的举报", "我的隐患报告"},
+    Intent.RESUME: {"继续", "继续填写", "继续报告"},
+    Intent.START_OVER: {"重新开始", "重来", "重新举报", "重新报告"},
 }
 # Longer words first: "不予受理" is not "受理", "提交整改" is not "整改". The notifications
 # teach some of them (workflow_texts.CMD_*), so those are taken from there.
 COMMAND_WORDS = tuple(sorted(
     {
         "受理", "不予受理", "定级", "限期", "督办", "验收", "销号", "退回", "合并", "待办", "举报人",
-        "处罚", "奖励", "整改", "提交整改", "方案", "整改完成", "绑定", "解绑", "周报",
+        "处罚", "奖励", "整改", "提交整改", "方案", "整改完成", "绑定", "解绑", "周报", "更多",
         workflow_texts.CMD_ACK, workflow_texts.CMD_REJECT, workflow_texts.CMD_PLAN,
         workflow_texts.CMD_PROOF, workflow_texts.CMD_VERIFY, workflow_texts.CMD_SEND_BACK,
     },
@@ -76,6 +83,9 @@ MENU_REPORT_KEY = "REPORT"
 _QUERY = re.compile(r"^查询[\s:]*(?P<number>[A-Za-z]{2}\d+)?(?:\s+(?P<code>\w+))?\s*$")
 # "查询" alone or followed by a number is the command; "查询了一下，除尘器…" is a sentence.
 _QUERY_COMMAND = re.compile(r"^查询(?:$|[\s:A-Za-z0-9])")
+# "你好", "在吗", "你好，在吗？", "hello": only greetings, nothing else.
+_GREETING = re.compile(
+    r"^(?:(?:你好|您好|在吗|在不在|有人吗|有人在吗|hi|hello|嗨|哈喽)[呀啊吖]?[\s,，!！。.?？~～]*)+$", re.I)
 # "检查" alone or followed by a space and a name; "检查了除尘器…" is a sentence.
 _INSPECT = re.compile(r"^(?:检查|自查|开始检查|继续检查)(?:$|[\s:：]+(?P<name>\S.*)$)")
 
@@ -103,6 +113,8 @@ def classify(msg: Incoming) -> Intent:
         return Intent.INSPECT
     if text.isdigit() and len(text) <= 2:
         return Intent.NUMBER
+    if _GREETING.match(text):
+        return Intent.GREETING
     for intent, words in _KEYWORDS.items():
         if text.lower() in words:
             return intent

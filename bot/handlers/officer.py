@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from bot.handlers import plan, texts
 from bot.handlers.commands import Command, CommandError, parse_command
-from bot.handlers.core import ChatPort, Dialogue, Outcome, State, reset
+from bot.handlers.core import ChatPort, Dialogue, Outcome, State, reset, shorten
 from bot.handlers.incoming import Incoming
 from bot.handlers.prompts import prompt
 from bot.handlers.weekly import weekly_step
@@ -23,7 +23,11 @@ from bot.services.hazards import workflow_texts
 from bot.services.hazards.lifecycle import WorkflowError
 from bot.services.people.bindings import BindingError
 
-_NO_NUMBER = frozenset({"pending", "bind", "unbind", "weekly"})
+PENDING_OFFSET = "pending_offset"  # where "更多" goes on from
+PENDING_PAGE = 10
+PENDING_NAME_CHARS = 16
+PENDING_LINES_BYTES = 1700  # the lines of one page; the head and foot fit in the rest of 2,048
+_NO_NUMBER = frozenset({"pending", "pending_more", "bind", "unbind", "weekly"})
 _MANAGER_FLOWS = frozenset({"plan", "proof"})
 
 
@@ -73,9 +77,17 @@ def run_command(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
             return plan.start(d, command.verb, number or "", port)
         if command.verb == "unbind":
             return _unbind(d, port, command)
+        if command.verb in ("pending", "pending_more"):
+            return _pending(d, port, command.verb == "pending_more")
         return _ACTIONS[command.verb](port, command, number or "")
     except (WorkflowError, BindingError, ReportError, StatsError) as exc:
-        return str(exc)
+        return _naming_the_command(str(exc), number or "编号")
+
+
+def _naming_the_command(refusal: str, number: str) -> str:
+    """A service's "请先…" said for every channel, in chat with the command to send."""
+    chat_form = texts.FIRST_SEND.get(refusal)
+    return chat_form.format(number=number) if chat_form else refusal
 
 
 def _done(verb: str, outcome: Outcome, **extra: str) -> str:
@@ -83,6 +95,13 @@ def _done(verb: str, outcome: Outcome, **extra: str) -> str:
         number=outcome.number, state=outcome.state_label, level=outcome.level_label,
         deadline=outcome.deadline, unit=outcome.supervising_unit, **extra,
     )
+
+
+def _deadline_done(outcome: Outcome) -> str:
+    """限期 answered with both dates when the plan's earlier one drives the reminders."""
+    if outcome.officer_deadline:
+        return _done("deadline_with_plan", outcome, officer_deadline=outcome.officer_deadline)
+    return _done("deadline", outcome)
 
 
 def _bind(port: ChatPort, c: Command, number: str) -> str:
@@ -107,18 +126,33 @@ def _unbind(d: Dialogue, port: ChatPort, c: Command) -> str:
     return texts.UNBOUND.format(role=label, handover=texts.UNBOUND_HANDOVER if handed_over else "")
 
 
-def _pending(port: ChatPort, c: Command, number: str) -> str:
-    items = port.pending()
+def _pending(d: Dialogue, port: ChatPort, more: bool) -> str:
+    """待办, a page at a time with the true total; "更多" is the next page. Each page stops at
+    what fits in one WeChat text, whatever the enterprises' names."""
+    offset = int(d.data.get(PENDING_OFFSET, 0)) if more else 0
+    if more and not offset:
+        return texts.PENDING_NO_MORE
+    items, total = port.pending(offset, PENDING_PAGE)
     if not items:
-        return texts.PENDING_EMPTY
-    lines = "\n".join(
-        texts.PENDING_LINE.format(
-            i=i, number=item.number, enterprise=item.enterprise, state=item.state_label,
-            waiting=item.waiting,
+        d.data.pop(PENDING_OFFSET, None)
+        return texts.PENDING_NO_MORE if more else texts.PENDING_EMPTY
+    lines: list[str] = []
+    for i, item in enumerate(items, offset + 1):
+        line = texts.PENDING_LINE.format(
+            i=i, number=item.number, enterprise=shorten(item.enterprise, PENDING_NAME_CHARS),
+            state=item.state_label, waiting=item.urgency or "已等" + item.waiting,
         )
-        for i, item in enumerate(items, 1)
-    )
-    return texts.PENDING_LIST.format(count=len(items), lines=lines)
+        if len("\n".join([*lines, line]).encode()) > PENDING_LINES_BYTES:
+            break
+        lines.append(line)
+    end = offset + len(lines)
+    if end < total:
+        d.data[PENDING_OFFSET] = end
+        foot = texts.PENDING_MORE.format(start=offset + 1, end=end, rest=total - end)
+    else:
+        d.data.pop(PENDING_OFFSET, None)
+        foot = texts.PENDING_END.format(start=offset + 1, end=end)
+    return texts.PENDING_LIST.format(count=total, lines="\n".join(lines)) + foot
 
 
 def _reporter(port: ChatPort, c: Command, number: str) -> str:
@@ -145,12 +179,11 @@ _ACTIONS: dict[str, Callable[[ChatPort, Command, str], str]] = {
     "acknowledge": lambda port, c, n: _done("acknowledge", port.acknowledge(n)),
     "reject": lambda port, c, n: _done("reject", port.reject(n, c.reason)),
     "classify": lambda port, c, n: _done("classify", port.classify(n, c.level, c.basis)),
-    "deadline": lambda port, c, n: _done("deadline", port.set_deadline(n, c.deadline)),  # type: ignore[arg-type]
+    "deadline": lambda port, c, n: _deadline_done(port.set_deadline(n, c.deadline)),  # type: ignore[arg-type]
     "supervise": lambda port, c, n: _done("supervise", port.supervise(n)),
     "verify": lambda port, c, n: _done("verify", port.verify(n)),
     "send_back": lambda port, c, n: _done("send_back", port.send_back(n, c.reason)),
     "merge": lambda port, c, n: _done("merge", port.merge(n, c.into), into=c.into),
-    "pending": _pending,
     "reporter": _reporter,
     "penalty": _penalty,
     "reward": _reward,

@@ -1,5 +1,6 @@
 """Every sentence the bot says in the reporting dialogue, in one place for review."""
 
+from bot.services.hazards import workflow_texts
 from bot.services.people.roles import ROLE_NAMES
 
 WELCOME = (
@@ -24,8 +25,38 @@ ASK_ENTERPRISE = "第 1 步：隐患在哪家企业？请输入企业名称（�
 ALREADY_REPORTING = "您正在报告隐患，请继续当前步骤，或回复“取消”重新开始。"
 NOTHING_TO_CANCEL = "当前没有进行中的报告。" + "\n" + GUIDE
 CANCELLED = "已取消本次报告，已发送的照片不会保存。需要时回复“举报”重新开始。"
-EXPIRED = "上一次报告超过 {minutes} 分钟没有继续，已自动结束，已发送的照片不会保存。"
-EXPIRED_FLOW = "上一次填报超过 {minutes} 分钟没有继续，已自动结束，尚未提交的内容不会保存。"
+EXPIRED = "上一次报告超过 {span}没有继续，已自动结束，已发送的照片不会保存。"
+EXPIRED_FLOW = "上一次填报超过 {span}没有继续，已自动结束，尚未提交的内容不会保存。"
+# A draft idle past dialogue.idle_minutes but within dialogue.draft_hours: kept, and offered.
+RESUME_OFFER = (
+    "您有一份未提交的{what}（{since}前填写，{where}）。\n"
+    "回复“继续”接着填写，回复“重新开始”放弃它{again}。"
+)
+RESUME_OFFER_WHAT = {"report": "隐患报告", "plan": "整改方案", "proof": "整改材料"}
+RESUME_AGAIN = {"report": "并重新报告", "plan": "", "proof": ""}
+RESUME_EXPECTED = "请先回复“继续”接着填写，或回复“重新开始”放弃未提交的内容。"
+RESUMED = "好的，接着填写。\n"
+GREETING = "您好！这里是安全隐患报告平台，很高兴为您服务。\n"
+NOTHING_IN_PROGRESS = "当前没有进行中的报告或填报，“{text}”无需回复。"
+NOT_UNDERSTOOD = "没看懂“{text}”。"
+DID_YOU_MEAN = "您是不是想发“{command}”？"
+# Refused answers at the description step: why, and what to send instead.
+DESCRIPTION_NOT_SKIPPABLE = "隐患描述不能跳过：监管人员要凭它找到并核实隐患。"
+DESCRIPTION_NOT_NUMBER = "“{text}”不是隐患描述：这一步需要文字说明，不是选择序号。"
+DESCRIPTION_MISSING = "还没有隐患描述，暂时不能{action}。"
+DESCRIPTION_TOO_LONG = (
+    "您的描述有 {length} 字，超过了 {max} 字的上限，内容已暂存。\n"
+    "回复“保留”只保留前 {max} 字（到“…{tail}”为止），或重新发送精简后的描述。"
+)
+DESCRIPTION_KEPT_PART = "已保留前 {max} 字。\n"
+NOT_ACCEPTED_HERE = {
+    "image": "这一步不需要照片，这张照片没有保存。",
+    "location": "这一步不需要位置，位置没有记录。",
+    "number": "这一步不需要序号。",
+    "skip": "这一步不能跳过。",
+    "confirm": "还没到提交的时候，需要先回答这一步。",
+    "done": "这一步还没有完成。",
+}
 NO_ENTERPRISE_MATCH = (
     "登记库中没有找到“{typed}”。\n"
     "回复 0 按未登记企业“{typed}”继续报告，或重新输入企业名称。"
@@ -82,7 +113,8 @@ SUBMITTED = (
 )
 SUBMITTED_ANONYMOUS = (
     "提交成功，谢谢您！\n编号：{number}\n查询码：{code}\n"
-    "查询码只显示这一次，请截图保存。查看进度请回复“查询 {number} {code}”。"
+    "查询码只显示这一次，请截图保存。\n"
+    "匿名报告不会收到任何办理通知；查看进度请回复“查询 {number} {code}”（查询 编号 查询码）。"
 )
 QUERY_USAGE = "请按“查询 编号”回复，例如：查询 YH202611240001；匿名报告请加上查询码。"
 QUERY_NOT_FOUND = "没有找到该编号，或查询码不正确。匿名报告请回复“查询 编号 查询码”。"
@@ -155,6 +187,7 @@ USAGE = {
     "send_back": "用法：退回 编号 理由",
     "merge": "用法：合并 编号 目标编号（把前者并入后者）",
     "pending": "用法：待办",
+    "pending_more": "用法：更多（先回复“待办”，再回复“更多”看下一页）",
     "reporter": "用法：举报人 编号",
     "penalty": (
         "用法：处罚 编号 企业罚款=5 负责人罚款=1 停产整顿 备注=…\n"
@@ -175,6 +208,10 @@ DONE = {
     "reject": "已不予受理 {number}。当前状态：{state}。",
     "classify": "已定级 {number}：{level}。当前状态：{state}。",
     "deadline": "已设定 {number} 的整改期限：{deadline}。当前状态：{state}。",
+    "deadline_with_plan": (
+        "已设定 {number} 的整改期限：{officer_deadline}。企业整改方案的完成时限 {deadline} 更早，"
+        "两个日期都已保留，提醒按较早的 {deadline} 发送。当前状态：{state}。"
+    ),
     "supervise": "已挂牌督办 {number}，督办单位：{unit}。当前状态：{state}。",
     "verify": "已验收销号 {number}。当前状态：{state}。",
     "send_back": "已退回 {number}，企业须继续整改。当前状态：{state}。",
@@ -185,10 +222,20 @@ DONE = {
     ),
     "proof": "已提交 {number} 的整改材料，等待监管部门验收。当前状态：{state}。",
 }
+# The services' "请先…" refusals (workflow_texts), in chat naming the command to send.
+FIRST_SEND = {
+    workflow_texts.NOT_MAJOR: (
+        "只有重大事故隐患可以挂牌督办。请先回复“定级 {number} 重大 判定依据”，再回复“督办 {number}”。"
+    ),
+    workflow_texts.PLAN_REQUIRED: "请先回复“整改 {number}”提交五落实整改方案，再回复“提交整改 {number}”。",
+}
 PENALTY_RECORDED = "已记录 {number} 的行政处罚：{summary}。"
 REWARD_DONE = {"approve": "已批准 {number} 的举报奖励。", "pay": "已登记 {number} 的举报奖励已发放。"}
 PENDING_EMPTY = "目前没有待办事项。"
-PENDING_LIST = "待办（共 {count} 项，最早的在前）：\n{lines}"
+PENDING_LIST = "待办（共 {count} 项，超期的在前，其余按剩余天数）：\n{lines}"
+PENDING_MORE = "\n以上为第 {start}–{end} 项，回复“更多”查看后面的 {rest} 项。"
+PENDING_END = "\n以上为第 {start}–{end} 项，已全部列出。"
+PENDING_NO_MORE = "没有更多待办了。回复“待办”从头查看。"
 PENDING_LINE = "{i}. {number} {enterprise}｜{state}｜{waiting}"
 REPORTER_ANONYMOUS = "{number} 为匿名报告，没有报告人信息。"
 REPORTER_NAMED = "{number} 的报告人：{name} {phone}（{source}）。\n请严格保密。本次查看已记录。"

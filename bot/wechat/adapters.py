@@ -5,6 +5,7 @@ from __future__ import annotations
 import requests
 from wechatpy.exceptions import WeChatClientException
 
+from bot.services.messaging.menu_tags import TagError
 from bot.services.platform.ports import (
     DeliveryError,
     FetchedMedia,
@@ -99,3 +100,41 @@ class WeChatQRCodeIssuer:
         if not isinstance(url, str) or not url or not isinstance(ticket, str) or not ticket:
             raise QRCodeIssueError(f"qrcode/create (temporary): unexpected answer {res!r:.200}")
         return IssuedQRCode(url=url, ticket=ticket)
+
+
+class WeChatUserTagger:
+    """User tags (``tags/*``), which the officers' and managers' conditional menus match.
+
+    Tag ids are looked up by name (``tags/get``) and created when missing, so the worker can
+    tag a person before anyone ran ``flask wechat menu push``; they are cached per process.
+    """
+
+    def __init__(self, client: HazardWeChatClient) -> None:
+        self.client = client
+        self._ids: dict[str, int] = {}
+
+    def tag_ids(self, names: tuple[str, ...]) -> dict[str, int]:
+        """The id of each tag named, creating those WeChat does not have yet."""
+        if any(name not in self._ids for name in names):
+            try:
+                known = {t["name"]: int(t["id"]) for t in self.client.tag.get()}
+                for name in names:
+                    if name not in known:
+                        known[name] = int(self.client.tag.create(name)["id"])
+            except (WeChatClientException, requests.RequestException, KeyError, TypeError) as exc:
+                raise TagError(f"tags/get or tags/create: {exc}") from exc
+            self._ids.update(known)
+        return {name: self._ids[name] for name in names}
+
+    def set_menu_tag(self, openid: str, tag: str | None, *, all_tags: tuple[str, ...]) -> None:
+        """Tag ``openid`` with ``tag`` and untag him from every other of ``all_tags``."""
+        ids = self.tag_ids(all_tags)
+        try:
+            for name, tag_id in ids.items():
+                if name != tag:
+                    self.client.tag.untag_user(tag_id, [openid])
+            if tag is not None:
+                self.client.tag.tag_user(ids[tag], [openid])
+        except (WeChatClientException, requests.RequestException) as exc:
+            self._ids.clear()  # a tag deleted on WeChat's side is looked up again next time
+            raise TagError(f"tagging a user: {exc}") from exc

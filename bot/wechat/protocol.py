@@ -20,6 +20,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
 from bot.handlers.incoming import Incoming
+from bot.handlers.menu_keys import as_typed
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,11 @@ def parse(xml: str) -> Incoming:
         raise ProtocolError(400, f"malformed message XML: {type(exc).__name__}") from None
 
 
+# Far beyond any limit of ours (the body itself is capped): a too-long description is then
+# told its real length, not the length of what was cut off here.
+MAX_TEXT_CHARS = 20_000
+
+
 def _incoming(msg: Any) -> Incoming:
     data = msg._data
     openid = _field(data, "FromUserName")
@@ -120,7 +126,8 @@ def _incoming(msg: Any) -> Incoming:
     common: dict[str, Any] = {"openid": openid, "create_time": create_time}
     match msg.type:
         case "text":
-            return Incoming(kind="text", msg_id=msg_id, text=_field(data, "Content")[:2000], **common)
+            text = _field(data, "Content")[:MAX_TEXT_CHARS]
+            return Incoming(kind="text", msg_id=msg_id, text=text, **common)
         case "image":
             media_id = _field(data, "MediaId")
             if not media_id or len(media_id) > 128:
@@ -134,8 +141,9 @@ def _incoming(msg: Any) -> Incoming:
             return Incoming(kind="location", msg_id=msg_id, lat=lat, lng=lng,
                             label=_field(data, "Label")[:300], **common)
         case "event":
-            return Incoming(kind="event", event=_field(data, "Event"),
-                            event_key=_field(data, "EventKey")[:200], **common)
+            # A menu click arrives as the command its button stands for (menu_keys).
+            return as_typed(Incoming(kind="event", event=_field(data, "Event"),
+                                     event_key=_field(data, "EventKey")[:200], **common))
         case _:
             return Incoming(kind="other", msg_id=msg_id, **common)
 

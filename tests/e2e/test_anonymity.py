@@ -191,7 +191,7 @@ def test_after_retention_no_path_to_the_outbox_leaves_his_openid_beside_the_haza
     openid = "o_whistle_every_path"
     engine = engine_of(live)
     say(peer, openid, "举报", "晋钢", "1", DESCRIPTION)
-    idle_for(engine, openid, timedelta(minutes=31))
+    idle_for(engine, openid, timedelta(hours=25))
     live.run_worker()
     assert "已自动结束" in fake_wechat.sent_messages(openid)[-1]["text"]["content"]
     hazard, photos = _anonymous_report_with_a_rejected_photo(live, peer, fake_wechat, openid)

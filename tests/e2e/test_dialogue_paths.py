@@ -170,7 +170,7 @@ def test_cancel_mid_dialogue_discards_the_photos(
     assert count(engine, Job, Job.status != "done") == 0
     assert count(engine, Hazard) == 0
     assert say(peer, ALICE, "取消") == texts.NOTHING_TO_CANCEL
-    assert say(peer, ALICE, "确认") == texts.GUIDE
+    assert say(peer, ALICE, "确认") == texts.NOTHING_IN_PROGRESS.format(text="确认") + "\n" + texts.GUIDE
 
 
 def test_help_mid_dialogue_repeats_the_question(live: LiveServer, peer: WeChatPeer) -> None:
@@ -203,9 +203,9 @@ def test_subscribe_is_welcomed(live: LiveServer, peer: WeChatPeer) -> None:
     assert user_of(engine_of(live), ALICE).role == "public"
 
 
-def test_unknown_text_when_idle_gets_guidance(live: LiveServer, peer: WeChatPeer) -> None:
+def test_a_greeting_when_idle_gets_guidance(live: LiveServer, peer: WeChatPeer) -> None:
     reply = say(peer, ALICE, "你好，在吗")
-    assert reply == texts.GUIDE
+    assert reply == texts.GREETING + texts.GUIDE
     assert "举报" in reply
     assert send_photo(peer, ALICE, "MEDIA_X") == texts.NOT_REPORTING_MEDIA
     assert count(engine_of(live), Attachment) == 0
@@ -346,10 +346,10 @@ def test_idle_dialogue_expires_with_a_message(live: LiveServer, peer: WeChatPeer
     say(peer, ALICE, "举报", "晋钢", "1", DESCRIPTION)
     send_photo(peer, ALICE, "MEDIA_E1")
     engine = engine_of(live)
-    idle_for(engine, ALICE, timedelta(minutes=31))
+    idle_for(engine, ALICE, timedelta(hours=25))  # past dialogue.draft_hours (24)
 
     reply = say(peer, ALICE, "好了")
-    assert reply.startswith(texts.EXPIRED.format(minutes=30))
+    assert reply.startswith(texts.EXPIRED.format(span="24 小时"))
     assert reply.endswith(texts.GUIDE)
     assert conversation_of(engine, ALICE).state == "idle"
     assert count(engine, Attachment) == 0

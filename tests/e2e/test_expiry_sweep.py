@@ -34,7 +34,7 @@ def test_idle_dialogue_is_ended_once_with_a_message(
     fake_wechat.add_media("M_EXP", jpeg_with_gps())
     send_photo(peer, WALKER, "M_EXP")
 
-    _age_dialogue(live, 29)
+    _age_dialogue(live, 24 * 60 - 1)  # a draft is kept for dialogue.draft_hours (24)
     live.run_worker()
     assert fake_wechat.sent_messages(WALKER) == []  # not idle long enough yet
 
@@ -44,7 +44,7 @@ def test_idle_dialogue_is_ended_once_with_a_message(
 
     sent = fake_wechat.sent_messages(WALKER)
     assert len(sent) == 1
-    assert "超过 30 分钟没有继续，已自动结束" in sent[0]["text"]["content"]
+    assert "超过 24 小时没有继续，已自动结束" in sent[0]["text"]["content"]
     with Session(live.app.extensions["engine"]) as session:
         assert session.scalars(select(Conversation.state)).one() == "idle"
         assert session.scalars(select(Attachment)).all() == []

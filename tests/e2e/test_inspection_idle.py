@@ -18,7 +18,7 @@ STEEL = "太原晋钢钢铁有限公司"
 INSPECTOR, REPORTER = "o_idle_inspector", "o_idle_reporter"
 
 
-def test_the_sweep_pauses_an_inspection_after_120_minutes_a_report_after_30(
+def test_the_sweep_pauses_an_inspection_after_120_minutes_a_report_draft_after_24_hours(
     live: LiveServer, peer: WeChatPeer, fake_wechat: FakeWeChatServer
 ) -> None:
     load_library(live)
@@ -32,8 +32,7 @@ def test_the_sweep_pauses_an_inspection_after_120_minutes_a_report_after_30(
 
     worker.clock = lambda: start + timedelta(minutes=31)
     live.run_worker()
-    assert received(fake_wechat, REPORTER) == [
-        texts.EXPIRED.format(minutes=30) + "需要时回复“举报”重新开始。"]
+    assert received(fake_wechat, REPORTER) == []  # a report draft is kept (dialogue.draft_hours)
     assert received(fake_wechat, INSPECTOR) == []
     assert conversation_of(engine, INSPECTOR).state.startswith("inspect_")
 
@@ -46,7 +45,12 @@ def test_the_sweep_pauses_an_inspection_after_120_minutes_a_report_after_30(
     live.run_worker()  # a second pass sends nothing more
     assert received(fake_wechat, INSPECTOR) == [
         "检查超过 120 分钟没有继续，已暂停，已记录的检查项都已保存，回复“检查”继续。"]
-    assert len(received(fake_wechat, REPORTER)) == 1
+    assert received(fake_wechat, REPORTER) == []
+
+    worker.clock = lambda: start + timedelta(hours=24, minutes=1)
+    live.run_worker()
+    assert received(fake_wechat, REPORTER) == [
+        texts.EXPIRED.format(span="24 小时") + "需要时回复“举报”重新开始。"]
     assert [c.state for c in rows(engine, Conversation)] == ["idle", "idle"]
     assert one(engine, Inspection).state == "open" and len(rows(engine, InspectionResult)) == 1
     assert position(say(peer, INSPECTOR, "检查")) == (2, total)

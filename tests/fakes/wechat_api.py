@@ -21,6 +21,8 @@ import qrcode
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.fakes.wechat_menus import MenusAndTags
+
 ERRMSGS = {
     -1: "system error",
     40001: "invalid credential, access_token is invalid or not latest",
@@ -66,9 +68,11 @@ def _error(errcode: int, status: int = 200) -> Response:
     return _json({"errcode": errcode, "errmsg": ERRMSGS.get(errcode, "error")}, status)
 
 
-class FakeWeChatServer:
+class FakeWeChatServer(MenusAndTags):
     """Serves /cgi-bin/token, media/get, message/custom/send, message/template/send,
     qrcode/create and showqrcode (the image of a created code, as mp.weixin.qq.com serves it),
+    the menus (menu/create, get, delete, addconditional, delconditional) and user tags
+    (tags/create, get, members/batchtagging and batchuntagging, getidlist),
     web authorization (/connect/oauth2/authorize and /sns/oauth2/access_token)
     and the mini-program's /sns/jscode2session and /cgi-bin/message/subscribe/send.
     """
@@ -111,6 +115,8 @@ class FakeWeChatServer:
         self._mini_token: str | None = None
         self._consents: dict[tuple[str, str], int] = {}
         self._subscribe_sent: list[dict[str, Any]] = []
+        # The Official Account's menus and user tags, as WeChat holds them.
+        self._init_menus()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -300,6 +306,7 @@ class FakeWeChatServer:
             ("POST", "/cgi-bin/message/custom/send"): self._custom_send,
             ("POST", "/cgi-bin/message/template/send"): self._template_send,
             ("POST", "/cgi-bin/qrcode/create"): self._qrcode_create,
+            **self.menu_routes(),
         }.get((request.method, request.path))
         if route is None:
             return Response("not found", status=404)

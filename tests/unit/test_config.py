@@ -32,8 +32,8 @@ def test_defaults_give_a_working_dev_setup(tmp_path: Path) -> None:
     assert config["app"]["instance_dir"] == str(instance)
     assert config["database"]["url"] == f"sqlite:///{instance / 'hazardbot.sqlite3'}"
     assert config["media"]["dir"] == str(instance / "media")
-    assert config["dialogue"] == {"idle_minutes": 30, "inspection_idle_minutes": 120, "max_photos": 9,
-                                  "max_description_chars": 1000}
+    assert config["dialogue"] == {"idle_minutes": 30, "inspection_idle_minutes": 120, "draft_hours": 24,
+                                  "max_photos": 9, "max_description_chars": 1000}
     assert config["jobs"]["max_attempts"] == 40
 
 

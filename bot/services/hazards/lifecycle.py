@@ -40,6 +40,7 @@ from bot.services.hazards.rectification import (
     MAX_HORIZON_DAYS,
     PlanDraft,
     check_deadline,
+    plan_of,
     submit_plan,
     submit_proof,
 )
@@ -189,7 +190,10 @@ def set_deadline(
     know of the hazard (rectifying); before that the deadline reaches them with the assignment."""
     hazard = _officer_step(session, number, actor, "deadline", ("acknowledged", "rectifying"))
     check_deadline(deadline, now=now, horizon_days=settings.deadline_horizon_days)
-    hazard.deadline = deadline
+    # Both dates are kept (this one in the event, the plan's in its row); the earlier one is
+    # what the deadline sweep nudges against: a later 限期 does not undo the plan's promise.
+    plan = plan_of(session, hazard)
+    hazard.deadline = min(deadline, plan.deadline) if plan is not None else deadline
     event = record_event(session, hazard, action="deadline", actor=actor, now=now,
                          note=deadline.isoformat())
     if hazard.state == "rectifying":

@@ -5,6 +5,13 @@ its cause: ``{action}:{number}:{user id}`` for steps that happen once in a hazar
 ``{action}:{number}:e{event id}:{user id}`` for steps that can repeat (a second deadline, a
 plan filed again), so a retry never sends twice and a repetition is never swallowed.
 
+The named reporter is told of every step that matters to him (受理, 不予受理 with the reason,
+合并 into which number, 定级 with the deadline, a deadline set later, 整改完成待验收, 退回,
+销号, the reward); never an officer's name or phone, only the authority ("小店区应急管理局").
+An anonymous report has nobody to tell: its reporter follows it with 查询 and his code. The
+channel rules (the 48-hour window and its quota of 5) are the outbox's: a reporter who has
+not written since his report gets the later notices as template or subscribe messages.
+
 Whistleblower rule: the templates for the enterprise never name the reporter, the channel
 or whether the report was named (workflow_texts), and every message to anyone but the
 reporter himself has the reporter's name, phone and openid blanked wherever free text (the
@@ -144,10 +151,28 @@ def _to_enterprise(
            event=event, for_enterprise=True)
 
 
-def _to_reporter(session: Session, hazard: Hazard, *, action: str, text: str, now: datetime) -> None:
+def _to_reporter(
+    session: Session, hazard: Hazard, *, action: str, text: str, now: datetime,
+    event: HazardEvent | None = None,
+) -> None:
+    """The named reporter only: an anonymous report keeps no link to anyone to tell."""
     reporter = named_reporter(session, hazard)
     if reporter is not None:
-        _queue(session, [reporter], action=action, hazard=hazard, text=text, now=now, for_reporter=True)
+        _queue(session, [reporter], action=action, hazard=hazard, text=text, now=now, event=event,
+               for_reporter=True)
+
+
+REPORTED = ("worker_report", "public_report")  # a report, not an inspection's own finding
+
+
+def _to_whistleblower(
+    session: Session, hazard: Hazard, *, action: str, text: str, now: datetime,
+    event: HazardEvent | None = None,
+) -> None:
+    """The steps in between go to one who reported, not to an inspector or a manager whose
+    own finding it is (he took part in them)."""
+    if hazard.source in REPORTED:
+        _to_reporter(session, hazard, action=action, text=text, now=now, event=event)
 
 
 def _summary(text: str) -> str:
@@ -199,6 +224,9 @@ def assigned(session: Session, hazard: Hazard, *, unit: str, now: datetime) -> N
         number=hazard.number, unit=unit, enterprise=hazard.enterprise_name,
         description=hazard.description, level=level, basis=basis,
         deadline=hazard.deadline.isoformat() if hazard.deadline else T.NO_DEADLINE))
+    _to_whistleblower(session, hazard, action="graded", now=now, text=T.GRADED_FOR_REPORTER.format(
+        number=hazard.number, enterprise=hazard.enterprise_name, unit=unit, level=level,
+        deadline=hazard.deadline.isoformat() if hazard.deadline else T.REPORTER_NO_DEADLINE))
 
 
 def regraded(session: Session, hazard: Hazard, *, event: HazardEvent, now: datetime) -> None:
@@ -211,6 +239,10 @@ def deadline_set(session: Session, hazard: Hazard, *, event: HazardEvent, now: d
     assert hazard.deadline is not None
     _to_enterprise(session, hazard, action="deadline", now=now, event=event, text=T.DEADLINE_SET.format(
         number=hazard.number, enterprise=hazard.enterprise_name, deadline=hazard.deadline.isoformat()))
+    _to_whistleblower(session, hazard, action="report_deadline", now=now, event=event,
+                 text=T.DEADLINE_FOR_REPORTER.format(number=hazard.number,
+                                                     enterprise=hazard.enterprise_name,
+                                                     deadline=hazard.deadline.isoformat()))
 
 
 def supervised(session: Session, hazard: Hazard, *, event: HazardEvent, now: datetime) -> None:
@@ -236,11 +268,18 @@ def proof_submitted(
            event=event, text=T.PROOF_SUBMITTED.format(
                number=hazard.number, enterprise=hazard.enterprise_name, note=note or T.NO_NOTE,
                photos=photos))
+    _to_whistleblower(session, hazard, action="rectified", now=now, event=event,
+                 text=T.RECTIFIED_FOR_REPORTER.format(number=hazard.number,
+                                                      enterprise=hazard.enterprise_name))
 
 
 def sent_back(session: Session, hazard: Hazard, *, reason: str, event: HazardEvent, now: datetime) -> None:
     _to_enterprise(session, hazard, action="send_back", now=now, event=event, text=T.SENT_BACK.format(
         number=hazard.number, enterprise=hazard.enterprise_name, reason=reason))
+    # The reporter hears that it went back, not the officer's reason (it is about the works).
+    _to_whistleblower(session, hazard, action="returned", now=now, event=event,
+                 text=T.RETURNED_FOR_REPORTER.format(number=hazard.number,
+                                                     enterprise=hazard.enterprise_name))
 
 
 def closed(session: Session, hazard: Hazard, *, unit: str, now: datetime) -> None:

@@ -183,6 +183,20 @@ MERGED_CLOSED_FOR_REPORTER = (
     "您报告的隐患（编号 {number}，{enterprise}）已并入编号 {into} 处理，该隐患已整改完毕，"
     "经{unit}验收销号。感谢您对安全生产工作的支持！"
 )
+# The steps in between (issue 19): the named reporter follows his report without asking.
+GRADED_FOR_REPORTER = (
+    "您报告的隐患（编号 {number}，{enterprise}）经{unit}核实，定为{level}，已通知企业整改。\n"
+    "整改期限：{deadline}\n"
+    "回复“查询 {number}”可查看进度。"
+)
+REPORTER_NO_DEADLINE = "尚未确定，确定后会告知您"
+DEADLINE_FOR_REPORTER = "您报告的隐患（编号 {number}，{enterprise}）整改期限已定为 {deadline}。"
+RECTIFIED_FOR_REPORTER = (
+    "您报告的隐患（编号 {number}，{enterprise}）企业已报告整改完成，正在等待监管部门验收。"
+)
+RETURNED_FOR_REPORTER = (
+    "您报告的隐患（编号 {number}，{enterprise}）经验收尚未整改到位，已退回企业继续整改。"
+)
 MERGED_FOR_REPORTER = (
     "您报告的隐患（编号 {number}，{enterprise}）与编号 {into} 的报告为同一问题，已合并处理。"
     "感谢您的报告！"

@@ -9,6 +9,8 @@ Must not import: ``hazards`` and the packages above it, nor any outer layer.
 Modules and their public names:
 
 - ``jobs``: JobRun, RetryLater, enqueue, retry_delay, run_due_jobs
+- ``menu_tags``: TagError, UserTagger, menu_tag, watch_roles,
+  make_sync_menu_tag_handler
 - ``outbox``: DeliveryPolicy, queue_message, deliver_pending
 - ``subscribe_messages``: SubscribeConfigError, SubscribeTemplate, SubscribeSettings,
   parse_template, touser, hazard_number, NoHazard, build_data, fit

@@ -9,7 +9,8 @@ never free text.
 
 So a few kinds of message have a subscribe template each, grouped (config ``[api]``):
 
-- ``subscribe_progress``: the reporter's report acknowledged, rejected, merged, closed;
+- ``subscribe_progress``: the reporter's report acknowledged, rejected, merged, graded, given a
+  deadline, rectified (awaiting verification), sent back, closed;
 - ``subscribe_deadline``: rectification deadline nudges and overdue notes to managers;
 - ``subscribe_new_report``: a new (or still unacknowledged) report to officers.
 
@@ -42,6 +43,7 @@ from bot.services.platform.clock import local
 GROUPS: Mapping[str, str] = {
     "acknowledge": "progress", "reject": "progress", "close": "progress", "merge": "progress",
     "merged_close": "progress",
+    "graded": "progress", "report_deadline": "progress", "rectified": "progress", "returned": "progress",
     "deadline_nudge": "deadline", "deadline_overdue": "deadline",
     "new_report": "new_report", "ack_overdue": "new_report", "ack_escalate": "new_report",
 }
@@ -55,7 +57,8 @@ GROUPS_BY_ROLE: Mapping[str, tuple[str, ...]] = {
 # ``status`` (a phrase: at most 5 Chinese characters) per kind.
 STATUS: Mapping[str, str] = {
     "acknowledge": "已受理", "reject": "不予受理", "close": "已销号", "merge": "已合并",
-    "merged_close": "已销号", "deadline_nudge": "即将到期", "deadline_overdue": "已逾期",
+    "merged_close": "已销号", "graded": "已定级", "report_deadline": "限期整改", "rectified": "待验收",
+    "returned": "已退回", "deadline_nudge": "即将到期", "deadline_overdue": "已逾期",
     "new_report": "待受理", "ack_overdue": "超时未受理", "ack_escalate": "超时未受理",
 }
 # ``note`` per kind, when nothing more specific comes from the message.
@@ -65,6 +68,10 @@ NOTES: Mapping[str, str] = {
     "close": "已整改完毕，验收销号",
     "merge": "已并入其他报告一并处理",
     "merged_close": "并入的隐患已验收销号",
+    "graded": "已定级，企业正在整改",
+    "report_deadline": "已确定整改期限",
+    "rectified": "企业已整改，等待验收",
+    "returned": "整改未通过验收，已退回",
     "deadline_nudge": "整改期限临近，请按期完成",
     "deadline_overdue": "已超过整改期限，请尽快整改",
     "ack_overdue": "报告超时未受理，请尽快处理",

@@ -2,7 +2,7 @@
 submitted hazard), query codes for anonymous reporters and lookups that cannot be farmed
 (failed ones limited per user and address, each costing the same), photos (checked as real
 images and stripped of metadata), photos fetched from WeChat after the reply, idempotent
-uploads.
+uploads, and what a reporter may follow of his reports (查询's summary, 我的报告).
 
 Must not import: ``inspections``, ``forms``, ``reminders``, nor any outer layer.
 
@@ -12,6 +12,7 @@ Modules and their public names:
 - ``lookups``: QueryLimits, TooManyLookups, QueryGuard
 - ``media``: PhotoLimits, add_photo, discard_unsubmitted, make_fetch_photo_handler
 - ``photos``: PhotoRejected, StoredPhoto, scrub_image, store_photo
+- ``progress``: Progress, ReportLine, summarize, progress_text, reports_of
 - ``reports``: ReportError, ReportDraft, clean_description, parse_contact, new_query_code,
   hash_query_code, query_code_matches, source_for, submit_report, lookup_status
 """

@@ -7,7 +7,7 @@ workflow commands from a small table of hazards: each call is recorded in ``call
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import count
 from typing import Any
@@ -17,6 +17,7 @@ from bot.handlers.dialogue import handle
 from bot.handlers.incoming import Incoming
 from bot.services.hazards.lifecycle import PenaltyDraft, PlanDraft, ReporterView, WorkflowError
 from bot.services.people.bindings import BindingError, Bound
+from bot.services.reporting.progress import ReportLine
 from bot.services.reporting.reports import ReportDraft, ReportError
 
 TODAY = date(2026, 11, 24)
@@ -54,6 +55,8 @@ class FakeChat:
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     refuse: str | None = None
     plan_deadline: date | None = None
+    earlier_plan: date | None = None  # a plan's date before the officer's 限期
+    own_reports: list[ReportLine] = field(default_factory=list)  # 我的报告, newest first
 
     def find_enterprises(self, text: str) -> list[Choice]:
         return [Choice(k, v) for k, v in ENTERPRISES.items() if text in v]
@@ -87,6 +90,9 @@ class FakeChat:
 
     def scan(self, scene: str) -> ScanOutcome:
         return SCENES.get(scene, ScanOutcome("unknown"))
+
+    def my_reports(self, limit: int) -> tuple[list[ReportLine], int]:
+        return self.own_reports[:limit], len(self.own_reports)
 
 
     # --- workflow ---------------------------------------------------------------------------
@@ -137,7 +143,11 @@ class FakeChat:
         return self._step("classify", number, level, basis)
 
     def set_deadline(self, number: str, deadline: date) -> Outcome:
-        return self._step("set_deadline", number, deadline)
+        outcome = self._step("set_deadline", number, deadline)
+        if self.earlier_plan is not None and self.earlier_plan < deadline:  # the plan's date drives
+            return replace(outcome, deadline=self.earlier_plan.isoformat(),
+                           officer_deadline=deadline.isoformat())
+        return outcome
 
     def supervise(self, number: str) -> Outcome:
         return self._step("supervise", number)
@@ -151,9 +161,10 @@ class FakeChat:
     def merge(self, number: str, into: str) -> Outcome:
         return self._step("merge", number, into)
 
-    def pending(self) -> list[PendingItem]:
+    def pending(self, offset: int = 0, limit: int = 10) -> tuple[list[PendingItem], int]:
         self.calls.append(("pending",))
-        return [PendingItem(n, "太原晋钢钢铁有限公司", s, "2天") for n, s in self.hazards.items()]
+        items = [PendingItem(n, "太原晋钢钢铁有限公司", s, "2天") for n, s in self.hazards.items()]
+        return items[offset:offset + limit], len(items)
 
     def reporter(self, number: str) -> ReporterView:
         self._step("reporter", number)

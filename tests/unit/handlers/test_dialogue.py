@@ -51,7 +51,7 @@ def test_a_start_word_starts_a_report(chat: Chat, word: str) -> None:
 
 
 def test_a_sentence_containing_a_keyword_does_not_start(chat: Chat) -> None:
-    assert chat.say("车间有隐患") == texts.GUIDE
+    assert chat.say("车间有隐患") == "没看懂“车间有隐患”。\n" + texts.GUIDE
     assert chat.state is State.IDLE
 
 
@@ -180,10 +180,39 @@ def test_too_short_a_description_is_refused(chat: Chat) -> None:
     assert chat.state is State.DESCRIPTION
 
 
-def test_too_long_a_description_is_refused(chat: Chat) -> None:
+def test_too_long_a_description_is_kept_aside_with_its_real_length(chat: Chat) -> None:
     at_description(chat)
-    assert "太长" in chat.say("隐" * 201)
+    reply = chat.say("除尘器" + "隐" * 4997)
+    assert "您的描述有 5000 字，超过了 200 字的上限" in reply and "回复“保留”只保留前 200 字" in reply
     assert chat.state is State.DESCRIPTION
+    assert chat.say("保留").startswith("已保留前 200 字。\n第 3 步")
+    assert chat.draft.description == "除尘器" + "隐" * 197
+
+
+def test_a_too_long_description_may_be_resent_shorter(chat: Chat) -> None:
+    at_description(chat)
+    chat.say("隐" * 201)
+    assert chat.say("二号车间除尘器泄爆口朝向通道").startswith("第 3 步")
+    assert chat.draft.description == "二号车间除尘器泄爆口朝向通道"
+
+
+@pytest.mark.parametrize(("answer", "why"), [
+    ("跳过", "隐患描述不能跳过：监管人员要凭它找到并核实隐患。"),
+    ("2", "“2”不是隐患描述：这一步需要文字说明，不是选择序号。"),
+    ("确认", "还没有隐患描述，暂时不能提交。"),
+    ("好了", "还没有隐患描述，暂时不能进入下一步。"),
+])
+def test_a_refused_description_says_why_and_what_to_send(chat: Chat, answer: str, why: str) -> None:
+    at_description(chat)
+    reply = chat.say(answer)
+    assert reply.startswith(why + "\n") and "请描述隐患情况：在哪个车间或部位、有什么问题" in reply
+    assert chat.state is State.DESCRIPTION
+
+
+def test_a_too_short_description_says_so_and_asks_again(chat: Chat) -> None:
+    at_description(chat)
+    reply = chat.say("漏油")
+    assert reply.startswith("描述太短了") and "第 2 步" in reply
 
 
 def test_photos_are_counted_up_to_the_limit(chat: Chat) -> None:
@@ -206,7 +235,7 @@ def test_a_photo_before_the_description_is_kept(chat: Chat) -> None:
 
 def test_text_while_expecting_photos_reprompts(chat: Chat) -> None:
     at_photos(chat)
-    assert chat.say("还有一张马上发") == texts.PHOTOS_EXPECTED
+    assert chat.say("还有一张马上发") == "没看懂“还有一张马上发”。\n" + texts.PHOTOS_EXPECTED
     assert chat.state is State.PHOTOS
 
 
@@ -230,7 +259,7 @@ def test_a_typed_address_is_kept(chat: Chat) -> None:
 def test_identity_needs_one_or_two(chat: Chat) -> None:
     at_identity(chat)
     assert chat.say("3") == texts.IDENTITY_EXPECTED
-    assert chat.say("实名吧") == texts.IDENTITY_EXPECTED
+    assert chat.say("实名吧") == "没看懂“实名吧”。\n" + texts.IDENTITY_EXPECTED
     assert chat.state is State.IDENTITY
 
 
@@ -340,7 +369,7 @@ def test_cancel_during_a_choice_forgets_the_list(chat: Chat) -> None:
     chat.say("钢铁")
     chat.say("算了")
     assert chat.state is State.IDLE
-    assert chat.say("1") == texts.GUIDE
+    assert chat.say("1") == "当前没有进行中的报告或填报，“1”无需回复。\n" + texts.GUIDE
 
 
 def test_cancel_with_nothing_going_on(chat: Chat) -> None:

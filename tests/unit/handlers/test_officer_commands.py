@@ -230,7 +230,8 @@ def test_penalty_pending_and_reporter() -> None:
     recorded = texts.PENALTY_RECORDED.format(number=N, summary="罚款企业 5 万元")
     assert chat.say(f"处罚 {N} 企业罚款=5") == recorded
     assert chat.port.calls[-1] == ("record_penalty", N, PenaltyDraft(fine_enterprise_wan=Decimal("5.00")))
-    assert chat.say("待办") == f"待办（共 1 项，最早的在前）：\n1. {N} 太原晋钢钢铁有限公司｜整改中｜2天"
+    assert chat.say("待办") == (f"待办（共 1 项，超期的在前，其余按剩余天数）：\n"
+                               f"1. {N} 太原晋钢钢铁有限公司｜整改中｜已等2天\n以上为第 1–1 项，已全部列出。")
     reply = chat.say(f"举报人 {N}")
     assert "李四 13912345678（群众举报）" in reply and "本次查看已记录" in reply
     assert chat.say(f"奖励 批准 {N}") == texts.REWARD_DONE["approve"].format(number=N)
@@ -392,3 +393,18 @@ def test_a_plan_in_progress_survives_storage_and_old_rows_still_load() -> None:
     assert again == chat.dialogue
     old = {"draft": {"description": "吊钩缺少防脱钩装置"}, "choices": [], "typed": ""}
     assert conversations._from_json("photos", old).data == {}
+
+
+def test_a_services_please_first_names_the_command_to_send() -> None:
+    chat = officer(refuse=T.NOT_MAJOR)
+    assert chat.say(f"督办 {N}") == (
+        f"只有重大事故隐患可以挂牌督办。请先回复“定级 {N} 重大 判定依据”，再回复“督办 {N}”。")
+    chat = manager(refuse=T.PLAN_REQUIRED)
+    assert chat.say(f"提交整改 {N}") == f"请先回复“整改 {N}”提交五落实整改方案，再回复“提交整改 {N}”。"
+
+
+def test_a_deadline_later_than_the_plans_date_shows_both() -> None:
+    chat = officer(earlier_plan=date(2026, 12, 10))
+    assert chat.say(f"限期 {N} 2027-01-20") == (
+        f"已设定 {N} 的整改期限：2027-01-20。企业整改方案的完成时限 2026-12-10 更早，"
+        "两个日期都已保留，提醒按较早的 2026-12-10 发送。当前状态：整改中。")

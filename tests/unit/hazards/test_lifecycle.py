@@ -80,7 +80,9 @@ def test_the_full_loop_tells_exactly_who_needs_to_know(factory: sessionmaker[Ses
     assert kinds(factory, w.province) == []  # he closed it himself; nothing awaited him
     for manager in (w.manager, w.manager2):
         assert kinds(factory, manager) == ["assign", "supervise", "deadline", "send_back", "close"]
-    assert kinds(factory, w.worker) == ["acknowledge", "close", "reward_open", "reward_approve"]
+    assert kinds(factory, w.worker) == [
+        "acknowledge", "graded", "report_deadline", "rectified", "returned", "rectified", "close",
+        "reward_open", "reward_approve"]
     for bystander in (w.public, w.other_county, w.other_city, w.other_manager, w.admin):
         assert messages(factory, bystander) == []
 
@@ -98,6 +100,12 @@ def test_the_full_loop_tells_exactly_who_needs_to_know(factory: sessionmaker[Ses
     reporter = dict(messages(factory, w.worker))
     assert "已由小店区应急管理局受理" in reporter["acknowledge"]
     assert "经山西省应急管理局验收销号" in reporter["close"]
+    assert "经太原市应急管理局核实，定为重大事故隐患" in reporter["graded"]
+    assert "整改期限：2026-12-31" in reporter["graded"]
+    assert "整改期限已定为 2026-12-20" in reporter["report_deadline"]
+    assert "正在等待监管部门验收" in reporter["rectified"]
+    assert "已退回企业继续整改" in reporter["returned"]
+    assert "未见联网调试记录" not in reporter["returned"]  # the reason is the enterprise's business
     assert "本人凭有效身份证件实名" in reporter["reward_open"] and "60 日内" in reporter["reward_open"]
     assert "已核定为 90000 元" in reporter["reward_approve"]
     assert "请于 2027-01-23 前（60 日内）" in reporter["reward_approve"]
