@@ -29,10 +29,12 @@ def handle(dialogue: Dialogue, msg: Incoming, port: ChatPort) -> str:
     """Answer one message, updating the dialogue in place.
 
     A command typed where free text is expected (a description, a plan's measures) is that
-    text: "整改 更换防爆电机" answers "整改措施", it does not start another plan.
+    text: "整改 更换防爆电机" answers "整改措施", it does not start another plan. A menu click is
+    never text: it arrives as its command's words but was not typed.
     """
     intent = classify(msg)
-    if intent is Intent.COMMAND and (dialogue.state, Intent.TEXT) in TRANSITIONS:
+    clicked = msg.event.lower() == "click"
+    if intent is Intent.COMMAND and not clicked and (dialogue.state, Intent.TEXT) in TRANSITIONS:
         intent = Intent.TEXT
     # ("检查 <企业>" at a checklist item switches to that enterprise.)
     if (intent is Intent.INSPECT and dialogue.state not in (State.INSPECT_ITEM, State.INSPECT_FINISH)

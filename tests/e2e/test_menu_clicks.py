@@ -60,3 +60,18 @@ def test_a_click_answers_as_the_typed_command(
 
 def test_the_report_button_starts_a_report(live: LiveServer, peer: WeChatPeer) -> None:
     assert peer.send_event("o_click_report", "CLICK", "REPORT").content == texts.ASK_ENTERPRISE
+
+
+def test_a_click_in_the_middle_of_a_description_is_the_command_not_the_text(
+    live: LiveServer, peer: WeChatPeer
+) -> None:
+    """Typed at the description step, "绑定" is a description; clicked, 绑定身份 is the command,
+    and the draft waits for its description."""
+    typist, clicker = "o_type_mid_report", "o_click_mid_report"
+    for who in (typist, clicker):
+        assert "第 2 步" in say(peer, who, "举报", "晋钢", "1")
+    assert say(peer, typist, KEYS["BIND"]).startswith("描述太短了")  # typed: the description "绑定"
+    clicked = peer.send_event(clicker, "CLICK", "BIND").content
+    assert clicked.startswith(say(peer, "o_idle_typist", KEYS["BIND"])) and "描述太短" not in clicked
+    assert clicked.endswith("第 2 步：请描述隐患情况：在哪个车间或部位、有什么问题。")  # the step it left
+    assert "第 3 步" in say(peer, clicker, "炼钢车间除尘器泄爆片缺失")
