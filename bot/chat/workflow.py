@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.handlers.core import Outcome, PendingItem, PlanTarget
 from bot.models import Hazard, User
-from bot.services.hazards import lifecycle, penalties, rectification, rewards, todo
+from bot.services.hazards import clause_hints, lifecycle, penalties, rectification, rewards, todo
 from bot.services.hazards import workflow_texts as T
 from bot.services.hazards.lifecycle import (
     PenaltyDraft,
@@ -81,6 +81,9 @@ class WorkflowChat:
     def classify(self, number: str, level: str, basis: str | None) -> Outcome:
         return _outcome(lifecycle.classify(
             self.session, number, actor=self.user, level=level, basis=basis, now=self.now))
+
+    def classify_hints(self, number: str) -> str:
+        return clause_hints.hints_for_officer(self.session, number, actor=self.user)
 
     def set_deadline(self, number: str, deadline: date) -> Outcome:
         hazard = lifecycle.set_deadline(

@@ -129,8 +129,11 @@ def _with_reason(verb: str, rest: str, today: date) -> Command:
 
 
 def _classify(verb: str, rest: str, today: date) -> Command:
+    """定级 编号 重大|一般 [判定依据]; 定级 编号 alone asks which clauses may apply (level "")."""
     number, tail = _split_number(rest)
     word, basis = _head(tail)
+    if not word and number is not None:
+        return Command(verb, number)
     if word not in _LEVELS:
         raise CommandError("请写明级别：重大 或 一般。")
     if len(basis) > MAX_REASON_CHARS:

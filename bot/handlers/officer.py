@@ -104,6 +104,15 @@ def _deadline_done(outcome: Outcome) -> str:
     return _done("deadline", outcome)
 
 
+def _classify(port: ChatPort, c: Command, number: str) -> str:
+    """定级 with a level grades; a bare "定级 编号" shows how, and which clauses may apply."""
+    if c.level:
+        return _done("classify", port.classify(number, c.level, c.basis))
+    hints = port.classify_hints(number)
+    found = workflow_texts.CLAUSE_HINTS.format(lines=hints).rstrip("\n") if hints else texts.NO_CLAUSE_HINT
+    return texts.CLASSIFY_HOW.format(number=number) + found
+
+
 def _bind(port: ChatPort, c: Command, number: str) -> str:
     bound = port.bind(c.code)
     return texts.BOUND.format(
@@ -178,7 +187,7 @@ def _reward(port: ChatPort, c: Command, number: str) -> str:
 _ACTIONS: dict[str, Callable[[ChatPort, Command, str], str]] = {
     "acknowledge": lambda port, c, n: _done("acknowledge", port.acknowledge(n)),
     "reject": lambda port, c, n: _done("reject", port.reject(n, c.reason)),
-    "classify": lambda port, c, n: _done("classify", port.classify(n, c.level, c.basis)),
+    "classify": lambda port, c, n: _classify(port, c, n),
     "deadline": lambda port, c, n: _deadline_done(port.set_deadline(n, c.deadline)),  # type: ignore[arg-type]
     "supervise": lambda port, c, n: _done("supervise", port.supervise(n)),
     "verify": lambda port, c, n: _done("verify", port.verify(n)),

@@ -32,7 +32,7 @@ def test_three_clauses_are_suggested_and_one_click_grades_by_the_first(
     page = console.get(f"/console/hazards/{number}").get_data(as_text=True)
     assert "可能适用的判定标准条款" in page
     offered = _FORM.findall(page)
-    assert len(offered) == 3
+    assert 1 <= len(offered) <= 3  # the three best, less where the rest match too weakly
     code, ref, action, level, basis = offered[0]
     assert (code, ref, level) == ("4.4", "第四条（四）", "重大")
     assert basis == "《工贸企业重大事故隐患判定标准》第四条第（四）项"

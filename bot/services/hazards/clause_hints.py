@@ -2,9 +2,10 @@
 suggestions instead of 64 clauses from memory.
 
 The 64 clauses are few and short, and reports are short and colloquial ("氧枪冷却水报警坏了"), so
-the ranker is deliberately small: Okapi BM25 over the character bigrams of each clause's text and
-of the words people use for it (``bot/data/criteria_hints.toml``), plus a bonus for every such
-word the report contains, restricted to the clauses that can apply to the enterprise. Bigrams
+the ranker is deliberately small: Okapi BM25 over the character bigrams of each clause's text,
+plus a bonus for every word people use for it (``bot/data/criteria_hints.toml``) that the report
+contains whole, restricted to the clauses that can apply to the enterprise. (The hint words are
+matched whole, not as bigrams: "没有证" must not make every "没有" a 无证上岗.) Bigrams
 need no segmentation dictionary (jieba's would cost each web worker tens of MiB and a second to
 load) and cope with typos better than words. ``bench/criteria_suggest.py`` measures it.
 """
@@ -23,7 +24,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.models import Enterprise, Hazard
+from bot.models import Enterprise, Hazard, User
+from bot.services.hazards import workflow_texts as T
+from bot.services.hazards.workflow_common import find_hazard, not_found, officer_covers
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 CLAUSE_FILES = ("gb10_general.toml", "gb10_industry.toml", "gb10_special.toml")
@@ -36,6 +39,9 @@ _SHORT = re.compile(r"^(?P<article>\d{1,2})(?:[.．](?P<item>\d{1,2}))?$")
 K1, B = 1.2, 0.5
 WORD_BONUS = 1.5  # per hint word found in the report, times its length in characters
 REGISTRY_FLAGS = ("metal_smelting", "dust_explosion", "confined_space", "ammonia_refrigeration", "hazchem")
+# Below this a match is a word or two in common, not a suggestion worth an officer's time.
+MIN_SCORE = 3.0
+HINT_TEXT_CHARS = 18
 # A clause that needs a registry flag the enterprise lacks (粉尘涉爆, 涉氨, 有限空间) is still
 # offered — the registry may be behind — but ranked as if it were less likely.
 MISSING_FLAG_FACTOR = 0.6
@@ -58,6 +64,11 @@ class Clause:
         """第四条（四）: how officers say it, and what ``flask criteria suggest`` prints."""
         ref = f"第{chinese_number(self.article)}条"
         return ref + (f"（{chinese_number(self.item)}）" if self.item else "")
+
+    @property
+    def article_item(self) -> str:
+        """第四条第（四）项: the citation without the standard's title, as a notice words it."""
+        return self.basis.rsplit("》", 1)[-1]
 
     @property
     def code(self) -> str:
@@ -157,7 +168,7 @@ class _Index:
 
 @functools.cache
 def _index() -> _Index:
-    return _Index(tokens(c.text + "".join(c.words)) for c in clauses())
+    return _Index(tokens(c.text) for c in clauses())
 
 
 def _applicability(clause: Clause, profile: Profile) -> float:
@@ -210,6 +221,35 @@ def profile_of(enterprise: Enterprise | None) -> Profile:
 
 
 def suggest_for(session: Session, hazard: Hazard, *, limit: int = 3) -> list[Suggestion]:
-    """The likely clauses of a recorded hazard, from its description and its enterprise."""
+    """The likely clauses of a recorded hazard, from its description and its enterprise; only
+    those that match well enough to be worth reading."""
     enterprise = session.get(Enterprise, hazard.enterprise_id) if hazard.enterprise_id else None
-    return suggest(hazard.description or "", profile_of(enterprise), limit=limit)
+    found = suggest(hazard.description or "", profile_of(enterprise), limit=limit)
+    return [s for s in found if s.score >= MIN_SCORE]
+
+
+def expand(basis: str | None) -> str | None:
+    """A 判定依据 as typed: the short form of a clause ("4.4") becomes its citation, anything
+    else stays as the officer wrote it."""
+    clause = by_code(basis) if basis else None
+    return clause.basis if clause else basis
+
+
+def hint_lines(suggestions: list[Suggestion], number: str) -> str:
+    """The suggestions as chat lines, each with the reply that grades by it."""
+    lines = []
+    for s in suggestions:
+        text = s.clause.text.rstrip("；。")
+        short = text if len(text) <= HINT_TEXT_CHARS else text[:HINT_TEXT_CHARS] + "…"
+        lines.append(T.CLAUSE_HINT.format(ref=s.clause.article_item, text=short, number=number,
+                                          code=s.clause.code))
+    return "\n".join(lines)
+
+
+def hints_for_officer(session: Session, number: str, *, actor: User) -> str:
+    """The suggestion lines for one hazard of the officer's jurisdiction ("" when none match
+    well); someone else's hazard is not found, as for every step."""
+    hazard = find_hazard(session, number, lock=False)
+    if hazard is None or not officer_covers(session, actor, hazard):
+        raise not_found(number)
+    return hint_lines(suggest_for(session, hazard), hazard.number)

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import ConfigError
 from bot.models import Hazard, IdentityAccess, User
-from bot.services.hazards import notifications, penalties, rewards
+from bot.services.hazards import clause_hints, notifications, penalties, rewards
 from bot.services.hazards import workflow_texts as T
 from bot.services.hazards.penalties import PenaltyDraft
 from bot.services.hazards.rectification import (
@@ -154,12 +154,14 @@ def classify(
     state change; without a new basis the old one stays if the level does). The first grading
     tells the enterprise's managers the hazard is theirs to fix (no reporter identity) and asks
     for the 五落实 plan; a re-grade tells them the new level. Grading down to 一般 lifts a
-    挂牌督办, which is for major hazards only."""
+    挂牌督办, which is for major hazards only. A basis given as a clause's short form ("4.4")
+    is stored as its citation."""
     hazard = _officer_step(session, number, actor, "classify", ("acknowledged", "rectifying"))
     code = T.LEVEL_WORDS.get((level or "").strip().lower())
     if code is None:
         raise WorkflowError(T.BAD_LEVEL)
-    new_basis = clean_text(basis, what=T.WHAT_BASIS, max_chars=MAX_BASIS_CHARS, required=False)
+    new_basis = clean_text(clause_hints.expand(basis.strip() if basis else basis), what=T.WHAT_BASIS,
+                           max_chars=MAX_BASIS_CHARS, required=False)
     if new_basis is None and code == hazard.level:
         new_basis = hazard.basis
     first = hazard.state == "acknowledged"

@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Attachment, Hazard, HazardEvent, Region, User
+from bot.services.hazards import clause_hints
 from bot.services.hazards import workflow_texts as T
 from bot.services.hazards.citations import cited
 from bot.services.messaging.outbox import queue_message
@@ -189,6 +190,11 @@ def _level(hazard: Hazard) -> tuple[str, str]:
 # --- one function per cause -------------------------------------------------------------------
 
 
+def _hints(session: Session, hazard: Hazard) -> str:
+    found = clause_hints.suggest_for(session, hazard)
+    return T.CLAUSE_HINTS.format(lines=clause_hints.hint_lines(found, hazard.number)) if found else ""
+
+
 def new_report(session: Session, hazard: Hazard, *, now: datetime) -> None:
     assert hazard.ack_due_at is not None
     photos = session.scalar(
@@ -202,7 +208,7 @@ def new_report(session: Session, hazard: Hazard, *, now: datetime) -> None:
         source=T.SOURCE_NAMES.get(hazard.source, hazard.source),
         summary=_summary(hazard.description), photos=photos or 0,
         location=T.NEW_REPORT_LOCATION.format(label=hazard.location_label) if hazard.location_label else "",
-        ack_due=format_local(hazard.ack_due_at),
+        ack_due=format_local(hazard.ack_due_at), hints=_hints(session, hazard),
     )
     _queue(session, new_report_officers(session, hazard), action="new_report", hazard=hazard,
            text=text, now=now)

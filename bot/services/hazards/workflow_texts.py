@@ -115,11 +115,15 @@ NEW_REPORT = (
     "来源：{source}\n"
     "情况：{summary}\n"
     "照片：{photos} 张{location}\n"
+    "{hints}"
     "请于 {ack_due} 前受理。\n"
     "回复“" + CMD_ACK + " {number}”受理（直接回复“" + CMD_ACK + "”即处理本条）；\n"
     "回复“" + CMD_REJECT + " {number} 理由”不予受理。"
 )
 NEW_REPORT_MAJOR = "·可能重大"
+# The likely clauses of the 判定标准 (clause_hints), in a notice and in the answer to "定级 编号".
+CLAUSE_HINTS = "可能适用（仅供参考）：\n{lines}\n"
+CLAUSE_HINT = "{ref} {text}（回复 定级 {number} 重大 {code}）"
 NEW_REPORT_LOCATION = "；位置：{label}"
 PLAN_SUBMITTED = (
     "【五落实方案】{number}（{enterprise}）\n"

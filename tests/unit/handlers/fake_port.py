@@ -52,6 +52,7 @@ class FakeChat:
     user_role: str = "public"
     last_notified: str | None = None
     hazards: dict[str, str] = field(default_factory=lambda: {"YH202611240001": "整改中"})
+    hints: dict[str, str] = field(default_factory=dict)  # 定级 编号: the likely clauses
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     refuse: str | None = None
     plan_deadline: date | None = None
@@ -141,6 +142,10 @@ class FakeChat:
 
     def classify(self, number: str, level: str, basis: str | None) -> Outcome:
         return self._step("classify", number, level, basis)
+
+    def classify_hints(self, number: str) -> str:
+        self._step("classify_hints", number)
+        return self.hints.get(number, "")
 
     def set_deadline(self, number: str, deadline: date) -> Outcome:
         outcome = self._step("set_deadline", number, deadline)

@@ -61,9 +61,10 @@ def test_the_command_prints_references_best_first(app: Flask) -> None:
     assert lines[0] == "第四条（四）" and 1 <= len(lines) <= 5
     numeral = "[一二三四五六七八九十]+"
     assert all(re.fullmatch(rf"第{numeral}条(（{numeral}）)?", line) for line in lines)
-    wide = runner.invoke(args=["criteria", "suggest", "车间房梁上积灰很厚，除尘器旁边的电机不防爆"])
+    # No industry given: every clause may apply, and five are printed.
+    wide = runner.invoke(args=["criteria", "suggest", "除尘器旁边的电机和开关都不防爆"])
     assert wide.exit_code == 0 and len(wide.output.splitlines()) == 5
-    assert {"第十一条（十）", "第十一条（七）"} <= set(wide.output.splitlines())
+    assert wide.output.splitlines()[0] == "第十一条（七）"
     empty = runner.invoke(args=["criteria", "suggest", "   "])
     assert empty.exit_code == 2 and "请给出隐患描述" in empty.output
     wrong = runner.invoke(args=["criteria", "suggest", "漏水", "--industry", "钢铁"])
