@@ -59,6 +59,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "dir": "",  # empty: <instance_dir>/media
         "max_bytes": 10 * 1024 * 1024,
         "max_pixels": 40_000_000,
+        "max_voice_bytes": 2 * 1024 * 1024,  # WeChat's own limits for a voice message
+        "max_video_bytes": 10 * 1024 * 1024,  # and a video
     },
     "jobs": {
         "in_process": True,

@@ -8,7 +8,7 @@ commands (``officer.py``) and the manager's plan and proof dialogues (``plan.py`
 
 from __future__ import annotations
 
-from bot.handlers import inspect, inspect_texts, officer, plan, texts
+from bot.handlers import inspect, inspect_texts, officer, plan, texts, voice
 from bot.handlers.core import ChatPort, Dialogue, State, Step, reset, shorten
 from bot.handlers.incoming import (
     Incoming,
@@ -31,6 +31,8 @@ def handle(dialogue: Dialogue, msg: Incoming, port: ChatPort) -> str:
     A command typed where free text is expected (a description, a plan's measures) is that
     text: "整改 更换防爆电机" answers "整改措施", it does not start another plan.
     """
+    if (answer := voice.intercept(dialogue, msg, port)) is not None:  # voice and video
+        return answer
     intent = classify(msg)
     if intent is Intent.COMMAND and (dialogue.state, Intent.TEXT) in TRANSITIONS:
         intent = Intent.TEXT
@@ -292,11 +294,11 @@ def _summary(d: Dialogue, port: ChatPort) -> str:
     else:
         phone = draft.reporter_phone or ""
         identity = f"实名（{draft.reporter_name} {phone[:3]}****{phone[-4:]}）"
-    return texts.SUMMARY.format(
+    return voice.with_recordings(d, texts.SUMMARY.format(
         enterprise=enterprise_label(d, port), description=shorten(draft.description),
-        photos=len(draft.photo_ids), location=location, identity=identity,
+        photos=voice.photo_count(d), location=location, identity=identity,
         major=texts.MAJOR_LABELS[draft.possibly_major],
-    )
+    ))
 
 
 def _confirm(d: Dialogue, msg: Incoming, port: ChatPort) -> str:

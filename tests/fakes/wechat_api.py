@@ -33,7 +33,10 @@ ERRMSGS = {
     45015: "response out of time limit",
     47001: "data format error",
 }
-_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "audio/amr": "amr"}
+_EXTENSIONS = {
+    "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "audio/amr": "amr",
+    "audio/mpeg": "mp3", "audio/ogg": "ogg", "video/mp4": "mp4",
+}
 
 
 def free_port() -> int:
