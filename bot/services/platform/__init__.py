@@ -1,6 +1,7 @@
 """The plumbing every domain stands on: time at the edges, the unit of work, leases, row
 counts, rate limits, data retention, the ports to the outside world (WeChat, media, QR codes),
-working days, Chinese fonts, streamed PDF pages, spreadsheet cells that stay inert (no formula
+where evidence bytes are stored (a directory or an S3-compatible bucket), working days,
+Chinese fonts, streamed PDF pages, spreadsheet cells that stay inert (no formula
 from anyone's text in any .xlsx or .csv we write), how every .xlsx prints (A4, one page
 wide, headers on every page) and the checks an uploaded .xlsx passes before it is parsed.
 
@@ -21,6 +22,10 @@ Modules and their public names:
   fit_row_heights, setup_page
 - ``rate_limits``: Limit, Exceeded, RateLimiter
 - ``retention``: RetentionSettings, Rule, pending, run
+- ``storage``: CHUNK_BYTES, StorageError, MediaMissing, InvalidKey, check_key, content_key,
+  MediaStore, LocalDirectoryStore
+- ``storage_config``: store_from_config
+- ``storage_s3``: S3Store
 - ``sheets``: is_formula_like, set_value, write_cell, append_row, csv_value, csv_text,
   unescape_csv_text, display_width
 - ``unit_of_work``: UnitOfWork
