@@ -38,6 +38,12 @@ def init_app(app: Flask) -> None:
     from bot import cli_reports
 
     cli_reports.init_app(app)
+    from bot import cli_backup
+
+    cli_backup.init_app(app)
+    from bot import cli_media
+
+    cli_media.init_app(app)
 
 
 @db_cli.command("upgrade")
@@ -404,12 +410,12 @@ def inspections_export(inspection_id: int, out: Path) -> None:
 
     if out.suffix.lower() not in (".xlsx", ".pdf"):
         raise click.ClickException("输出文件须为 .xlsx 或 .pdf")
-    media_dir = Path(current_app.config["HAZARDBOT"]["media"]["dir"])
+    store = current_app.extensions["media_store"]
     with session_factory()() as session:
         inspection = walks.get(session, inspection_id)
         if inspection is None:
             raise click.ClickException(f"没有编号为 {inspection_id} 的检查")
-        data = inspection_export.hazard_list(session, inspection, media_dir=media_dir)
+        data = inspection_export.hazard_list(session, inspection, store=store)
     render = inspection_export.render_xlsx if out.suffix.lower() == ".xlsx" else inspection_export.render_pdf
     out.write_bytes(render(data))
     click.echo(f"{out}: {len(data.rows)} hazards")

@@ -11,7 +11,9 @@ Must not import: any other package of ``bot.services``, nor any outer layer.
 
 Modules and their public names:
 
+- ``backups``: BackupError, BackupReport, sha256_file, create, verify, restore
 - ``clock``: configure, local_tz, utcnow, local, format_local
+- ``database_dumps``: DumpError, DatabaseNotEmpty, backend_of, dump, table_names, restore
 - ``dml``: affected_rows
 - ``fonts``: load_font
 - ``leases``: acquire, release, holder_of
