@@ -20,6 +20,7 @@ from bot.services.messaging.outbox import DeliveryPolicy
 from bot.services.messaging.subscribe_messages import SubscribeConfigError, SubscribeSettings
 from bot.services.platform.ports import MediaFetcher, Messenger, QRCodeIssuer, SubscribeSender
 from bot.services.platform.rate_limits import RateLimiter
+from bot.services.platform.storage_config import store_from_config
 from bot.services.reporting.lookups import QueryGuard, QueryLimits
 from bot.services.reporting.media import (
     FETCH_PHOTO,
@@ -71,8 +72,10 @@ def init_app(app: Flask) -> None:
     app.extensions["workflow_settings"] = WorkflowSettings.from_config(cfg)
     app.extensions["query_guard"] = query_guard(cfg, factory)  # 查询 in chat and the API
 
+    # Every reader and writer of evidence bytes uses this one store ([media] backend).
+    app.extensions["media_store"] = store = store_from_config(cfg["media"])
     limits = PhotoLimits(
-        media_dir=Path(cfg["media"]["dir"]), max_bytes=cfg["media"]["max_bytes"],
+        media_dir=Path(cfg["media"]["dir"]), store=store, max_bytes=cfg["media"]["max_bytes"],
         max_pixels=cfg["media"]["max_pixels"], max_voice_bytes=cfg["media"]["max_voice_bytes"],
         max_video_bytes=cfg["media"]["max_video_bytes"],
     )

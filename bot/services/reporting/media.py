@@ -28,6 +28,7 @@ from bot.models import Attachment, User
 from bot.services.messaging import jobs, outbox
 from bot.services.messaging.jobs import JobRun, RetryLater
 from bot.services.platform.ports import MediaFetcher, MediaFetchError
+from bot.services.platform.storage import MediaStore
 from bot.services.reporting.photos import PhotoRejected, StoredPhoto, store_photo
 from bot.services.reporting.recordings import (
     DEFAULT_MAX_VIDEO_BYTES,
@@ -53,6 +54,12 @@ class PhotoLimits:
     max_pixels: int
     max_voice_bytes: int = DEFAULT_MAX_VOICE_BYTES
     max_video_bytes: int = DEFAULT_MAX_VIDEO_BYTES
+    store: MediaStore | None = None  # the configured media store; None: the directory media_dir
+
+    @property
+    def photo_store(self) -> MediaStore | Path:
+        """Where photos and thumbnails go: the configured store, else the directory."""
+        return self.store if self.store is not None else self.media_dir
 
 
 def add_photo(
@@ -120,7 +127,7 @@ def make_fetch_photo_handler(fetcher: MediaFetcher, limits: PhotoLimits) -> jobs
         try:
             fetched = fetcher.fetch(media_id, pic_url=pic_url)
             stored: StoredPhoto | None = store_photo(
-                fetched.data, limits.media_dir, max_bytes=limits.max_bytes,
+                fetched.data, limits.photo_store, max_bytes=limits.max_bytes,
                 max_pixels=limits.max_pixels,
             )
             reason = None
@@ -188,7 +195,7 @@ def make_fetch_recording_handler(fetcher: MediaFetcher, limits: PhotoLimits) -> 
 def _thumbnail(fetcher: MediaFetcher, media_id: str, limits: PhotoLimits) -> StoredPhoto | None:
     """A video's thumbnail, scrubbed like a photo; a video is still kept without one."""
     try:
-        return store_photo(fetcher.fetch(media_id).data, limits.media_dir,
+        return store_photo(fetcher.fetch(media_id).data, limits.photo_store,
                            max_bytes=limits.max_bytes, max_pixels=limits.max_pixels)
     except (MediaFetchError, PhotoRejected) as exc:
         log.info("video thumbnail %s not kept: %s", media_id[:64], exc)
