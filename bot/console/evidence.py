@@ -11,13 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
-from flask import abort, current_app, g, send_from_directory
+from flask import abort, current_app, g, send_file
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from bot.console import bp
 from bot.models import Attachment, Hazard
+from bot.services.platform.storage import (
+    InvalidKey,
+    LocalDirectoryStore,
+    MediaMissing,
+    MediaStore,
+    StorageError,
+)
 
 RECORDING_KINDS = ("voice", "video")
 _EXTENSIONS = {"audio/amr": "amr", "audio/ogg": "ogg", "audio/mpeg": "mp3", "video/mp4": "mp4"}
@@ -92,11 +100,35 @@ def _visible(attachment_id: int) -> Attachment:
     return attachment
 
 
-def _send(relpath: str, mimetype: str, *, download_name: str | None = None) -> Response:
-    media_dir = Path(current_app.config["HAZARDBOT"]["media"]["dir"])
-    response = send_from_directory(
-        media_dir, relpath, mimetype=mimetype, as_attachment=download_name is not None,
-        download_name=download_name, conditional=True,
-    )
+def _send(key: str, mimetype: str, *, download_name: str | None = None) -> Response:
+    """From the configured media store: a local file with Range support (a player seeks), or a
+    bucket's object streamed in chunks (the browser is never sent to the bucket)."""
+    store = _store()
+    try:
+        if isinstance(store, LocalDirectoryStore):
+            path = store.path_of(key)
+            if not path.is_file():
+                raise MediaMissing(key)
+            response: Response = send_file(path, mimetype=mimetype, as_attachment=download_name is not None,
+                                 download_name=download_name, conditional=True)
+        else:
+            size, chunks = store.size(key), store.iter_chunks(key)
+            response = Response(chunks, mimetype=mimetype, direct_passthrough=True)
+            response.content_length = size
+            if download_name is not None:
+                response.headers["Content-Disposition"] = (
+                    f"attachment; filename*=UTF-8''{quote(download_name)}")
+    except (MediaMissing, InvalidKey):
+        abort(404)
+    except StorageError:
+        abort(503)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _store() -> MediaStore:
+    """The store ``bot.wiring`` configured; the media directory where none is."""
+    store = current_app.extensions.get("media_store")
+    if store is None:
+        return LocalDirectoryStore(Path(current_app.config["HAZARDBOT"]["media"]["dir"]))
+    return store  # type: ignore[no-any-return]

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
+
+from bot.services.platform.storage import LocalDirectoryStore, MediaStore, content_key
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,6 @@ ACCEPTED: dict[str, dict[str, str]] = {
 }
 NOUNS = {"voice": "语音", "video": "视频", "photo": "照片"}
 MEASURE = {"voice": "条", "video": "段", "photo": "张"}
-
-# Owner read/write, group read, as photos: a recording can expose a whistleblower.
-_FILE_MODE = 0o640
 
 
 class RecordingRejected(Exception):
@@ -54,7 +51,7 @@ class RecordingRejected(Exception):
 @dataclass(frozen=True)
 class StoredRecording:
     sha256: str
-    relpath: str  # relative to the media dir: "ab/cd/abcd…ef.amr"
+    relpath: str  # the media store key: "ab/cd/abcd…ef.amr"
     content_type: str
     size_bytes: int
 
@@ -76,36 +73,22 @@ def check_recording(kind: str, data: bytes, *, max_bytes: int) -> tuple[str, str
     return mime, accepted[mime]
 
 
-def store_recording(data: bytes, media_dir: Path, *, kind: str, max_bytes: int) -> StoredRecording:
-    """Check, then write under ``media_dir`` named by the content's sha256 (atomically)."""
+def store_recording(
+    data: bytes, store: MediaStore | Path, *, kind: str, max_bytes: int
+) -> StoredRecording:
+    """Check, then put into ``store`` under the content's sha256 (a bare directory is wrapped).
+
+    The store writes atomically and leaves an existing object of the same size alone, so a
+    retried job is harmless and a refused file leaves nothing behind.
+    """
     mime, ext = check_recording(kind, data, max_bytes=max_bytes)
     digest = hashlib.sha256(data).hexdigest()
-    relpath = f"{digest[:2]}/{digest[2:4]}/{digest}.{ext}"
-    target = Path(media_dir) / relpath
-    if not (target.is_file() and target.stat().st_size == len(data)):
-        _write_atomically(target, data)
-    return StoredRecording(sha256=digest, relpath=relpath, content_type=mime, size_bytes=len(data))
+    key = content_key(digest, ext)
+    media = LocalDirectoryStore(store) if isinstance(store, Path) else store
+    media.put(key, data, mime)
+    return StoredRecording(sha256=digest, relpath=key, content_type=mime, size_bytes=len(data))
 
 
 def _reject(message: str, reason: str, kind: str, size: int) -> RecordingRejected:
     log.warning("%s rejected: %s (%d bytes)", kind, reason, size)
     return RecordingRejected(message, reason)
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """A temporary file in the target directory, renamed into place: never a partial file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, _FILE_MODE)
-        os.replace(tmp_name, target)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
