@@ -1,4 +1,4 @@
-"""Flask CLI commands: ``backup create|verify|restore`` (deploy/README.md, "Backups").
+"""Flask CLI commands: ``backup create|verify|restore|prune`` (deploy/README.md, "Backups").
 
 The rules live in ``bot/services/platform/backups.py``; this module only reads the configured
 database and media store, and turns refusals into a message and exit status 1 (so a cron job or
@@ -67,3 +67,24 @@ def backup_restore(directory: Path) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"restored {report.database} and {report.objects} evidence objects; "
                "next: flask db upgrade (if this code is newer), then start the services")
+
+
+@backup_cli.command("prune")
+@click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--daily", default=14, show_default=True, help="Keep the last backup of this many newest days.")
+@click.option("--weekly", default=8, show_default=True, help="And of this many newest ISO weeks.")
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+def backup_prune(root: Path, daily: int, weekly: int, dry_run: bool) -> None:
+    """Delete the finished backups under ROOT that the retention rule does not keep."""
+    from bot.services.platform.backup_retention import prune
+
+    try:
+        result = prune(root, daily=daily, weekly=weekly, dry_run=dry_run)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in result.deleted:
+        click.echo(f"{'would delete' if dry_run else 'deleted'} {path}")
+    for path in result.ignored:
+        click.echo(f"left alone (not a finished backup): {path}")
+    click.echo(f"{len(result.kept)} backups kept, {len(result.deleted)} "
+               f"{'to delete' if dry_run else 'deleted'}")

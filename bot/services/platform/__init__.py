@@ -11,6 +11,7 @@ Must not import: any other package of ``bot.services``, nor any outer layer.
 
 Modules and their public names:
 
+- ``backup_retention``: PruneResult, finished_backups, to_keep, prune
 - ``backups``: BackupError, BackupReport, sha256_file, create, verify, restore
 - ``clock``: configure, local_tz, utcnow, local, format_local
 - ``database_dumps``: DumpError, DatabaseNotEmpty, backend_of, dump, table_names, restore
