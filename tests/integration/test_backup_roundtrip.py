@@ -2,14 +2,16 @@
 
 Demo data with photos (a real WeChat dialogue whose photos the worker fetches from the fake
 WeChat API, plus factory hazards along the workflow) is backed up, then restored into a brand-new
-database and an empty media directory behind a second app. The restored system must hold the
-same hazards, events and attachments, byte-identical photos, and write the same 附件2 and weekly
-table (cell for cell). A corrupted file fails ``verify`` (and ``restore``), and a database that
-already has tables is refused.
+database and an empty media store behind a second app; once over the directory store and once
+over S3 buckets (moto's server on 127.0.0.1: the backup copies every object of the bucket).
+The restored system must hold the same hazards, events and attachments, byte-identical
+photos, and write the same 附件2 and weekly table (cell for cell). A corrupted file fails
+``verify`` (and ``restore``), and a database that already has tables is refused.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,11 +24,13 @@ from sqlalchemy.orm import sessionmaker
 
 from bot import create_app
 from bot.models import Attachment, Hazard, HazardEvent
-from bot.services.platform.storage import LocalDirectoryStore
+from bot.services.platform.storage import MediaStore
+from bot.services.platform.storage_config import store_from_config
 from tests.common.factories import enterprise, make_hazard
 from tests.conftest import app_config, fresh_database
 from tests.e2e.chat import jpeg_with_gps, make_peer, report_until_confirm, say
 from tests.e2e.conftest import LiveServer
+from tests.fakes.s3_server import MotoS3Server
 from tests.fakes.wechat_api import FakeWeChatServer
 from tests.servers import serving
 
@@ -60,9 +64,32 @@ def _exports(app: Flask, out: Path) -> tuple[dict[str, list[list[Any]]], dict[st
     return _cells(out / "ledger.xlsx"), _cells(out / "weekly.xlsx")
 
 
+def _media_section(request: pytest.FixtureRequest, backend: str) -> dict[str, Any]:
+    """``[media]`` for ``backend``: the app's own directory, or a new, empty bucket."""
+    if backend == "local":
+        return {}
+    server: MotoS3Server = request.getfixturevalue("s3_server")
+    return server.media_config(server.new_bucket())
+
+
+def _make_app(url: str, instance: Path, fake: FakeWeChatServer, media: dict[str, Any]) -> Flask:
+    return create_app(app_config(url, instance, media=media, wechat={"api_base_url": fake.base_url}))
+
+
+@pytest.fixture(params=["local", "s3"])
+def source(request: pytest.FixtureRequest, clean_db: Engine, database_url: str, tmp_path: Path,
+           fake_wechat: FakeWeChatServer) -> Iterator[Flask]:
+    """The app in live mode over the directory store or an S3 bucket (moto's server)."""
+    app = _make_app(database_url, tmp_path / "instance", fake_wechat, _media_section(request, request.param))
+    yield app
+    app.extensions["worker"].stop()
+    app.extensions["engine"].dispose()
+
+
 @pytest.fixture
-def with_photos(app: Flask, fake_wechat: FakeWeChatServer, clean_db: Engine) -> Flask:
+def with_photos(source: Flask, fake_wechat: FakeWeChatServer, clean_db: Engine) -> Flask:
     """Two reports with photos through WeChat (fetched by the worker) and a major hazard."""
+    app = source
     with serving(app) as url:
         live = LiveServer(app, url)
         peer = make_peer(live)
@@ -83,18 +110,19 @@ def with_photos(app: Flask, fake_wechat: FakeWeChatServer, clean_db: Engine) -> 
 
 
 @pytest.fixture
-def restored(tmp_path: Path, fake_wechat: FakeWeChatServer) -> Iterator[Flask]:
-    """A second app on a brand-new, empty database and an empty media directory."""
+def restored(request: pytest.FixtureRequest, source: Flask, tmp_path: Path,
+             fake_wechat: FakeWeChatServer) -> Iterator[Flask]:
+    """A second app on a brand-new, empty database and an empty media store of the same kind."""
+    media = _media_section(request, source.config["HAZARDBOT"]["media"]["backend"])
     with fresh_database(tmp_path) as url:
-        app = create_app(app_config(url, tmp_path / "restored",
-                                    wechat={"api_base_url": fake_wechat.base_url}))
+        app = _make_app(url, tmp_path / "restored", fake_wechat, media)
         yield app
         app.extensions["worker"].stop()
         app.extensions["engine"].dispose()
 
 
-def _media(app: Flask) -> LocalDirectoryStore:
-    return LocalDirectoryStore(Path(app.config["HAZARDBOT"]["media"]["dir"]))
+def _media(app: Flask) -> MediaStore:
+    return store_from_config(app.config["HAZARDBOT"]["media"])
 
 
 def test_a_backup_restores_the_same_records_photos_and_forms(
@@ -104,6 +132,8 @@ def test_a_backup_restores_the_same_records_photos_and_forms(
     backup = tmp_path / "backup"
     assert "3 evidence objects" in _cli(source, "backup", "create", str(backup))
     assert "backup OK" in _cli(source, "backup", "verify", str(backup))
+    manifest = json.loads((backup / "manifest.json").read_text("utf-8"))
+    assert manifest["evidence"]["store"] == source.config["HAZARDBOT"]["media"]["backend"]
     before = {m: _rows(clean_db, m) for m in (Hazard, HazardEvent, Attachment)}
     forms_before = _exports(source, tmp_path / "forms_before")
 
@@ -157,8 +187,8 @@ def test_restore_refuses_a_database_that_is_not_empty(with_photos: Flask, tmp_pa
     assert "the target database is not empty" in result.output
 
 
-def test_create_refuses_a_directory_that_holds_something(app: Flask, tmp_path: Path) -> None:
+def test_create_refuses_a_directory_that_holds_something(source: Flask, tmp_path: Path) -> None:
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "notes.txt").write_text("x")
-    result = app.test_cli_runner().invoke(args=["backup", "create", str(tmp_path / "old")])
+    result = source.test_cli_runner().invoke(args=["backup", "create", str(tmp_path / "old")])
     assert result.exit_code == 1 and "is not empty" in result.output
