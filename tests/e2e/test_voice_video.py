@@ -7,6 +7,7 @@ recordings' bytes; the download job runs as the worker would, after the reply.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -223,3 +224,16 @@ def test_a_file_that_is_not_audio_is_refused(
     assert kept.status == "rejected" and kept.relpath is None and stored_files(live) == []
     told = fake_wechat.sent_messages(ALICE)[0]["text"]["content"]
     assert "不是有效的语音文件（支持 AMR、Speex、MP3）" in told
+
+
+def test_a_voice_message_without_a_media_id_is_refused_and_nothing_kept(
+    live: LiveServer, peer: WeChatPeer
+) -> None:
+    say(peer, ALICE, "举报", "晋钢", "1")
+    xml = (f"<xml><ToUserName><![CDATA[{peer.to_user}]]></ToUserName>"
+           f"<FromUserName><![CDATA[{ALICE}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
+           "<MsgType><![CDATA[voice]]></MsgType><Format><![CDATA[amr]]></Format>"
+           f"<Recognition><![CDATA[{HEARD}]]></Recognition><MsgId>{peer.next_msg_id()}</MsgId></xml>")
+    assert peer.post(xml, from_user=ALICE).status_code == 400
+    engine = engine_of(live)
+    assert count(engine, Attachment) == 0 and conversation_of(engine, ALICE).state == "description"
