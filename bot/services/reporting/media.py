@@ -58,7 +58,7 @@ class PhotoLimits:
 
     @property
     def photo_store(self) -> MediaStore | Path:
-        """Where photos and thumbnails go: the configured store, else the directory."""
+        """Where every kind of evidence goes: the configured store, else the directory."""
         return self.store if self.store is not None else self.media_dir
 
 
@@ -164,7 +164,7 @@ def make_fetch_recording_handler(fetcher: MediaFetcher, limits: PhotoLimits) -> 
         thumb: StoredPhoto | None = None
         try:
             stored: StoredRecording | None = store_recording(
-                fetcher.fetch(media_id).data, limits.media_dir, kind=kind, max_bytes=cap)
+                fetcher.fetch(media_id).data, limits.photo_store, kind=kind, max_bytes=cap)
             reason = None
             if thumb_id:
                 thumb = _thumbnail(fetcher, thumb_id, limits)
