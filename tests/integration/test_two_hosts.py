@@ -1,8 +1,8 @@
 """Two web hosts behind one address (issue 21, item 3; deploy/README.md, "Two web hosts").
 
 On loopback: two gunicorn instances on different ports, each with its own instance directory,
-sharing one PostgreSQL database, one Redis and one media store (the shared directory here; the
-bucket when ``[media] backend = "s3"``), and two ``flask scheduler run`` processes.
+sharing one PostgreSQL database, one Redis and one media store (an S3 bucket on moto's server,
+or one directory both mount), and two ``flask scheduler run`` processes.
 
 - a report whose messages alternate between the two hosts completes with one hazard;
 - the photo sent through host A is shown by host B's console to the officer who signed in
@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,10 +32,12 @@ from sqlalchemy.orm import Session
 
 from bot.dev.peer import WeChatPeer
 from bot.models import Attachment, Hazard, SchedulerLease, User
+from bot.services.platform.storage_config import store_from_config
 from tests.common.factories import World
 from tests.conftest import BACKEND, TEST_AES_KEY, TEST_APPID, TEST_TOKEN
 from tests.e2e.chat import DESCRIPTION, jpeg_with_gps
 from tests.e2e.test_faults import Gunicorn
+from tests.fakes.s3_server import MotoS3Server
 from tests.fakes.wechat_api import FakeWeChatServer, free_port
 
 pytestmark = [
@@ -65,24 +68,35 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def _shared_env(database_url: str, fake: FakeWeChatServer, media: Path, redis_url: str,
+def _shared_env(database_url: str, fake: FakeWeChatServer, media: dict[str, Any], redis_url: str,
                 public_base_url: str) -> dict[str, str]:
-    return {
+    env = {
         "HAZARDBOT_DATABASE_URL": database_url, "HAZARDBOT_REDIS_URL": redis_url,
-        "HAZARDBOT_MEDIA_DIR": str(media), "HAZARDBOT_APP_PUBLIC_BASE_URL": public_base_url,
+        "HAZARDBOT_APP_PUBLIC_BASE_URL": public_base_url,
         "HAZARDBOT_WECHAT_API_BASE_URL": fake.base_url,
         "HAZARDBOT_CONSOLE_OAUTH_BASE_URL": fake.root_url + "connect/",
         "HAZARDBOT_CONSOLE_OAUTH_API_BASE_URL": fake.root_url,
         "HAZARDBOT_JOBS_IN_PROCESS": "true", "HAZARDBOT_SCHEDULER_LEASE_SECONDS": str(LEASE_SECONDS),
     }
+    env.update({f"HAZARDBOT_MEDIA_{key.upper()}": str(value) for key, value in media.items()})
+    return env
+
+
+@pytest.fixture(params=["s3", "shared_dir"])
+def media(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """The one media store: a bucket (moto's S3 server), or one directory both hosts mount."""
+    if request.param == "shared_dir":
+        return {"backend": "local", "dir": str(tmp_path / "shared_media")}
+    server: MotoS3Server = request.getfixturevalue("s3_server")  # its credentials: os.environ
+    return server.media_config(server.new_bucket())
 
 
 @pytest.fixture
 def hosts(clean_db: Engine, database_url: str, tmp_path: Path, fake_wechat: FakeWeChatServer,
-          redis_url: str) -> Iterator[tuple[Gunicorn, Gunicorn]]:
+          redis_url: str, media: dict[str, Any]) -> Iterator[tuple[Gunicorn, Gunicorn]]:
     a = Gunicorn(database_url, tmp_path / "host_a", workers=2)
     b = Gunicorn(database_url, tmp_path / "host_b", workers=2)
-    shared = _shared_env(database_url, fake_wechat, tmp_path / "shared_media", redis_url, a.base)
+    shared = _shared_env(database_url, fake_wechat, media, redis_url, a.base)
     for host in (a, b):
         host.env.update(shared)
     a.start()
@@ -111,9 +125,13 @@ def _wait_for(what: str, predicate: object, timeout: float = 60) -> None:
 
 
 def test_a_dialogue_across_two_hosts_makes_one_hazard_and_either_host_shows_its_photo(
-    hosts: tuple[Gunicorn, Gunicorn], clean_db: Engine, fake_wechat: FakeWeChatServer, world: World
+    hosts: tuple[Gunicorn, Gunicorn], clean_db: Engine, fake_wechat: FakeWeChatServer, world: World,
+    media: dict[str, Any],
 ) -> None:
     a, b = hosts
+    for host in (a, b):  # each names the one store it shares
+        ready = requests.get(f"{host.base}/readyz", timeout=10).json()
+        assert ready["checks"]["storage"] == "ok" and ready["storage_backend"] == media["backend"]
     peers = [_peer(a.base), _peer(b.base)]
     openid = "o_two_hosts"
     fake_wechat.add_media("MEDIA_TWO_HOSTS", jpeg_with_gps())
@@ -158,7 +176,7 @@ def test_a_dialogue_across_two_hosts_makes_one_hazard_and_either_host_shows_its_
     assert page.status_code == 200 and f"/console/photos/{photo.id}" in page.text
     served = browser.get(f"{b.base}/console/photos/{photo.id}", timeout=30)
     assert served.status_code == 200 and served.headers["Content-Type"] == "image/jpeg"
-    assert served.content == (Path(a.env["HAZARDBOT_MEDIA_DIR"]) / str(photo.relpath)).read_bytes()
+    assert served.content == store_from_config(media).read(str(photo.relpath))
     assert not (Path(b.env["HAZARDBOT_APP_INSTANCE_DIR"]) / "media").exists()  # nothing of B's own
 
 
@@ -190,7 +208,8 @@ def test_one_scheduler_leads_and_the_other_takes_over_when_it_is_killed(
     clean_db: Engine, database_url: str, tmp_path: Path, fake_wechat: FakeWeChatServer, redis_url: str
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HAZARDBOT_")}
-    env.update(_shared_env(database_url, fake_wechat, tmp_path / "media", redis_url, "http://127.0.0.1"))
+    media = {"backend": "local", "dir": str(tmp_path / "media")}
+    env.update(_shared_env(database_url, fake_wechat, media, redis_url, "http://127.0.0.1"))
     env.update({"HAZARDBOT_APP_DEV_MODE": "false", "HAZARDBOT_APP_SECRET_KEY": "test-secret-key",
                 "HAZARDBOT_WECHAT_TOKEN": TEST_TOKEN, "HAZARDBOT_WECHAT_APPID": TEST_APPID,
                 "HAZARDBOT_WECHAT_SECRET": "test-secret", "HAZARDBOT_WECHAT_ENCODING_AES_KEY": TEST_AES_KEY})
