@@ -100,6 +100,7 @@ def test_a_transcribed_voice_message_is_the_description_shown_back_and_kept(
     assert hazard.description == HEARD + "。"
     assert kept.hazard_id == hazard.id and kept.kind == "voice" and kept.status == "stored"
     assert kept.transcript == HEARD + "。" and kept.content_type == "audio/amr"
+    assert kept.uploader_id is None  # an anonymous report's voice keeps no link to its speaker
     assert (media_dir(live) / str(kept.relpath)).read_bytes() == audio
     assert kept.sha256 == hashlib.sha256(audio).hexdigest()
 
