@@ -46,10 +46,10 @@ def media_migrate(to: str, from_dir: Path | None, verbose: bool) -> None:
     """Copy every file of the media directory into the [media] s3_* bucket, verifying each by sha256."""
     media = current_app.config["HAZARDBOT"]["media"]
     source_dir = from_dir or Path(media["dir"])
-    if not source_dir.is_dir():
-        raise click.ClickException(f"媒体目录不存在：{source_dir}")
     if not media["s3_bucket"]:
         raise click.ClickException("请先在配置 [media] 中填写 s3_bucket（以及 s3_endpoint_url、s3_region）")
+    if not source_dir.is_dir():
+        raise click.ClickException(f"媒体目录不存在：{source_dir}")
     try:
         target = S3Store.from_config(media)
         target.check()
