@@ -25,9 +25,10 @@ Modules and their public names:
   fit_row_heights, setup_page
 - ``rate_limits``: Limit, Exceeded, RateLimiter
 - ``retention``: RetentionSettings, Rule, pending, run
-- ``storage``: CHUNK_BYTES, StorageError, MediaMissing, InvalidKey, check_key, content_key,
-  MediaStore, LocalDirectoryStore
+- ``storage``: StorageError, MediaMissing, InvalidKey, check_key, content_key, MediaStore,
+  LocalDirectoryStore
 - ``storage_config``: store_from_config
+- ``storage_copy``: CopyReport, content_type_of, copy_all
 - ``storage_s3``: S3Store
 - ``sheets``: is_formula_like, set_value, write_cell, append_row, csv_value, csv_text,
   unescape_csv_text, display_width
