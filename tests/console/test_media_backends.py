@@ -24,7 +24,9 @@ from bot import create_app
 from bot.models import Attachment, User
 from bot.services.inspections.inspection_export import hazard_list, render_xlsx
 from bot.services.reporting.photos import StoredPhoto, store_photo
+from bot.services.reporting.recordings import store_recording
 from tests.common.factories import T0, enterprise, make_hazard, make_inspection
+from tests.common.media_samples import mp4_video
 from tests.conftest import app_config
 from tests.console.conftest import BASE_URL, Console
 from tests.fakes.s3_server import MotoS3Server
@@ -165,3 +167,31 @@ def test_a_missing_bucket_makes_readyz_refuse(
         app.extensions["engine"].dispose()
     assert ready.status_code == 503 and "head_bucket" in ready.get_json()["checks"]["storage"]
 
+
+
+def test_a_video_and_its_thumbnail_play_from_the_store_only_for_its_county(
+    console: Console, console_app: Flask, demo: dict[str, User], db: sessionmaker[Session],
+) -> None:
+    store = console_app.extensions["media_store"]
+    clip = mp4_video(200 * 1024)  # more than one streamed chunk
+    video = store_recording(clip, store, kind="video", max_bytes=1 << 21)
+    thumb = store_photo(_phone_jpeg("yellow"), store)
+    with db() as s:
+        hazard = make_hazard(s, enterprise=enterprise(s, "太原晋钢钢铁有限公司"))
+        row = Attachment(hazard_id=hazard.id, seq=1, media_id="V1", kind="video", status="stored",
+                         relpath=video.relpath, content_type=video.content_type,
+                         size_bytes=video.size_bytes, thumb_relpath=thumb.relpath,
+                         created_at=hazard.reported_at)
+        s.add(row)
+        s.commit()
+        video_id = row.id
+    console.sign_in(demo["county-xiaodian"].openid)
+    with console.get(f"/console/evidence/{video_id}") as response:
+        assert response.status_code == 200 and response.mimetype == "video/mp4"
+        assert response.data == clip
+    with console.get(f"/console/evidence/{video_id}/thumb") as response:
+        assert response.status_code == 200 and response.data == store.read(thumb.relpath)
+    if store.backend == "s3":
+        assert _local_files(console_app) == []
+    console.sign_in(demo["county-qingxu"].openid)
+    assert console.get(f"/console/evidence/{video_id}").status_code == 404
