@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app bot
 
-.PHONY: run run-prod bench test test-sqlite test-postgresql setup lint clean
+.PHONY: run serve run-prod bench test test-sqlite test-postgresql setup lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,13 @@ run: setup
 	@echo "  演示绑定码 (demo binding codes, valid 1 day):"
 	@$(FLASK) demo invites
 	@echo ""
-	@# The scheduler (reminder sweeps) runs as its own process next to the web server.
-	$(FLASK) scheduler run & trap 'kill %1 2>/dev/null' EXIT INT TERM; \
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@# The scheduler (reminder sweeps) runs as its own process next to the web server; the
+	@# supervisor stops both on any signal, or when make itself is killed (scripts/run_dev.py).
+	$(BIN)/python scripts/run_dev.py --flask $(BIN)/flask --port $(PORT)
+
+## make serve: only the two processes of make run (no setup, no demo data), on $(PORT)
+serve:
+	$(BIN)/python scripts/run_dev.py --flask $(BIN)/flask --port $(PORT)
 
 ## make run-prod: the production profile on this machine (deploy/README.md): PostgreSQL,
 ## gunicorn with several workers, scheduler and worker as their own processes. Needs

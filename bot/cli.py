@@ -1,7 +1,7 @@
 """Flask CLI commands: ``flask db upgrade|downgrade``, ``regions load``, ``demo load``, ``worker run``,
 ``enterprises import|export``, ``qr export|poster|revoke``, ``users invite|list|revoke|move``,
-``checklists load``, ``inspections export``; the rest in ``cli_reports``, ``cli_criteria`` and
-``cli_wechat``."""
+``checklists load``, ``inspections export``; the rest in ``cli_reports``, ``cli_criteria``,
+``cli_wechat``, ``cli_backup`` and ``cli_media``."""
 
 from __future__ import annotations
 
@@ -36,11 +36,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(retention_cli)
-    from bot import cli_criteria, cli_reports, cli_wechat
+    from bot import cli_backup, cli_criteria, cli_media, cli_reports, cli_wechat
 
-    cli_reports.init_app(app)
-    cli_criteria.init_app(app)
-    cli_wechat.init_app(app)
+    for module in (cli_reports, cli_criteria, cli_wechat, cli_backup, cli_media):
+        module.init_app(app)
 
 
 @db_cli.command("upgrade")
@@ -407,12 +406,12 @@ def inspections_export(inspection_id: int, out: Path) -> None:
 
     if out.suffix.lower() not in (".xlsx", ".pdf"):
         raise click.ClickException("输出文件须为 .xlsx 或 .pdf")
-    media_dir = Path(current_app.config["HAZARDBOT"]["media"]["dir"])
+    store = current_app.extensions["media_store"]
     with session_factory()() as session:
         inspection = walks.get(session, inspection_id)
         if inspection is None:
             raise click.ClickException(f"没有编号为 {inspection_id} 的检查")
-        data = inspection_export.hazard_list(session, inspection, media_dir=media_dir)
+        data = inspection_export.hazard_list(session, inspection, store=store)
     render = inspection_export.render_xlsx if out.suffix.lower() == ".xlsx" else inspection_export.render_pdf
     out.write_bytes(render(data))
     click.echo(f"{out}: {len(data.rows)} hazards")

@@ -60,6 +60,14 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "dir": "",  # empty: <instance_dir>/media
         "max_bytes": 10 * 1024 * 1024,
         "max_pixels": 40_000_000,
+        "max_voice_bytes": 2 * 1024 * 1024,  # WeChat's own limits for a voice message
+        "max_video_bytes": 10 * 1024 * 1024,  # and a video
+        "backend": "local",  # "local": files under dir; "s3": an S3-compatible bucket
+        "s3_endpoint_url": "",  # empty: AWS itself; else e.g. https://minio.example:9000
+        "s3_bucket": "",
+        "s3_region": "",
+        "s3_prefix": "",  # keys live under this prefix in the bucket (e.g. "hazardbot/")
+        "s3_timeout": 10.0,  # seconds, connect and read; credentials: AWS_* environment
     },
     "jobs": {
         "in_process": True,
@@ -200,7 +208,23 @@ def load_config(
     if overrides:
         _merge(config, overrides, origin="overrides")
     _fill_derived(config)
+    _check_media(config["media"])
     return config
+
+
+def _check_media(media: dict[str, Any]) -> None:
+    """A bad storage setting stops start-up, not the first photo download."""
+    if media["backend"] not in ("local", "s3"):
+        raise ConfigError(f'media.backend must be "local" or "s3", not {media["backend"]!r}')
+    if media["backend"] != "s3":
+        return
+    if not media["s3_bucket"]:
+        raise ConfigError('media.backend is "s3" but media.s3_bucket is empty')
+    endpoint = media["s3_endpoint_url"]
+    if endpoint and not endpoint.startswith(("https://", "http://")):
+        raise ConfigError(f"media.s3_endpoint_url must start with https:// or http://, not {endpoint!r}")
+    if float(media["s3_timeout"]) <= 0:
+        raise ConfigError("media.s3_timeout must be above 0 seconds")
 
 
 def check_production(config: dict[str, dict[str, Any]]) -> None:

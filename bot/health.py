@@ -4,7 +4,8 @@ A load balancer or systemd watchdog restarts a process whose ``/healthz`` fails,
 sending traffic to one whose ``/readyz`` fails. Readiness checks what a request needs: the
 database answers, its schema is the one this code expects (a new release started before
 ``flask db upgrade`` ran must not take traffic), and Redis answers when one is configured
-(the shared WeChat access token lives there). Each check has its own short timeout, so a
+(the shared WeChat access token lives there), and the media store is reachable and writable
+(its backend, ``local`` or ``s3``, is named in the answer). Each check has its own short timeout, so a
 probe never hangs; the answer names the failing check but never a password or a URL.
 """
 
@@ -17,6 +18,8 @@ from typing import Any
 from alembic.script import ScriptDirectory
 from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
+
+from bot.services.platform.storage import MediaStore, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +38,13 @@ def readyz() -> Any:
     checks = {"database": _check_database(), "migrations": _check_migrations()}
     if current_app.extensions.get("redis") is not None:
         checks["redis"] = _check_redis()
+    store = current_app.extensions["media_store"]
+    checks["storage"] = _check_storage(store)
     ready = all(result == "ok" for result in checks.values())
     if not ready:
         log.warning("not ready: %s", {k: v for k, v in checks.items() if v != "ok"})
-    body = {"status": "ready" if ready else "not ready", "checks": checks}
+    body = {"status": "ready" if ready else "not ready", "checks": checks,
+            "storage_backend": store.backend}
     return jsonify(body), 200 if ready else 503
 
 
@@ -82,4 +88,15 @@ def _check_redis() -> str:
     except Exception as exc:  # noqa: BLE001
         return f"unreachable ({type(exc).__name__})"
     log.debug("redis ping %.1f ms", (time.perf_counter() - started) * 1000)
+    return "ok"
+
+
+def _check_storage(store: MediaStore) -> str:
+    """The store answers (a bucket HEAD, or the directory exists and is writable)."""
+    try:
+        store.check()
+    except StorageError as exc:  # its message names the action and error code, never a URL
+        return f"unavailable ({str(exc)[:120]})"
+    except Exception as exc:  # noqa: BLE001
+        return f"unavailable ({type(exc).__name__})"
     return "ok"

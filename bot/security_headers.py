@@ -18,6 +18,8 @@ Why this policy:
   dashboard's tooltips are drawn on the canvas, ``renderMode: "richText"``, for that reason).
 - ``img-src 'self' data: blob:``: photos come from our own routes; ``data:`` is the empty
   favicon, ``blob:`` the simulator's preview of a chosen picture before it is uploaded.
+- ``media-src 'self'``: the voice and video evidence plays from our own routes only (said
+  outright, not left to ``default-src``, so a later loosening of the default cannot widen it).
 - ``connect-src 'self'``: the simulator's ``fetch`` calls go to this app only.
 - ``frame-ancestors 'none'`` with ``X-Frame-Options: DENY`` for older browsers: no page of
   ours can be framed by another site (clickjacking an officer's 销号 button).
@@ -37,6 +39,7 @@ CSP = "; ".join((
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data: blob:",
+    "media-src 'self'",
     "font-src 'self'",
     "connect-src 'self'",
     "object-src 'none'",

@@ -20,8 +20,15 @@ from bot.services.messaging.outbox import DeliveryPolicy
 from bot.services.messaging.subscribe_messages import SubscribeConfigError, SubscribeSettings
 from bot.services.platform.ports import MediaFetcher, Messenger, QRCodeIssuer, SubscribeSender
 from bot.services.platform.rate_limits import RateLimiter
+from bot.services.platform.storage_config import store_from_config
 from bot.services.reporting.lookups import QueryGuard, QueryLimits
-from bot.services.reporting.media import FETCH_PHOTO, PhotoLimits, make_fetch_photo_handler
+from bot.services.reporting.media import (
+    FETCH_PHOTO,
+    FETCH_RECORDING,
+    PhotoLimits,
+    make_fetch_photo_handler,
+    make_fetch_recording_handler,
+)
 from scheduler.worker import Worker
 
 
@@ -44,7 +51,7 @@ def init_app(app: Flask) -> None:
         from bot.dev.adapters import DevInboxMessenger, DevMediaFetcher, DevQRCodeIssuer
 
         messenger = DevInboxMessenger()
-        fetcher = DevMediaFetcher(factory, max_bytes=cfg["media"]["max_bytes"])
+        fetcher = DevMediaFetcher(factory, max_bytes=_largest_media(cfg))
         qr_issuer = DevQRCodeIssuer(cfg["app"]["public_base_url"])
     else:
         from bot.wechat.adapters import WeChatMediaFetcher, WeChatMessenger, WeChatQRCodeIssuer
@@ -57,7 +64,7 @@ def init_app(app: Flask) -> None:
         )
         app.extensions["wechat_client"] = client
         messenger = WeChatMessenger(client)
-        fetcher = WeChatMediaFetcher(client, max_bytes=cfg["media"]["max_bytes"])
+        fetcher = WeChatMediaFetcher(client, max_bytes=_largest_media(cfg))
         qr_issuer = WeChatQRCodeIssuer(client)
         subscriber = _subscribe_sender(cfg, redis_client)
         # Officers' and managers' menus: a role change queues a tag sync (bot/data/menus.toml).
@@ -72,9 +79,12 @@ def init_app(app: Flask) -> None:
     app.extensions["workflow_settings"] = WorkflowSettings.from_config(cfg)
     app.extensions["query_guard"] = query_guard(cfg, factory)  # 查询 in chat and the API
 
+    # Every reader and writer of evidence bytes uses this one store ([media] backend).
+    app.extensions["media_store"] = store = store_from_config(cfg["media"])
     limits = PhotoLimits(
-        media_dir=Path(cfg["media"]["dir"]), max_bytes=cfg["media"]["max_bytes"],
-        max_pixels=cfg["media"]["max_pixels"],
+        media_dir=Path(cfg["media"]["dir"]), store=store, max_bytes=cfg["media"]["max_bytes"],
+        max_pixels=cfg["media"]["max_pixels"], max_voice_bytes=cfg["media"]["max_voice_bytes"],
+        max_video_bytes=cfg["media"]["max_video_bytes"],
     )
     idle = timedelta(minutes=cfg["dialogue"]["idle_minutes"])
     inspection_idle = timedelta(minutes=cfg["dialogue"]["inspection_idle_minutes"])
@@ -95,7 +105,9 @@ def init_app(app: Flask) -> None:
     # The API tells the mini-program which of these templates to ask each person to allow.
     app.extensions["subscribe_settings"] = policy.subscribe
     worker = Worker(
-        factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits), **extra_handlers}, messenger,
+        factory, {FETCH_PHOTO: make_fetch_photo_handler(fetcher, limits),
+                  FETCH_RECORDING: make_fetch_recording_handler(fetcher, limits), **extra_handlers},
+        messenger,
         poll_seconds=cfg["jobs"]["poll_seconds"], max_attempts=cfg["jobs"]["max_attempts"],
         backoff_seconds=cfg["jobs"]["backoff_seconds"],
         backoff_max_seconds=cfg["jobs"]["backoff_max_seconds"], dialogue_idle=draft,
@@ -104,6 +116,12 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["worker"] = worker
     app.extensions["job_runner"] = _Runner(worker, in_process=cfg["jobs"]["in_process"])
+
+
+def _largest_media(cfg: dict[str, Any]) -> int:
+    """What a download may hold: the largest cap of any evidence kind (each job checks its own)."""
+    media = cfg["media"]
+    return int(max(media["max_bytes"], media["max_voice_bytes"], media["max_video_bytes"]))
 
 
 def query_guard(cfg: dict[str, Any], factory: Any) -> QueryGuard:

@@ -24,6 +24,7 @@ from bot.db import make_engine
 from bot.migrate import upgrade
 from tests.common.database import reset_database
 from tests.common.factories import World, make_world
+from tests.fakes.s3_server import MotoS3Server, credentials_in_environ
 from tests.fakes.wechat_api import FakeWeChatServer
 
 PG_ADMIN_URL = os.environ.get(
@@ -153,3 +154,16 @@ def world(factory: sessionmaker[Session]) -> World:
         w = make_world(s)
         s.commit()
     return w
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[MotoS3Server]:
+    """moto's S3 server on 127.0.0.1 (tests/fakes/s3_server.py), started once when first asked."""
+    with credentials_in_environ(), MotoS3Server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_media(s3_server: MotoS3Server) -> dict[str, Any]:
+    """A ``[media]`` section on a fresh, empty bucket of the S3 server."""
+    return s3_server.media_config(s3_server.new_bucket())

@@ -208,7 +208,7 @@ _ERROR_TEXT = {
     415: "Unsupported media type.",
     422: "Well-formed but refused (bad photo, unknown enterprise, reused idempotency key…).",
     429: "Rate limit reached; see Retry-After.",
-    503: "WeChat login cannot be reached now; retry later.",
+    503: "WeChat login, or the evidence store, cannot be reached now; retry later.",
 }
 RESPONSES = {f"E{s}": _json(_ref("Error"), text) for s, text in _ERROR_TEXT.items()}
 RESPONSES["E429"]["headers"] = {"Retry-After": {
@@ -353,7 +353,7 @@ PATHS: dict[str, Any] = {
                                   "headers": {"Idempotent-Replay": {
                                       "description": "true when this is the first upload's answer again.",
                                       "schema": {"type": "string", "enum": ["true"]}}}},
-                          **_errors(*_AUTHED, 409, 422, 429)},
+                          **_errors(*_AUTHED, 409, 422, 429, 503)},
         },
         "get": {
             "operationId": "myReports", "tags": ["reporting"], "security": _BEARER,

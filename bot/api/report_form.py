@@ -8,19 +8,22 @@ what reaches the database and the disk is exactly what the chat would have store
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy.orm import Session
 
 from bot.api.common import config
 from bot.api.errors import ApiError
 from bot.models import Enterprise, Region
+from bot.services.platform.storage import StorageError
 from bot.services.reporting import photos, reports
 from bot.services.reporting.photos import PhotoRejected, StoredPhoto
+
+log = logging.getLogger(__name__)
 
 FIELDS = (
     "enterprise_id", "enterprise_name", "region_code", "description", "anonymous",
@@ -143,11 +146,15 @@ def store_photos(upload: ReportUpload) -> list[StoredPhoto]:
     the first bad one. Files are content-addressed, so a failed report leaves only harmless
     copies that a later identical photo reuses."""
     media = config("media")
+    store = current_app.extensions["media_store"]
     stored = []
     for i, data in enumerate(upload.photo_data, start=1):
         try:
-            stored.append(photos.store_photo(data, Path(media["dir"]), max_bytes=int(media["max_bytes"]),
+            stored.append(photos.store_photo(data, store, max_bytes=int(media["max_bytes"]),
                                              max_pixels=int(media["max_pixels"])))
+        except StorageError as exc:
+            log.error("photo %d of an API report not stored: %s", i, exc)
+            raise ApiError(503, "storage_unavailable", "照片暂时无法保存，请稍后重试") from None
         except PhotoRejected as exc:
             status = 413 if exc.reason == "too_large" else 422
             raise ApiError(status, "photo_rejected" if status == 422 else "photo_too_large",

@@ -77,7 +77,7 @@ def officer_item(session: Session, hazard: Hazard, viewer: User) -> dict[str, An
         "reported_at": iso(hazard.reported_at),
         "ack_due_at": iso(hazard.ack_due_at),
         "deadline": hazard.deadline.isoformat() if hazard.deadline else None,
-        "photo_count": sum(1 for a in hazard.attachments if a.status == "stored"),
+        "photo_count": sum(1 for a in hazard.attachments if a.status == "stored" and a.kind == "photo"),
     }
 
 

@@ -93,6 +93,15 @@ class ChatServices(WorkflowChat, ReportChat, InspectionChat, ReporterChat):
         )
         return attachment.id
 
+    def add_recording(
+        self, kind: str, media_id: str, seq: int, transcript: str, thumb_media_id: str
+    ) -> int:
+        attachment = media.add_recording(
+            self.session, uploader=self.user, kind=kind, media_id=media_id, seq=seq,
+            transcript=transcript, thumb_media_id=thumb_media_id, now=self.now,
+        )
+        return attachment.id
+
     def discard_photos(self, ids: list[int]) -> None:
         media.discard_unsubmitted(self.session, uploader=self.user, attachment_ids=ids)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import logging
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -17,14 +16,14 @@ from flask import (
     render_template,
     request,
     send_file,
-    send_from_directory,
     url_for,
 )
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from bot.console import bp
+from bot.console import bp, evidence
 from bot.console.actions import ACTION_LABELS, PENALTY_FLAGS, STEPS, offered_steps, step_title
+from bot.media_responses import send_stored
 from bot.models import Attachment, Enterprise, Hazard, HazardEvent, Region, User
 from bot.models.enterprise import INDUSTRIES
 from bot.services.forms import exports
@@ -126,7 +125,8 @@ def _history(hazard: Hazard) -> list[dict[str, Any]]:
 
 
 def _detail(hazard: Hazard, *, reporter: Any = None, status: int = 200) -> tuple[str, int]:
-    query = (select(Attachment).where(Attachment.hazard_id == hazard.id, Attachment.status == "stored")
+    query = (select(Attachment).where(Attachment.hazard_id == hazard.id, Attachment.status == "stored",
+                                      Attachment.kind == "photo")
              .order_by(Attachment.event_id.is_not(None), Attachment.seq, Attachment.id))
     photos = [a for a in g.db.scalars(query) if not g.scope.is_manager or a.event_id is not None]
     photo_groups = _photo_groups(hazard, photos)
@@ -135,7 +135,7 @@ def _detail(hazard: Hazard, *, reporter: Any = None, status: int = 200) -> tuple
     return render_template(
         "console/hazard.html", active="ledger", h=hazard, text=_free_text(hazard),
         region_name=region.name if region else hazard.region_code, photos=photos, photo_groups=photo_groups,
-        history=_history(hazard),
+        history=_history(hazard), recordings=evidence.recordings_of(hazard),
         plan=plan_of(g.db, hazard), steps=steps, step_title=step_title, levels=LEVEL_NAMES,
         states=STATE_NAMES, sources=SOURCE_NAMES, penalty_flags=PENALTY_FLAGS, reporter=reporter,
         inspection=inspection_overview.inspection_of_hazard(g.db, g.scope, hazard),
@@ -235,7 +235,6 @@ def photo(attachment_id: int) -> Response:
     if (attachment is None or hazard is None or attachment.status != "stored" or not attachment.relpath
             or not g.scope.sees_hazard(hazard) or (g.scope.is_manager and attachment.event_id is None)):
         abort(404)
-    media_dir = Path(current_app.config["HAZARDBOT"]["media"]["dir"])
-    response = send_from_directory(media_dir, attachment.relpath, mimetype=attachment.content_type)
+    response = send_stored(attachment.relpath, attachment.content_type or "application/octet-stream")
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

@@ -8,7 +8,6 @@ scope, so an inspection outside it is 404 exactly like an unknown one.
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 from flask import abort, current_app, g, render_template, request
@@ -67,8 +66,8 @@ def inspection_hazard_list(inspection_id: int, kind: str) -> Response:
     if kind not in FILE_TYPES:
         abort(404)
     _, found = _visible(inspection_id)
-    media_dir = Path(current_app.config["HAZARDBOT"]["media"]["dir"])
-    data = inspection_export.hazard_list(g.db, found, media_dir=media_dir)
+    store = current_app.extensions["media_store"]
+    data = inspection_export.hazard_list(g.db, found, store=store)
     body = inspection_export.render_xlsx(data) if kind == "xlsx" else inspection_export.render_pdf(data)
     name = f"检查问题隐患清单-{data.enterprise}-{data.date}.{kind}"
     return Response(body, mimetype=FILE_TYPES[kind], headers={

@@ -34,6 +34,9 @@ _MSG_IDS = itertools.count(time.time_ns() // 1000)
 _KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "text": ("Content",),
     "image": ("PicUrl", "MediaId"),
+    "voice": ("MediaId", "Format"),  # then Recognition, when WeChat transcribed it
+    "video": ("MediaId", "ThumbMediaId"),
+    "shortvideo": ("MediaId", "ThumbMediaId"),
     "location": ("Location_X", "Location_Y", "Scale", "Label"),
     "event": ("Event",),
 }
@@ -116,8 +119,9 @@ def build_message_xml(
 ) -> str:
     """Render an inbound message as WeChat does.
 
-    Known kinds (text, image, location, event) check their required fields; any other kind
-    (voice, video, ...) is rendered as given, so tests can exercise unsupported types.
+    Known kinds (text, image, voice, video, shortvideo, location, event) check their required
+    fields; any other kind (link, file, ...) is rendered as given, so tests can exercise
+    unsupported types.
     Extra fields are appended (e.g. a LOCATION event's Latitude). MsgId only for non-events.
     """
     known = _KIND_FIELDS.get(kind, ())
@@ -307,6 +311,26 @@ class WeChatPeer:
     ) -> PeerReply:
         return self._send(
             "image", openid, msg_id, create_time, timestamp, PicUrl=pic_url, MediaId=media_id
+        )
+
+    def send_voice(
+        self, openid: str, media_id: str, recognition: str | None = None, *, fmt: str = "amr",
+        msg_id: int | None = None, create_time: int | None = None, timestamp: int | None = None,
+    ) -> PeerReply:
+        """A voice message; ``recognition`` is WeChat's transcript (None: recognition is off)."""
+        return self._send(
+            "voice", openid, msg_id, create_time, timestamp, MediaId=media_id, Format=fmt,
+            Recognition=recognition,
+        )
+
+    def send_video(
+        self, openid: str, media_id: str, thumb_media_id: str, *, short: bool = False,
+        msg_id: int | None = None, create_time: int | None = None, timestamp: int | None = None,
+    ) -> PeerReply:
+        """A video (``short``: a 小视频 filmed in the chat, MsgType shortvideo)."""
+        return self._send(
+            "shortvideo" if short else "video", openid, msg_id, create_time, timestamp,
+            MediaId=media_id, ThumbMediaId=thumb_media_id,
         )
 
     def send_location(

@@ -8,7 +8,7 @@ commands (``officer.py``) and the manager's plan and proof dialogues (``plan.py`
 
 from __future__ import annotations
 
-from bot.handlers import follow_up, guidance, inspect, inspect_texts, officer, plan, texts
+from bot.handlers import follow_up, guidance, inspect, inspect_texts, officer, plan, texts, voice
 from bot.handlers.core import ChatPort, Dialogue, State, Step, reset, shorten
 from bot.handlers.incoming import (
     Incoming,
@@ -32,6 +32,8 @@ def handle(dialogue: Dialogue, msg: Incoming, port: ChatPort) -> str:
     text: "整改 更换防爆电机" answers "整改措施", it does not start another plan. A menu click is
     never text: it arrives as its command's words but was not typed.
     """
+    if (answer := voice.intercept(dialogue, msg, port)) is not None:  # voice and video
+        return answer
     intent = classify(msg)
     clicked = msg.event.lower() == "click"
     if intent is Intent.COMMAND and not clicked and (dialogue.state, Intent.TEXT) in TRANSITIONS:
@@ -323,11 +325,11 @@ def _summary(d: Dialogue, port: ChatPort) -> str:
     else:
         phone = draft.reporter_phone or ""
         identity = f"实名（{draft.reporter_name} {phone[:3]}****{phone[-4:]}）"
-    return texts.SUMMARY.format(
+    return voice.with_recordings(d, texts.SUMMARY.format(
         enterprise=enterprise_label(d, port), description=shorten(draft.description),
-        photos=len(draft.photo_ids), location=location, identity=identity,
+        photos=voice.photo_count(d), location=location, identity=identity,
         major=texts.MAJOR_LABELS[draft.possibly_major],
-    )
+    ))
 
 
 def _confirm(d: Dialogue, msg: Incoming, port: ChatPort) -> str:

@@ -15,7 +15,7 @@ class Incoming:
     """A message or event, independent of the wire format it came in."""
 
     openid: str
-    kind: str  # text | image | location | event | other
+    kind: str  # text | image | voice | video | location | event | other
     create_time: int
     msg_id: str | None = None
     text: str = ""
@@ -26,6 +26,9 @@ class Incoming:
     label: str = ""
     event: str = ""
     event_key: str = ""
+    recognition: str = ""  # a voice message's transcript, as WeChat recognised it
+    media_format: str = ""  # a voice message's Format (amr, speex)
+    thumb_media_id: str = ""  # a video's thumbnail
 
 
 class Intent(enum.Enum):

@@ -110,7 +110,12 @@ class HazardEvent(Base):
 
 
 class Attachment(Base):
-    """A photo: received as a WeChat media id, fetched and scrubbed later by a job."""
+    """A piece of evidence: received as a WeChat media id, fetched and checked later by a job.
+
+    ``kind`` is ``photo``, ``voice`` or ``video``. A voice message keeps WeChat's own transcript
+    (``transcript``, when speech recognition gave one); a video keeps the media id of its
+    thumbnail and, once stored, the thumbnail's own scrubbed picture (``thumb_relpath``).
+    """
 
     __tablename__ = "attachments"
 
@@ -134,6 +139,10 @@ class Attachment(Base):
     height: Mapped[int | None] = mapped_column(Integer, default=None)
     size_bytes: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(8), default="photo", server_default="photo")
+    transcript: Mapped[str | None] = mapped_column(Text, default=None)
+    thumb_media_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    thumb_relpath: Mapped[str | None] = mapped_column(String(200), default=None)
 
     hazard: Mapped[Hazard | None] = relationship(back_populates="attachments")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app
@@ -22,12 +21,12 @@ _TYPES = {
 def hazard_list(token: str, kind: str) -> Response:
     if kind not in _TYPES:
         abort(404)
-    media_dir = Path(current_app.config["HAZARDBOT"]["media"]["dir"])
+    store = current_app.extensions["media_store"]
     with session_factory(current_app)() as session:
         inspection = export.find_by_token(session, token)
         if inspection is None:
             abort(404)
-        data = export.hazard_list(session, inspection, media_dir=media_dir)
+        data = export.hazard_list(session, inspection, store=store)
     body = export.render_xlsx(data) if kind == "xlsx" else export.render_pdf(data)
     name = f"检查问题隐患清单-{data.enterprise}-{data.date}.{kind}"
     return Response(body, mimetype=_TYPES[kind], headers={

@@ -134,6 +134,14 @@ def _incoming(msg: Any) -> Incoming:
                 raise ProtocolError(400, "image without a valid MediaId")
             return Incoming(kind="image", msg_id=msg_id, media_id=media_id,
                             pic_url=_field(data, "PicUrl")[:500], **common)
+        case "voice":
+            # Recognition: WeChat's own transcript, present when speech recognition is on.
+            return Incoming(kind="voice", msg_id=msg_id, media_id=_media_id(data, "MediaId"),
+                            media_format=_field(data, "Format")[:16].lower(),
+                            recognition=_field(data, "Recognition")[:2000], **common)
+        case "video" | "shortvideo":
+            return Incoming(kind="video", msg_id=msg_id, media_id=_media_id(data, "MediaId"),
+                            thumb_media_id=_field(data, "ThumbMediaId")[:128], **common)
         case "location":
             lat, lng = float(_field(data, "Location_X")), float(_field(data, "Location_Y"))
             if not (math.isfinite(lat) and math.isfinite(lng) and abs(lat) <= 90 and abs(lng) <= 180):
@@ -146,6 +154,13 @@ def _incoming(msg: Any) -> Incoming:
                                      event_key=_field(data, "EventKey")[:200], **common))
         case _:
             return Incoming(kind="other", msg_id=msg_id, **common)
+
+
+def _media_id(data: dict[str, Any], name: str) -> str:
+    media_id = _field(data, name)
+    if not media_id or len(media_id) > 128:
+        raise ProtocolError(400, f"message without a valid {name}")
+    return media_id
 
 
 def _field(data: dict[str, Any], name: str) -> str:

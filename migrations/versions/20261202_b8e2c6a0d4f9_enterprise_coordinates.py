@@ -5,7 +5,7 @@ and ``coord_system``: the datum they were given in (GCJ-02 or WGS-84). All optio
 without the columns leaves them empty.
 
 Revision ID: b8e2c6a0d4f9
-Revises: e5a9c3b7d1f4
+Revises: a7c4e9b2d6f1
 Create Date: 2026-12-02 12:30:00.000000+00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b8e2c6a0d4f9'
-down_revision = 'e5a9c3b7d1f4'
+down_revision = 'a7c4e9b2d6f1'
 branch_labels = None
 depends_on = None
 

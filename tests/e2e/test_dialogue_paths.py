@@ -211,11 +211,13 @@ def test_a_greeting_when_idle_gets_guidance(live: LiveServer, peer: WeChatPeer) 
     assert count(engine_of(live), Attachment) == 0
 
 
-def test_voice_message_is_not_supported(live: LiveServer, peer: WeChatPeer) -> None:
-    reply = send_kind(peer, ALICE, "voice", MediaId="VOICE_1", Format="amr")
+def test_link_message_is_not_supported(live: LiveServer, peer: WeChatPeer) -> None:
+    # Voice and video are evidence (test_voice_video.py); a shared link is not.
+    link = {"Title": "文章", "Description": "", "Url": "http://example.com/a"}
+    reply = send_kind(peer, ALICE, "link", **link)
     assert "暂不支持" in reply
     say(peer, ALICE, "举报")
-    reply = send_kind(peer, ALICE, "video", MediaId="VIDEO_1", ThumbMediaId="T1")
+    reply = send_kind(peer, ALICE, "link", **link)
     assert "暂不支持" in reply and "企业名称" in reply
     assert conversation_of(engine_of(live), ALICE).state == "enterprise"
 

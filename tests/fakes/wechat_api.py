@@ -35,7 +35,10 @@ ERRMSGS = {
     45015: "response out of time limit",
     47001: "data format error",
 }
-_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "audio/amr": "amr"}
+_EXTENSIONS = {
+    "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "audio/amr": "amr",
+    "audio/mpeg": "mp3", "audio/ogg": "ogg", "video/mp4": "mp4",
+}
 
 
 def free_port() -> int:
@@ -69,7 +72,8 @@ def _error(errcode: int, status: int = 200) -> Response:
 
 
 class FakeWeChatServer(MenusAndTags):
-    """Serves /cgi-bin/token, media/get, message/custom/send, message/template/send,
+    """Serves /cgi-bin/token, media/get (a video's answer is its ``video_url``, served too),
+    message/custom/send, message/template/send,
     qrcode/create and showqrcode (the image of a created code, as mp.weixin.qq.com serves it),
     the menus (menu/create, get, delete, addconditional, delconditional) and user tags
     (tags/create, get, members/batchtagging and batchuntagging, getidlist),
@@ -283,6 +287,8 @@ class FakeWeChatServer(MenusAndTags):
             return self._issue_token(query)
         if request.path == "/sns/jscode2session" and request.method == "GET":
             return self._jscode2session(query)  # authenticated by appid+secret, no token
+        if request.path.startswith("/fake-video/") and request.method == "GET":
+            return self._video_download(request.path.removeprefix("/fake-video/"))  # a CDN: no token
         if request.path == "/cgi-bin/showqrcode" and request.method == "GET":
             return self._show_qrcode(query)  # needs no access token, as on WeChat
         if request.path == "/connect/oauth2/authorize" and request.method == "GET":
@@ -352,9 +358,18 @@ class FakeWeChatServer(MenusAndTags):
         if found is None:
             return _error(40007)
         data, content_type = found
+        if content_type.startswith("video/"):  # as WeChat answers for a video: where to get it
+            return _json({"video_url": f"{self.root_url}fake-video/{media_id}"})
         ext = _EXTENSIONS.get(content_type, "bin")
         headers = {"Content-disposition": f'attachment; filename="{media_id}.{ext}"'}
         return Response(data, content_type=content_type, headers=headers)
+
+    def _video_download(self, media_id: str) -> Response:
+        with self._lock:
+            found = self._media.get(media_id)
+        if found is None or not found[1].startswith("video/"):
+            return Response("not found", status=404)
+        return Response(found[0], content_type=found[1])
 
     def _record(self, body: Any) -> Response | None:
         if not isinstance(body, dict):

@@ -58,7 +58,10 @@ def test_healthz_and_readyz_answer_when_all_is_well(app: Flask) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.get_json() == {"status": "ready", "checks": {"database": "ok", "migrations": "ok"}}
+    assert ready.get_json() == {
+        "status": "ready", "checks": {"database": "ok", "migrations": "ok", "storage": "ok"},
+        "storage_backend": "local",
+    }
 
 
 def test_readyz_refuses_a_database_behind_the_code(app: Flask, clean_db: Engine) -> None:

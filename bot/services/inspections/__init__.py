@@ -11,8 +11,8 @@ Modules and their public names:
   read_library, read_checklist_file, load_checklists, applies_to, applicable_items
 - ``coverage``: level_split, stage_case, inspection_key, finished_inspections,
   hazard_recorder_region, city_of, one_if
-- ``inspection_export``: ListRow, HazardList, download_urls, find_by_token, hazard_list,
-  render_xlsx, render_pdf, wrap_cell
+- ``inspection_export``: StoredPhotoRef, ListRow, HazardList, download_urls, find_by_token,
+  hazard_list, render_xlsx, render_pdf, wrap_cell
 - ``inspection_overview``: InspectionRow, InspectionPage, InspectionFilters, search, rows_for,
   visible, inspection_of_hazard
 - ``walks``: InspectionError, Progress, stage_for, open_inspection, offer, start_or_join, join,

@@ -37,6 +37,7 @@ from bot.services.platform.fonts import Font, load_font
 from bot.services.platform.pdfpages import ImagePdfWriter
 from bot.services.platform.print_setup import fit_row_heights, fit_widths, line_points, setup_page
 from bot.services.platform.sheets import append_row
+from bot.services.platform.storage import LocalDirectoryStore, MediaStore, StorageError
 
 _NO_LINE_START = set("，。；：、！？）》」』”’,.;:!?)]")
 _NO_LINE_END = set("（《「『“‘([")
@@ -53,6 +54,17 @@ NOTHING_FOUND = "本次检查未发现问题隐患。"
 
 
 @dataclass(frozen=True)
+class StoredPhotoRef:
+    """A photo in the media store (a directory or a bucket), read only when drawn."""
+
+    store: MediaStore
+    key: str
+
+
+PhotoSource = Path | StoredPhotoRef
+
+
+@dataclass(frozen=True)
 class ListRow:
     seq: int
     description: str
@@ -60,7 +72,7 @@ class ListRow:
     basis: str
     kind: str
     remarks: str
-    photos: list[Path] = field(default_factory=list)  # stored photos, for thumbnails
+    photos: list[PhotoSource] = field(default_factory=list)  # stored photos, for thumbnails
 
 
 @dataclass(frozen=True)
@@ -85,8 +97,13 @@ def find_by_token(session: Session, token: str) -> Inspection | None:
     return session.scalars(select(Inspection).where(Inspection.token == token)).one_or_none()
 
 
-def hazard_list(session: Session, inspection: Inspection, *, media_dir: Path) -> HazardList:
-    """The rows of the list: one per hazard the inspection found, in the order found."""
+def hazard_list(session: Session, inspection: Inspection, *, store: MediaStore | Path) -> HazardList:
+    """The rows of the list: one per hazard the inspection found, in the order found.
+
+    ``store`` is the configured media store (a bare directory is wrapped); a photo whose
+    object is gone is left out of the thumbnails, not an error.
+    """
+    media = LocalDirectoryStore(store) if isinstance(store, Path) else store
     enterprise = session.get(Enterprise, inspection.enterprise_id)
     rows: list[ListRow] = []
     for seq, (_, hazard) in enumerate(walks.findings(session, inspection), 1):
@@ -94,14 +111,14 @@ def hazard_list(session: Session, inspection: Inspection, *, media_dir: Path) ->
             select(Attachment).where(Attachment.hazard_id == hazard.id, Attachment.event_id.is_(None))
             .order_by(Attachment.seq)
         ))
-        stored = [media_dir / p.relpath for p in photos if p.status == "stored" and p.relpath]
+        stored = [StoredPhotoRef(media, p.relpath) for p in photos if p.status == "stored" and p.relpath]
         rows.append(ListRow(
             seq=seq, description=hazard.description,
             evidence=f"现场照片 {len(photos)} 张" if photos else "无",
             basis=cited(hazard.basis) or "（清单外发现，待定依据）",
             kind=KIND_NAMES.get(hazard.level or "", "待定级"),
             remarks=f"隐患编号 {hazard.number}",  # never the checklist's internal item id
-            photos=[p for p in stored if p.is_file()],
+            photos=[p for p in stored if _exists(p)],
         ))
     day = local(inspection.finished_at or inspection.started_at).date()
     return HazardList(
@@ -177,7 +194,7 @@ def render_xlsx(data: HazardList) -> bytes:
     return buf.getvalue()
 
 
-def _embed_thumbnails(ws: Worksheet, row: int, photos: list[Path]) -> int:
+def _embed_thumbnails(ws: Worksheet, row: int, photos: list[PhotoSource]) -> int:
     """Each readable photo as a thumbnail under the 现场证据 text, one a line; how many."""
     placed = 0
     for path in photos:
@@ -285,14 +302,29 @@ def _draw_header_row(
     return y + height
 
 
-def _thumbnail(path: Path, size: int = _THUMB) -> Image.Image | None:
+def _exists(photo: StoredPhotoRef) -> bool:
     try:
-        with Image.open(path) as im:
+        return photo.store.exists(photo.key)
+    except StorageError as exc:
+        log.warning("photo %s could not be looked up for the hazard list: %s", photo.key, exc)
+        return False
+
+
+def _thumbnail(source: PhotoSource, size: int = _THUMB) -> Image.Image | None:
+    """A photo scaled to ``size``; None (and a log line) when it cannot be read."""
+    try:
+        if isinstance(source, StoredPhotoRef):
+            # Whole into memory (a photo is at most [media] max_bytes): Pillow needs to seek.
+            opened = Image.open(io.BytesIO(source.store.read(source.key)))
+        else:
+            opened = Image.open(source)
+        with opened as im:
             im = im.convert("RGB")
             im.thumbnail((size, size))
             return im.copy()
-    except OSError:
-        log.warning("photo %s could not be read for the hazard list", path)
+    except (OSError, StorageError):
+        name = source.key if isinstance(source, StoredPhotoRef) else source
+        log.warning("photo %s could not be read for the hazard list", name)
         return None
 
 

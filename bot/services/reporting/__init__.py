@@ -10,9 +10,11 @@ Modules and their public names:
 
 - ``idempotency``: StoredAnswer, IdempotencyKeys, fingerprint
 - ``lookups``: QueryLimits, TooManyLookups, QueryGuard
-- ``media``: PhotoLimits, add_photo, discard_unsubmitted, make_fetch_photo_handler
+- ``media``: PhotoLimits, add_photo, add_recording, discard_unsubmitted, make_fetch_photo_handler,
+  make_fetch_recording_handler
 - ``photos``: PhotoRejected, StoredPhoto, scrub_image, store_photo
 - ``progress``: Progress, ReportLine, summarize, progress_text, reports_of
+- ``recordings``: RecordingRejected, StoredRecording, check_recording, store_recording
 - ``reports``: ReportError, ReportDraft, clean_description, parse_contact, new_query_code,
   hash_query_code, query_code_matches, source_for, submit_report, lookup_status
 """

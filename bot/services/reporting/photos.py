@@ -23,12 +23,12 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from bot.services.platform.storage import LocalDirectoryStore, MediaStore, content_key
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +43,6 @@ _LOSSLESS_SOURCES = frozenset({"PNG", "GIF"})
 _PNG_MODES = frozenset({"1", "L", "P", "RGB", "RGBA", "I", "I;16"})
 _JPEG_MODES = frozenset({"L", "RGB"})
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
-
-# Stored files: owner read/write, group read (lets a deployment give a web server access via
-# its group); others nothing, since these photos can expose a whistleblower.
-_FILE_MODE = 0o640
 
 MSG_EMPTY = "收到的图片是空的，请重新发送"
 MSG_NOT_IMAGE = "这不是有效的图片文件（支持 JPG、PNG、WEBP、GIF）"
@@ -71,7 +67,7 @@ class PhotoRejected(Exception):
 class StoredPhoto:
     sha256: str  # of the stored (scrubbed) bytes; names the file
     original_sha256: str  # of the bytes as received, for evidence integrity
-    relpath: str  # relative to the media dir, posix separators: "ab/cd/abcd…ef.jpg"
+    relpath: str  # the media store key, posix separators: "ab/cd/abcd…ef.jpg"
     content_type: str  # image/jpeg or image/png
     width: int
     height: int
@@ -183,27 +179,27 @@ def scrub_image(
 
 def store_photo(
     data: bytes,
-    media_dir: Path,
+    store: MediaStore | Path,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> StoredPhoto:
-    """Scrub, then write under ``media_dir`` named by the sha256 of the clean bytes.
+    """Scrub, then put into ``store`` under a key named by the sha256 of the clean bytes.
 
-    Content addressing makes a retried job harmless: the same clean bytes land on the same
-    path and an existing complete file is left alone. The write goes to a temporary file in
-    the target directory and is renamed into place, so readers never see a partial photo.
-    Scrubbing is deterministic for one Pillow/libjpeg build only: to recognise a photo sent
-    again after an upgrade, compare ``original_sha256``.
+    ``store`` is the configured media store (a bare directory ``Path`` is wrapped in a
+    ``LocalDirectoryStore``). Content addressing makes a retried job harmless: the same
+    clean bytes land on the same key and an existing complete object is left alone; readers
+    never see a partial photo (the store publishes whole objects). Scrubbing is
+    deterministic for one Pillow/libjpeg build only: to recognise a photo sent again after
+    an upgrade, compare ``original_sha256``.
     """
     clean, content_type, width, height = scrub_image(
         data, max_bytes=max_bytes, max_pixels=max_pixels
     )
     digest = hashlib.sha256(clean).hexdigest()
-    relpath = f"{digest[:2]}/{digest[2:4]}/{digest}.{_EXTENSIONS[content_type]}"
-    target = Path(media_dir) / relpath
-    if not (target.is_file() and target.stat().st_size == len(clean)):
-        _write_atomically(target, clean)
+    relpath = content_key(digest, _EXTENSIONS[content_type])
+    target = LocalDirectoryStore(store) if isinstance(store, Path) else store
+    target.put(relpath, clean, content_type)
     return StoredPhoto(
         sha256=digest,
         original_sha256=hashlib.sha256(data).hexdigest(),
@@ -213,37 +209,3 @@ def store_photo(
         height=height,
         size_bytes=len(clean),
     )
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Temp file in the same directory, fsync, then ``os.replace`` (atomic on one filesystem)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, _FILE_MODE)
-        os.replace(tmp_name, target)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make the rename durable; best effort, as some platforms cannot open directories."""
-    try:
-        dir_fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)

@@ -76,6 +76,13 @@ class FakeChat:
         self.photos[photo_id] = media_id
         return photo_id
 
+    def add_recording(
+        self, kind: str, media_id: str, seq: int, transcript: str, thumb_media_id: str
+    ) -> int:
+        recording_id = next(self._ids)
+        self.photos[recording_id] = f"{kind}:{media_id}"  # evidence, whatever its kind
+        return recording_id
+
     def discard_photos(self, ids: list[int]) -> None:
         self.discarded.extend(ids)
 

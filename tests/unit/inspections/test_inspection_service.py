@@ -104,7 +104,7 @@ def test_an_inspection_without_findings_still_has_its_list(
 ) -> None:
     with factory() as s:
         inspection = _start(s, library.county, library.ent)
-        data = hazard_list(s, inspection, media_dir=tmp_path)
+        data = hazard_list(s, inspection, store=tmp_path)
     assert data.rows == [] and data.inspectors == ["赵科长"] and data.unit == "小店区应急管理局"
     ws = load_workbook(io.BytesIO(render_xlsx(data))).active
     assert tuple(next(ws.iter_rows(min_row=3, max_row=3, values_only=True))) == COLUMNS
