@@ -199,7 +199,7 @@ def new_report(session: Session, hazard: Hazard, *, now: datetime) -> None:
     assert hazard.ack_due_at is not None
     photos = session.scalar(
         select(func.count()).select_from(Attachment)
-        .where(Attachment.hazard_id == hazard.id, Attachment.event_id.is_(None))
+        .where(Attachment.hazard_id == hazard.id, Attachment.event_id.is_(None), Attachment.kind == "photo")
     )
     text = T.NEW_REPORT.format(
         major=T.NEW_REPORT_MAJOR if hazard.possibly_major else "",
