@@ -313,6 +313,7 @@ def main() -> None:
             env.update({
                 "HAZARDBOT_APP_DEV_MODE": "false", "HAZARDBOT_APP_INSTANCE_DIR": str(tmp),
                 "HAZARDBOT_APP_SECRET_KEY": "bench-secret-key", "HAZARDBOT_APP_LOG_LEVEL": "WARNING",
+                "HAZARDBOT_SECURITY_QUERY_CODE_KEY": "bench-query-code-key",
                 "HAZARDBOT_DATABASE_URL": url, "HAZARDBOT_WECHAT_TOKEN": TOKEN,
                 "HAZARDBOT_WECHAT_APPID": APPID, "HAZARDBOT_WECHAT_SECRET": "bench-secret",
                 "HAZARDBOT_WECHAT_ENCODING_AES_KEY": AES_KEY,

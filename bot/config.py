@@ -8,6 +8,8 @@ value without writing a file (secrets stay out of files that way).
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import os
 import tomllib
 from pathlib import Path
@@ -28,6 +30,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "log_level": "INFO",
         "log_format": "auto",  # auto: JSON lines when dev_mode is off, readable text in dev
         "public_base_url": "http://127.0.0.1:5000",
+    },
+    # HMAC key of anonymous reports' query codes (bot/services/reporting/reports.py): kept apart
+    # from the database. Empty in dev: derived from app.secret_key; production must set it.
+    "security": {
+        "query_code_key": "",
     },
     "database": {
         "url": "",  # empty: SQLite file in the instance dir
@@ -219,6 +226,8 @@ def check_production(config: dict[str, dict[str, Any]]) -> None:
     unset = [name for name, is_public in public.items() if is_public]
     if not config["wechat"]["secret"]:
         unset.append("wechat.secret")
+    if not config["security"]["query_code_key"]:
+        unset.append("security.query_code_key")
     if unset:
         raise ConfigError(
             "dev_mode is off but these still have their public dev values or are empty: "
@@ -283,6 +292,11 @@ def _coerce(raw: str, default: Any, name: str) -> Any:
 
 
 def _fill_derived(config: dict[str, dict[str, Any]]) -> None:
+    if not config["security"]["query_code_key"] and config["app"]["dev_mode"]:
+        # Dev and tests only (check_production refuses an empty key outside dev mode).
+        secret = config["app"]["secret_key"].encode()
+        config["security"]["query_code_key"] = hmac.new(
+            secret, b"hazardbot query codes", hashlib.sha256).hexdigest()
     instance = Path(config["app"]["instance_dir"]).resolve()
     config["app"]["instance_dir"] = str(instance)
     if not config["database"]["url"]:

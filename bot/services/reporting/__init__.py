@@ -13,5 +13,6 @@ Modules and their public names:
 - ``media``: PhotoLimits, add_photo, discard_unsubmitted, make_fetch_photo_handler
 - ``photos``: PhotoRejected, StoredPhoto, scrub_image, store_photo
 - ``reports``: ReportError, ReportDraft, clean_description, parse_contact, new_query_code,
-  hash_query_code, query_code_matches, source_for, submit_report, lookup_status
+  configure_query_code_key, hash_query_code, is_legacy_hash, query_code_matches, source_for,
+  submit_report, lookup_status
 """
