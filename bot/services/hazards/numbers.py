@@ -5,18 +5,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.models import HazardCounter
 from bot.services.platform.clock import local
-
-_TAKE = (
-    update(HazardCounter)
-    .values(last=HazardCounter.last + 1)
-    .returning(HazardCounter.last)
-)
 
 
 def next_hazard_number(session: Session, now: datetime) -> str:
@@ -39,31 +33,26 @@ def next_hazard_number(session: Session, now: datetime) -> str:
 
 
 def _take_apart(engine: Engine, day: str) -> int:
-    """One UPDATE … RETURNING, committed on its own (plus one INSERT the first time of a day)."""
+    """The counter moved and committed on its own connection, at once."""
     with engine.connect() as conn:
-        last = conn.execute(_TAKE.where(HazardCounter.day == day)).scalar_one_or_none()
-        if last is None:
-            try:
-                conn.execute(insert(HazardCounter).values(day=day, last=1))
-                last = 1
-            except IntegrityError:  # another report created the day's row first
-                conn.rollback()
-                last = conn.execute(_TAKE.where(HazardCounter.day == day)).scalar_one()
+        last = _take(conn, day)
         conn.commit()
     return last
 
 
 def _take_inside(session: Session, day: str) -> int:
     """The counter moved in the report's own transaction (SQLite)."""
-    last = session.execute(_TAKE.where(HazardCounter.day == day)).scalar_one_or_none()
-    if last is not None:
-        return last
-    try:
-        with session.begin_nested():
-            session.execute(insert(HazardCounter).values(day=day, last=1))
-        return 1
-    except IntegrityError:  # another transaction created it first
-        return session.execute(_TAKE.where(HazardCounter.day == day)).scalar_one()
+    return _take(session.connection(), day)
+
+
+def _take(conn: Connection, day: str) -> int:
+    """One upsert: the day's row made with 1, or moved on by one (SQLite ≥ 3.35, PostgreSQL)."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    upsert = insert(HazardCounter).values(day=day, last=1)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[HazardCounter.day], set_={"last": HazardCounter.last + 1}
+    )
+    return int(conn.execute(upsert.returning(HazardCounter.last)).scalar_one())
 
 
 def _format(day: str, last: int) -> str:

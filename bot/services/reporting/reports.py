@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from bot.models import Attachment, Enterprise, Hazard, HazardEvent, Region, User
-from bot.services.hazards.lifecycle import DEFAULT_SETTINGS, WorkflowSettings, notify_new_report
+from bot.services.hazards.lifecycle import DEFAULT_SETTINGS, WorkflowSettings, ack_due, notify_new_report
 from bot.services.hazards.numbers import next_hazard_number
+from bot.services.platform.dml import affected_rows
 
 # No 0/O, 1/I/L: the code is read off a phone screen and typed back later.
 _QUERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -189,6 +190,7 @@ def submit_report(
         reporter_phone=None if draft.anonymous else draft.reporter_phone,
         query_code_hash=query_code_hash,
         reported_at=now,
+        ack_due_at=ack_due(now, settings),  # in the INSERT, not an UPDATE after it
         possibly_major=bool(draft.possibly_major),
     )
     session.add(hazard)
@@ -204,16 +206,17 @@ def submit_report(
             note="匿名举报" if draft.anonymous else "实名举报",
         )
     )
+    photos = 0
     if draft.photo_ids:
-        session.execute(
+        photos = affected_rows(session.execute(
             update(Attachment)
             .where(Attachment.id.in_(draft.photo_ids))
             .where(Attachment.uploader_id == reporter.id)
             .where(Attachment.hazard_id.is_(None))
             # An anonymous report's photos keep no link to the person who sent them either.
             .values(hazard_id=hazard.id, uploader_id=None if draft.anonymous else reporter.id)
-        )
-    notify_new_report(session, hazard, now=now, settings=settings)
+        ))
+    notify_new_report(session, hazard, now=now, settings=settings, photos=photos)
     return hazard, query_code
 
 
