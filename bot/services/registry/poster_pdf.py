@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import zlib
 from collections.abc import Mapping
 from types import TracebackType
@@ -27,6 +28,9 @@ from typing import BinaryIO
 
 from fontTools import subset
 from fontTools.ttLib import TTFont
+
+# The subsetter logs every glyph list it cuts at INFO: noise in our logs, once per document.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
 A4_POINTS = (595.276, 841.890)  # 210 × 297 mm in PostScript points
 RGB = tuple[int, int, int]
@@ -40,47 +44,44 @@ class EmbeddedFont:
 
     def __init__(self, path: str, index: int = 0) -> None:
         self.path, self.index = path, index
-        font = TTFont(path, fontNumber=index, lazy=True)
-        self._cff = "CFF " in font
-        if not self._cff and "glyf" not in font:
-            raise ValueError(f"{path}: no CFF or TrueType outlines")
-        top = font["CFF "].cff.topDictIndex[0] if self._cff else None
-        self._ros: tuple[str, str, int] | None = getattr(top, "ROS", None)
-        self._cmap = font.getBestCmap()
-        self._hmtx = font["hmtx"]
-        self._scale = 1000 / font["head"].unitsPerEm
-        self.ascent = font["hhea"].ascent * self._scale  # per 1000 units of the em
-        self.descent = font["hhea"].descent * self._scale
-        head = font["head"]
-        self._bbox = [round(v * self._scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
-        os2 = font["OS/2"] if "OS/2" in font else None
-        self._cap = round(getattr(os2, "sCapHeight", 0) * self._scale) or round(self.ascent)
-        self.postscript_name = (font["name"].getDebugName(6) or "Font").replace(" ", "")
-        self._font = font
-        self._glyph_ids: dict[str, int] = {}
-        self._used: dict[int, tuple[str, str, int]] = {0: (".notdef", "", self._width(".notdef"))}
+        # Read what the pages need (each character's glyph, code and advance) and let go of
+        # the file: a CJK font's outlines are some 17 MB that need not stay in memory.
+        with TTFont(path, fontNumber=index, lazy=True) as font:
+            self._cff = "CFF " in font
+            if not self._cff and "glyf" not in font:
+                raise ValueError(f"{path}: no CFF or TrueType outlines")
+            top = font["CFF "].cff.topDictIndex[0] if self._cff else None
+            self._ros: tuple[str, str, int] | None = getattr(top, "ROS", None)
+            scale = 1000 / font["head"].unitsPerEm
+            self.ascent = font["hhea"].ascent * scale  # per 1000 units of the em
+            self.descent = font["hhea"].descent * scale
+            head = font["head"]
+            self._bbox = [round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
+            os2 = font["OS/2"] if "OS/2" in font else None
+            self._cap = round(getattr(os2, "sCapHeight", 0) * scale) or round(self.ascent)
+            self.postscript_name = (font["name"].getDebugName(6) or "Font").replace(" ", "")
+            hmtx, glyph_ids = font["hmtx"], font.getReverseGlyphMap()
+
+            def glyph(name: str) -> tuple[int, int, int]:
+                gid = glyph_ids[name]
+                # A CID-keyed CFF is addressed by CID (kept by the subset); others by glyph id.
+                code = int(name[3:]) if self._ros is not None and name.startswith("cid") else gid
+                return gid, code, round(hmtx[name][0] * scale)
+
+            self._glyphs = {point: glyph(name) for point, name in font.getBestCmap().items()}
+            self._notdef = glyph(font.getGlyphName(0))
+        self._used: dict[int, tuple[int, str, int]] = {self._notdef[1]: (0, "", self._notdef[2])}
 
     def encode(self, text: str) -> tuple[bytes, float]:
         """The text as a PDF hex string of 2-byte codes, and its advance in 1/1000 em."""
         codes, advance = [], 0
         for char in text:
-            name = self._cmap.get(ord(char), ".notdef")
-            code = self._code(name)
+            gid, code, width = self._glyphs.get(ord(char), self._notdef)
             if code not in self._used:
-                self._used[code] = (name, char, self._width(name))
-            codes.append(code)
-            advance += self._used[code][2]
-        return b"<" + b"".join(b"%04X" % code for code in codes) + b">", advance
-
-    def _code(self, name: str) -> int:
-        if self._ros is not None and name.startswith("cid"):
-            return int(name[3:])  # a CID-keyed CFF: pages address glyphs by CID
-        if name not in self._glyph_ids:
-            self._glyph_ids[name] = self._font.getGlyphID(name)
-        return self._glyph_ids[name]
-
-    def _width(self, name: str) -> int:
-        return round(self._hmtx[name][0] * self._scale)
+                self._used[code] = (gid, char, width)
+            codes.append(b"%04X" % code)
+            advance += width
+        return b"<" + b"".join(codes) + b">", advance
 
     def objects(self, first_id: int) -> list[tuple[bytes, bytes | None]]:
         """The five objects (Type0 font, CID font, descriptor, font file, ToUnicode) that embed
@@ -120,21 +121,18 @@ class EmbeddedFont:
         options.name_IDs = []
         options.hinting = False
         font = TTFont(self.path, fontNumber=self.index, lazy=True)
+        if self._cff:  # only the CFF table is embedded: parsing the others is wasted time
+            kept = ("CFF ", "head", "maxp", "GlyphOrder")
+            options.drop_tables = [tag for tag in font.keys() if tag not in kept]
         subsetter = subset.Subsetter(options)
-        subsetter.populate(glyphs=sorted({used[0] for used in self._used.values()}))
-        try:
+        subsetter.populate(gids=sorted({used[0] for used in self._used.values()}))
+        with font:
             subsetter.subset(font)
             if self._cff:
                 return font["CFF "].compile(font)  # type: ignore[no-any-return]
             buf = io.BytesIO()
             font.save(buf)
             return buf.getvalue()
-        finally:
-            font.close()
-
-    def close(self) -> None:
-        """Let go of the font file (``objects`` reopens it to cut the subset)."""
-        self._font.close()
 
 
 class VectorPage:
@@ -241,13 +239,10 @@ class VectorPdfWriter:
             return
         if not self._page_ids:
             raise ValueError("a PDF needs at least one page")
-        try:
-            for key, face in self._faces.items():
-                first = self._face_ids[key]
-                for offset, (head, stream) in enumerate(face.objects(first)):
-                    self._object(first + offset, head, stream)
-        finally:
-            self._close_fonts()
+        for key, face in self._faces.items():
+            first = self._face_ids[key]
+            for offset, (head, stream) in enumerate(face.objects(first)):
+                self._object(first + offset, head, stream)
         kids = b" ".join(b"%d 0 R" % page_id for page_id in self._page_ids)
         self._object(self._PAGES, b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(self._page_ids), kids))
         self._object(self._CATALOG, b"<< /Type /Catalog /Pages %d 0 R >>" % self._PAGES)
@@ -269,12 +264,6 @@ class VectorPdfWriter:
     ) -> None:
         if exc_type is None:
             self.close()
-        else:
-            self._close_fonts()
-
-    def _close_fonts(self) -> None:
-        for face in self._faces.values():
-            face.close()
 
     def _object(self, obj_id: int, head: bytes, stream: bytes | None = None) -> None:
         self._offsets[obj_id] = self._fh.tell() - self._start

@@ -14,6 +14,7 @@ the lines, since the picture itself cannot be read back.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import os
@@ -242,12 +243,19 @@ def _brackets_closed(line: str) -> bool:
     return line.count("（") + line.count("(") == line.count("）") + line.count(")")
 
 
+@functools.lru_cache(maxsize=4096)
+def _length(font: Font, text: str) -> float:
+    """``font.getlength``, remembered: fitting a name wraps it up to eight times, measuring
+    the same prefixes each time."""
+    return font.getlength(text)
+
+
 def wrap(text: str, font: Font, max_width: int) -> list[str]:
     """Break Chinese text anywhere, but not after an opening bracket or before a closing one."""
     lines: list[str] = []
     current = ""
     for char in " ".join(text.split()):
-        if current and font.getlength(current + char) > max_width and char not in _NO_LINE_START:
+        if current and _length(font, current + char) > max_width and char not in _NO_LINE_START:
             carried = ""
             while len(current) > 1 and current[-1] in _NO_LINE_END:
                 current, carried = current[:-1], current[-1] + carried
