@@ -18,6 +18,7 @@ map so that viewers can extract it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import logging
@@ -70,6 +71,7 @@ class EmbeddedFont:
 
             self._glyphs = {point: glyph(name) for point, name in font.getBestCmap().items()}
             self._notdef = glyph(font.getGlyphName(0))
+        gc.collect()  # fontTools' tables refer to each other: free the outlines now, not later
         self._used: dict[int, tuple[int, str, int]] = {self._notdef[1]: (0, "", self._notdef[2])}
 
     def encode(self, text: str) -> tuple[bytes, float]:
@@ -126,13 +128,16 @@ class EmbeddedFont:
             options.drop_tables = [tag for tag in font.keys() if tag not in kept]
         subsetter = subset.Subsetter(options)
         subsetter.populate(gids=sorted({used[0] for used in self._used.values()}))
-        with font:
-            subsetter.subset(font)
-            if self._cff:
-                return font["CFF "].compile(font)  # type: ignore[no-any-return]
-            buf = io.BytesIO()
-            font.save(buf)
-            return buf.getvalue()
+        try:
+            with font:
+                subsetter.subset(font)
+                if self._cff:
+                    return font["CFF "].compile(font)  # type: ignore[no-any-return]
+                buf = io.BytesIO()
+                font.save(buf)
+                return buf.getvalue()
+        finally:
+            gc.collect()  # as in __init__: before the next face is read
 
 
 class VectorPage:
