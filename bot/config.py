@@ -31,11 +31,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "log_format": "auto",  # auto: JSON lines when dev_mode is off, readable text in dev
         "public_base_url": "http://127.0.0.1:5000",
     },
-    # HMAC key of anonymous reports' query codes (bot/services/reporting/reports.py): kept apart
-    # from the database. Empty in dev: derived from app.secret_key; production must set it.
-    "security": {
-        "query_code_key": "",
-    },
     "database": {
         "url": "",  # empty: SQLite file in the instance dir
         "echo": False,
@@ -173,6 +168,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "page_size": 20,
         "oauth_base_url": "https://open.weixin.qq.com/connect/",
         "oauth_api_base_url": "https://api.weixin.qq.com/",
+    },
+    # HMAC key of anonymous reports' query codes (bot/services/reporting/reports.py): kept apart
+    # from the database. Empty in dev: derived from app.secret_key; production must set it.
+    "security": {
+        "query_code_key": "",
     },
 }
 
