@@ -1,13 +1,15 @@
 """Benchmark: a region's poster export for 1,000 enterprises (not a test; it prints figures).
 
-    python bench/qr_posters.py [--count 1000] [--live]
+    python bench/qr_posters.py [--count 1000] [--live] [--raster]
 
 Builds a throw-away SQLite database through the app factory and the Alembic migrations (as
 the tests do), spreads COUNT enterprises over Taiyuan's counties, and exports Taiyuan's
-posters to one PDF: time, pages per second, file size and the process's peak RSS. Peak RSS
+posters to one PDF: time, pages per second, KiB per page and the process's peak RSS. Peak RSS
 is measured before and after, so the export's own share shows: it should not grow with the
 count (pages stream to the file). ``--live`` runs against the fake WeChat API of the tests,
-so the first export also pays one qrcode/create call per enterprise.
+so the first export also pays one qrcode/create call per enterprise. ``--raster`` then runs
+the old export (each page a 200 dpi image) as the baseline, in the same process, after the
+vector one: the vector export pays the creation of the codes, the raster one finds them made.
 """
 
 from __future__ import annotations
@@ -37,13 +39,27 @@ SUFFIXES = ("有限公司", "集团有限公司", "（控股）股份有限公�
 
 
 def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """The process's peak RSS since start, or since ``reset_peak_rss``."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        return int(status.split("VmHWM:")[1].split()[0]) / 1024
+    except (OSError, IndexError, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def reset_peak_rss() -> None:
+    """Start the peak over from the current RSS (Linux), so that each export shows its own."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--live", action="store_true", help="codes from the fake WeChat API")
+    parser.add_argument("--raster", action="store_true", help="also run the old raster export first")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="hazardbot-bench-") as tmp:
@@ -75,20 +91,24 @@ def main() -> None:
                         industry="冶金", created_at=now,
                     ))
                 session.commit()
-            out = Path(tmp) / "posters.pdf"
-            rss_before = peak_rss_mib()
-            started = time.perf_counter()
-            with session_factory(app)() as session:
-                pages = export_region_pdf(session, REGION, out, app.extensions["qr_issuer"], now=utcnow())
-            elapsed = time.perf_counter() - started
-            size = out.stat().st_size
             print(f"mode:            {'live (fake WeChat API)' if args.live else 'dev (H5 URLs)'}")
-            print(f"pages:           {pages}")
-            print(f"time:            {elapsed:.1f} s")
-            print(f"pages/s:         {pages / elapsed:.1f}")
-            print(f"PDF size:        {size / 2**20:.1f} MiB ({size / pages / 1024:.0f} KiB/page)")
-            print(f"peak RSS before: {rss_before:.0f} MiB")
-            print(f"peak RSS after:  {peak_rss_mib():.0f} MiB")
+            for vector in [True] + ([False] if args.raster else []):
+                out = Path(tmp) / f"posters-{'vector' if vector else 'raster'}.pdf"
+                reset_peak_rss()
+                rss_before = peak_rss_mib()
+                started = time.perf_counter()
+                with session_factory(app)() as session:
+                    pages = export_region_pdf(session, REGION, out, app.extensions["qr_issuer"], now=utcnow(),
+                                              vector=vector)
+                elapsed = time.perf_counter() - started
+                size = out.stat().st_size
+                print(f"--- {'vector' if vector else 'raster (the old export)'}")
+                print(f"pages:           {pages}")
+                print(f"time:            {elapsed:.1f} s")
+                print(f"pages/s:         {pages / elapsed:.1f}")
+                print(f"PDF size:        {size / 2**20:.2f} MiB ({size / pages / 1024:.1f} KiB/page)")
+                print(f"peak RSS before: {rss_before:.0f} MiB")
+                print(f"peak RSS after:  {peak_rss_mib():.0f} MiB")
             if fake is not None:
                 creates = sum(1 for c in fake.calls if c.path == "/cgi-bin/qrcode/create")
                 print(f"qrcode/create:   {creates} calls")

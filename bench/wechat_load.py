@@ -16,7 +16,10 @@ Not a test: it prints figures (docs/performance.md). What it does:
    → no photo → no location → anonymous → not major → 确认) for SECONDS, checking every reply;
    then the same users hit the bare endpoint for SECONDS;
 4. messages/s, p50 / p99 latency and errors for both, the RSS of each gunicorn worker
-   before and after, and a check that every completed dialogue left exactly one hazard.
+   before and after, and a check that every completed dialogue left exactly one hazard;
+5. the ratios of the same run (messages/s of /wechat over bare, server CPU per message over
+   bare), and the SQL statements of each dialogue step, counted with SQLAlchemy events in a
+   short in-process pass after the load (``statements_per_step``).
 """
 
 from __future__ import annotations
@@ -189,6 +192,51 @@ def load_generator(url: str, master: int, users: int, seconds: float, results: A
 
 # -- the server side ---------------------------------------------------------------------------
 
+def statements_per_step(url: str, instance: Path) -> list[tuple[str, int]]:
+    """SQL statements of each step of one report dialogue, counted in process with SQLAlchemy's
+    ``before_cursor_execute`` (BEGIN left out: PostgreSQL's driver sends it unseen), as
+    tests/e2e/test_statement_counts.py does: the WeChat peer against the app on a loopback port.
+    """
+    from sqlalchemy import event
+
+    from bot import create_app
+    from bot.dev.peer import WeChatPeer
+    from tests.servers import serving
+
+    app = create_app({
+        "app": {"dev_mode": False, "instance_dir": str(instance), "secret_key": "bench-secret-key",
+                "log_level": "WARNING"},
+        "security": {"query_code_key": "bench-query-code-key"},
+        "database": {"url": url},
+        "wechat": {"token": TOKEN, "appid": APPID, "secret": "bench-secret", "encoding_aes_key": AES_KEY},
+        "jobs": {"in_process": False},
+    })
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            seen.append(statement)
+
+    engine = app.extensions["engine"]
+    counts: list[tuple[str, int]] = []
+    try:
+        with serving(app) as base:
+            peer = WeChatPeer(f"{base}/wechat", token=TOKEN, appid=APPID, encoding_aes_key=AES_KEY,
+                              mode="safe")
+            peer.send_text("o_bench_count_warmup", "帮助")
+            event.listen(engine, "before_cursor_execute", count)
+            for text, expect in DIALOGUE:
+                seen.clear()
+                reply = peer.send_text("o_bench_count", text)
+                assert expect in reply.content, (text, reply.content)
+                counts.append((text[:8], len(seen)))
+            event.remove(engine, "before_cursor_execute", count)
+    finally:
+        app.extensions["worker"].stop()
+        engine.dispose()
+    return counts
+
+
 def _free_port() -> int:
     import socket
 
@@ -313,6 +361,7 @@ def main() -> None:
             env.update({
                 "HAZARDBOT_APP_DEV_MODE": "false", "HAZARDBOT_APP_INSTANCE_DIR": str(tmp),
                 "HAZARDBOT_APP_SECRET_KEY": "bench-secret-key", "HAZARDBOT_APP_LOG_LEVEL": "WARNING",
+                "HAZARDBOT_SECURITY_QUERY_CODE_KEY": "bench-query-code-key",
                 "HAZARDBOT_DATABASE_URL": url, "HAZARDBOT_WECHAT_TOKEN": TOKEN,
                 "HAZARDBOT_WECHAT_APPID": APPID, "HAZARDBOT_WECHAT_SECRET": "bench-secret",
                 "HAZARDBOT_WECHAT_ENCODING_AES_KEY": AES_KEY,
@@ -342,6 +391,7 @@ def main() -> None:
             gen.join(timeout=30)
             rss_loaded = _workers_rss(server.pid)
             stored, given = _count_hazards(url, wechat.numbers)
+            statements = statements_per_step(url, tmp / "in-process")  # after the count: it reports
 
             print(f"server:   gunicorn {args.workers} workers × {args.threads} threads (gthread), "
                   f"{args.db}, safe mode; load generator: {args.users} users in a second process")
@@ -352,6 +402,16 @@ def main() -> None:
             print(bare.line())
             print(wechat.cpu_line())
             print(bare.cpu_line())
+            if bare.latencies and wechat.latencies and bare.server_cpu:
+                rate = (len(wechat.latencies) / wechat.seconds) / (len(bare.latencies) / bare.seconds)
+                cpu = (wechat.server_cpu / len(wechat.latencies)) / (bare.server_cpu / len(bare.latencies))
+                print(f"ratios of this run:    /wechat msg/s = {rate:.0%} of bare; "
+                      f"server CPU per message = {cpu:.1f}× bare")
+            ordinary = [n for _, n in statements[:-1]]
+            print("SQL statements per step (in process, one dialogue): "
+                  + ", ".join(f"{label} {n}" for label, n in statements))
+            print(f"  ordinary steps: mean {sum(ordinary) / len(ordinary):.2f}, max {max(ordinary)}; "
+                  f"confirmation {statements[-1][1]}")
             print(f"dialogues completed:   {len(wechat.numbers)} ({len(DIALOGUE)} messages each); "
                   f"hazards stored {stored}, distinct numbers {given}")
             print(f"worker RSS idle:       {', '.join(f'{m:.0f}' for m in rss_idle)} MiB")

@@ -13,6 +13,7 @@ from flask import Flask
 from bot import cli, db, logs, security_headers, wiring
 from bot.config import check_production, load_config
 from bot.services.platform import clock
+from bot.services.reporting import reports
 
 
 def create_app(
@@ -37,6 +38,7 @@ def create_app(
     security_headers.init_app(app)  # CSP, no framing, referrer: on every response
 
     clock.configure(config["app"]["timezone"])
+    reports.configure_query_code_key(config["security"]["query_code_key"])
     db.init_app(app)
     wiring.init_app(app)
     cli.init_app(app)

@@ -8,6 +8,8 @@ value without writing a file (secrets stay out of files that way).
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import os
 import tomllib
 from pathlib import Path
@@ -176,6 +178,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "oauth_base_url": "https://open.weixin.qq.com/connect/",
         "oauth_api_base_url": "https://api.weixin.qq.com/",
     },
+    # HMAC key of anonymous reports' query codes (bot/services/reporting/reports.py): kept apart
+    # from the database. Empty in dev: derived from app.secret_key; production must set it.
+    "security": {
+        "query_code_key": "",
+    },
 }
 
 
@@ -244,6 +251,8 @@ def check_production(config: dict[str, dict[str, Any]]) -> None:
     unset = [name for name, is_public in public.items() if is_public]
     if not config["wechat"]["secret"]:
         unset.append("wechat.secret")
+    if not config["security"]["query_code_key"]:
+        unset.append("security.query_code_key")
     if unset:
         raise ConfigError(
             "dev_mode is off but these still have their public dev values or are empty: "
@@ -308,6 +317,11 @@ def _coerce(raw: str, default: Any, name: str) -> Any:
 
 
 def _fill_derived(config: dict[str, dict[str, Any]]) -> None:
+    if not config["security"]["query_code_key"] and config["app"]["dev_mode"]:
+        # Dev and tests only (check_production refuses an empty key outside dev mode).
+        secret = config["app"]["secret_key"].encode()
+        config["security"]["query_code_key"] = hmac.new(
+            secret, b"hazardbot query codes", hashlib.sha256).hexdigest()
     instance = Path(config["app"]["instance_dir"]).resolve()
     config["app"]["instance_dir"] = str(instance)
     if not config["database"]["url"]:

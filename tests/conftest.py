@@ -112,6 +112,7 @@ def app_config(database_url: str, instance: Path, **sections: dict[str, Any]) ->
             "secret_key": "test-secret-key",
         },
         "database": {"url": database_url},
+        "security": {"query_code_key": "test-query-code-key"},
         "wechat": {
             "token": TEST_TOKEN, "appid": TEST_APPID, "secret": TEST_SECRET,
             "encoding_aes_key": TEST_AES_KEY,

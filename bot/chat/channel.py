@@ -28,7 +28,6 @@ from bot.services.forms.weekly_tables import ReportLinks
 from bot.services.hazards.lifecycle import DEFAULT_SETTINGS, WorkflowSettings
 from bot.services.inspections import walks
 from bot.services.people import bindings, console_login, roles
-from bot.services.people.users import get_or_create_user
 from bot.services.platform.clock import format_local
 from bot.services.registry import enterprises, qrcodes, visits
 from bot.services.reporting import media, progress, reports
@@ -174,8 +173,7 @@ def process_message(
     for attempt in range(3):
         with session_factory() as session:
             try:
-                own_key = inbound_log.sender_key(session, key, openid=msg.openid)
-                earlier = inbound_log.previous_reply(session, own_key)
+                own_key, earlier = inbound_log.earlier_delivery(session, key, openid=msg.openid)
                 if earlier is not None:
                     # Not the key: an event's key holds the sender's openid (logs never name people).
                     log.info("duplicate delivery of a %s message (MsgId %s) answered from the log",
@@ -198,7 +196,7 @@ def process_message(
 
 
 def _answer(session: Session, msg: Incoming, *, now: datetime, settings: ChatSettings) -> str:
-    user = get_or_create_user(session, msg.openid, now=now)
+    user = conversations.load_user(session, msg.openid, now=now)
     if classify(msg) is Intent.SCAN and console_login.is_login_scene(scene_of(msg)):
         return _console_login(session, user, msg, now)
     port = ChatServices(session, user, settings, now)

@@ -14,15 +14,46 @@ from bot.handlers import inspect_texts, texts
 from bot.handlers.core import Dialogue, State
 from bot.models import Conversation, User
 from bot.services.messaging import outbox
+from bot.services.people.users import get_or_create_user, note_inbound
 from bot.services.reporting import media
 from bot.services.reporting.reports import ReportDraft
+
+_ROWS = "hazardbot.conversation_rows"  # session.info: user id -> his row (None: none yet)
+
+
+def load_user(session: Session, openid: str, *, now: datetime) -> User:
+    """The sender of a message, with his dialogue row (locked) read in the same statement.
+
+    ``load`` and ``save`` then use that row instead of reading it again. A user without a
+    dialogue row yet (the first message, or one after retention) costs one statement more.
+    """
+    found = session.execute(
+        select(User, Conversation).join(Conversation, Conversation.user_id == User.id)
+        .where(User.openid == openid).with_for_update(of=Conversation)
+    ).first()
+    if found is None:
+        user = get_or_create_user(session, openid, now=now)
+        session.info.setdefault(_ROWS, {})[user.id] = None  # no row yet: save() makes it
+        return user
+    user, row = found
+    session.info.setdefault(_ROWS, {})[user.id] = row
+    note_inbound(user, now)
+    return user
+
+
+def _row(session: Session, user: User, *, lock: bool) -> Conversation | None:
+    rows: dict[int, Conversation | None] = session.info.setdefault(_ROWS, {})
+    if user.id in rows:
+        return rows[user.id]
+    query = select(Conversation).where(Conversation.user_id == user.id)
+    row = session.scalars(query.with_for_update() if lock else query).one_or_none()
+    rows[user.id] = row
+    return row
 
 
 def load(session: Session, user: User) -> tuple[Dialogue, datetime | None]:
     """The user's dialogue (locked for this transaction) and when it last moved."""
-    row = session.scalars(
-        select(Conversation).where(Conversation.user_id == user.id).with_for_update()
-    ).one_or_none()
+    row = _row(session, user, lock=True)
     if row is None:
         return Dialogue(), None
     return _from_json(row.state, row.data), row.updated_at
@@ -65,10 +96,11 @@ def mark_paused(dialogue: Dialogue, updated_at: datetime | None, *, now: datetim
 
 
 def save(session: Session, user: User, dialogue: Dialogue, *, now: datetime) -> None:
-    row = session.scalars(select(Conversation).where(Conversation.user_id == user.id)).one_or_none()
+    row = _row(session, user, lock=False)
     if row is None:
         row = Conversation(user_id=user.id, state="", data={}, updated_at=now)
         session.add(row)
+        session.info[_ROWS][user.id] = row
     row.state = dialogue.state.value
     row.data = _to_json(dialogue)
     row.updated_at = now

@@ -46,7 +46,28 @@ def sender_key(session: Session, key: str, *, openid: str) -> str:
     holder = session.scalar(select(InboundMessage.openid).where(InboundMessage.dedupe_key == key))
     if holder is None or holder == openid:
         return key
-    return f"{key}:{hashlib.sha256(openid.encode()).hexdigest()[:16]}"
+    return f"{key}:{_sender_digest(openid)}"
+
+
+def earlier_delivery(session: Session, key: str, *, openid: str) -> tuple[str, str | None]:
+    """``sender_key`` and ``previous_reply`` of that key, in one statement: the hot path of
+    every message (the two keys this sender's message could be logged under, read at once).
+    """
+    own_if_taken = f"{key}:{_sender_digest(openid)}" if key.startswith("msg:") else key
+    found = {
+        row.dedupe_key: row for row in session.execute(
+            select(InboundMessage.dedupe_key, InboundMessage.openid, InboundMessage.reply)
+            .where(InboundMessage.dedupe_key.in_({key, own_if_taken}))
+        )
+    }
+    plain = found.get(key)
+    own = key if plain is None or plain.openid == openid else own_if_taken
+    row = found.get(own)
+    return own, None if row is None else (row.reply or "")
+
+
+def _sender_digest(openid: str) -> str:
+    return hashlib.sha256(openid.encode()).hexdigest()[:16]
 
 
 def previous_reply(session: Session, key: str) -> str | None:

@@ -57,6 +57,7 @@ class Gunicorn:
         self.env.update({
             "HAZARDBOT_APP_DEV_MODE": "false", "HAZARDBOT_APP_INSTANCE_DIR": str(instance),
             "HAZARDBOT_APP_SECRET_KEY": "test-secret-key", "HAZARDBOT_APP_LOG_LEVEL": "WARNING",
+            "HAZARDBOT_SECURITY_QUERY_CODE_KEY": "test-query-code-key",
             "HAZARDBOT_DATABASE_URL": database_url, "HAZARDBOT_WECHAT_TOKEN": TEST_TOKEN,
             "HAZARDBOT_WECHAT_APPID": TEST_APPID, "HAZARDBOT_WECHAT_SECRET": TEST_SECRET,
             "HAZARDBOT_WECHAT_ENCODING_AES_KEY": TEST_AES_KEY,

@@ -80,6 +80,7 @@ def app_process(
         "HAZARDBOT_DATABASE_URL": database_url,
         "HAZARDBOT_APP_DEV_MODE": "false",
         "HAZARDBOT_APP_SECRET_KEY": "restart-test-secret",
+        "HAZARDBOT_SECURITY_QUERY_CODE_KEY": "restart-test-query-code-key",
         "HAZARDBOT_APP_INSTANCE_DIR": str(tmp_path / "instance"),
         "HAZARDBOT_APP_LOG_LEVEL": "INFO",
         "HAZARDBOT_WECHAT_TOKEN": TEST_TOKEN,

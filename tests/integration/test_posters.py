@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 from flask import Flask
-from PIL import Image
+from PIL import Image, ImageChops
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -129,6 +131,48 @@ def test_the_png_and_pdf_posters_scan_to_the_exact_url(url: str) -> None:
     assert [decode_qr(page) for page in pdf_pages(pdf)] == [[url]]
 
 
+def _page_objects(pdf: Path | bytes) -> list[tuple[set[int], str]]:
+    """Each page's kinds of object (text, path, image…) and its extracted text."""
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        pages = []
+        for index in range(len(doc)):
+            page = doc[index]
+            pages.append(({obj.type for obj in page.get_objects()}, page.get_textpage().get_text_range()))
+            page.close()
+        return pages
+    finally:
+        doc.close()
+
+
+def test_the_pdf_poster_is_vectors_with_searchable_text_and_looks_like_the_png() -> None:
+    name = "山西省太原市晋钢钢铁集团（控股）有限公司第二冶炼分厂"
+    pdf = render_poster_pdf(_data(name))
+    assert xref_problems(pdf) == []
+    ((kinds, text),) = _page_objects(pdf)
+    assert pdfium_c.FPDF_PAGEOBJ_IMAGE not in kinds  # no picture of the page: vectors and text
+    assert kinds == {pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_TEXT}
+    assert name in text.replace("\r\n", "")  # copied or searched as typed, across its line break
+    for line in (TITLE, CALL_TO_ACTION, HOTLINE, "统一社会信用代码：91140105MA0K1234X5", "山西省太原市小店区",
+                 "码号 kZgfwM · 如二维码作废，以最新张贴为准"):
+        assert line in text
+    assert pdf.count(b"/FontFile3") == 2 and b"NotoSansCJK" in pdf  # the font travels with the file
+    assert len(pdf) < 40 * 1024
+
+    (page,) = pdf_pages(pdf, dpi=DPI)
+    assert decode_qr(page) == [WECHAT_URL]
+    png = Image.open(io.BytesIO(render_poster_png(_data(name)))).convert("L")
+    diff = ImageChops.difference(page.convert("L").resize(png.size), png).histogram()
+    assert sum(diff[65:]) / sum(diff) < 0.02  # the same page, but for the edges of anti-aliased text
+
+
+def test_a_character_the_font_lacks_still_makes_a_poster() -> None:
+    pdf = render_poster_pdf(_data("太原🏭铸造厂"))
+    ((kinds, text),) = _page_objects(pdf)
+    assert pdfium_c.FPDF_PAGEOBJ_IMAGE not in kinds and "铸造厂" in text
+    assert [decode_qr(page) for page in pdf_pages(pdf)] == [[WECHAT_URL]]
+
+
 def test_the_pdf_writer_streams_each_page_as_it_comes() -> None:
     buf = io.BytesIO()
     sizes = []
@@ -162,6 +206,9 @@ def test_without_a_chinese_font_the_poster_is_still_made(
             png = render_poster_png(_data())
         assert "fonts-noto-cjk" in caplog.text
         assert decode_qr(png) == [WECHAT_URL]
+        pdf = render_poster_pdf(_data())  # no font file to embed: the page is an image again
+        assert pdfium_c.FPDF_PAGEOBJ_IMAGE in _page_objects(pdf)[0][0]
+        assert [decode_qr(page) for page in pdf_pages(pdf)] == [[WECHAT_URL]]
     finally:
         for cached in (fonts._find, fonts._warn_missing):
             cached.cache_clear()
@@ -188,7 +235,8 @@ def test_region_export_has_one_scannable_page_per_enterprise_in_the_jurisdiction
     out = tmp_path / "太原.pdf"
     calls: list[tuple[int, int]] = []
     with session_factory(app)() as session:
-        expected = [e.id for e in _in_jurisdiction(session, TAIYUAN)]
+        in_region = _in_jurisdiction(session, TAIYUAN)
+        expected, names = [e.id for e in in_region], [e.name for e in in_region]
         assert len(expected) >= 3
         pages = export_region_pdf(session, TAIYUAN, out, issuer, now=NOW,
                                   progress=lambda done, total: calls.append((done, total)))
@@ -201,6 +249,11 @@ def test_region_export_has_one_scannable_page_per_enterprise_in_the_jurisdiction
     assert meta["Title"] == f"{TITLE} - 山西省太原市"
     assert [decode_qr(page) for page in pdf_pages(out)] == [[url] for url in urls]
     assert all(url.startswith("http://weixin.qq.com/q/") for url in urls)
+    pages_read = _page_objects(out)
+    assert all(pdfium_c.FPDF_PAGEOBJ_IMAGE not in kinds for kinds, _text in pages_read)
+    page_texts = [text.replace("\r\n", "") for _kinds, text in pages_read]
+    assert [name in text for name, text in zip(names, page_texts, strict=True)] == [True] * len(names)
+    assert out.read_bytes().count(b"/FontFile3") == 2  # each face embedded once, for all the pages
     creates = [c for c in fake_wechat.calls if c.path == "/cgi-bin/qrcode/create"]
     assert len(creates) == len(expected)
 

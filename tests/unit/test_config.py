@@ -160,7 +160,7 @@ def test_live_mode_refuses_the_public_dev_secrets() -> None:
     with pytest.raises(ConfigError) as refused:
         create_app({"app": {"dev_mode": False}})
     for name in ("app.secret_key", "wechat.token", "wechat.encoding_aes_key", "wechat.appid",
-                 "wechat.secret"):
+                 "wechat.secret", "security.query_code_key"):
         assert name in str(refused.value)
 
 
@@ -170,6 +170,7 @@ def test_live_mode_starts_with_its_own_secrets(tmp_path: Path) -> None:
     app = create_app({
         "app": {"dev_mode": False, "secret_key": "s", "instance_dir": str(tmp_path)},
         "wechat": {"token": "t", "encoding_aes_key": "k" * 43, "appid": "wxreal", "secret": "x"},
+        "security": {"query_code_key": "q"},
     })
     assert "dev" not in app.blueprints
     app.extensions["engine"].dispose()

@@ -64,7 +64,7 @@ from bot.services.people.roles import OFFICER_ROLES
 
 __all__ = [
     "PenaltyDraft", "PlanDraft", "ReporterView", "WorkflowError", "WorkflowSettings",
-    "acknowledge", "classify", "merge", "notify_new_report", "pending_for", "record_penalty",
+    "ack_due", "acknowledge", "classify", "merge", "notify_new_report", "pending_for", "record_penalty",
     "reject", "reporter_identity", "send_back", "set_deadline", "submit_plan", "submit_proof",
     "supervise", "verify",
 ]
@@ -117,14 +117,21 @@ class ReporterView:
 
 
 def notify_new_report(
-    session: Session, hazard: Hazard, *, now: datetime, settings: WorkflowSettings = DEFAULT_SETTINGS
+    session: Session, hazard: Hazard, *, now: datetime, settings: WorkflowSettings = DEFAULT_SETTINGS,
+    photos: int | None = None,
 ) -> None:
     """Called by reports.submit_report: set ack_due_at (reported_at + ack_hours) and queue the
     new-report message to the county officers of hazard.region_code (and the city's officers
     too when hazard.possibly_major, or when the county has none bound); sets their
-    last_notified_hazard_id. The message never carries the reporter's identity."""
-    hazard.ack_due_at = hazard.reported_at + timedelta(hours=settings.ack_hours)
-    notifications.new_report(session, hazard, now=now)
+    last_notified_hazard_id. The message never carries the reporter's identity. ``photos``:
+    how many the report has, when the caller knows (saves counting them)."""
+    hazard.ack_due_at = ack_due(hazard.reported_at, settings)
+    notifications.new_report(session, hazard, now=now, photos=photos)
+
+
+def ack_due(reported_at: datetime, settings: WorkflowSettings = DEFAULT_SETTINGS) -> datetime:
+    """When a report must be 受理'd by (config ``workflow.ack_hours``)."""
+    return reported_at + timedelta(hours=settings.ack_hours)
 
 
 def acknowledge(session: Session, number: str, *, actor: User, now: datetime) -> Hazard:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import Attachment, Hazard, HazardEvent, Region, User
@@ -66,16 +66,29 @@ def new_report_officers(session: Session, hazard: Hazard) -> list[User]:
     """The county's officers; the city's too when the reporter thinks it may be major.
 
     A report must reach someone: with no officer bound in the county it goes to the city,
-    and with none there to the province.
+    and with none there to the province. The officers of all three levels are read in one
+    statement (a confirmation's budget is a dozen) and chosen from here.
     """
     city = city_code_of(session, hazard.region_code)
-    county = officers_at(session, "county_officer", hazard.region_code)
+    city_region = session.get(Region, city) if city is not None else None
+    province = city_region.parent_code if city_region is not None else None
+    levels = [("county_officer", hazard.region_code), ("city_officer", city),
+              ("province_officer", province)]
+    found = list(session.scalars(
+        select(User).where(or_(*(and_(User.role == role, User.region_code == code)
+                                 for role, code in levels if code is not None)))
+        .order_by(User.id)
+    ))
+
+    def at(role: str, code: str | None) -> list[User]:
+        return [u for u in found if u.role == role and code is not None and u.region_code == code]
+
+    county = at("county_officer", hazard.region_code)
     chosen = county
     if hazard.possibly_major or not county:
-        chosen = county + officers_at(session, "city_officer", city)
+        chosen = county + at("city_officer", city)
     if not chosen and city is not None:
-        province = session.get(Region, city)
-        chosen = officers_at(session, "province_officer", province.parent_code if province else None)
+        chosen = at("province_officer", province)
     return chosen
 
 
@@ -195,12 +208,16 @@ def _hints(session: Session, hazard: Hazard) -> str:
     return T.CLAUSE_HINTS.format(lines=clause_hints.hint_lines(found, hazard.number)) if found else ""
 
 
-def new_report(session: Session, hazard: Hazard, *, now: datetime) -> None:
+def new_report(session: Session, hazard: Hazard, *, now: datetime, photos: int | None = None) -> None:
+    """``photos``: how many photos (not voice messages or videos) the report has, when the
+    caller knows (else they are counted)."""
     assert hazard.ack_due_at is not None
-    photos = session.scalar(
-        select(func.count()).select_from(Attachment)
-        .where(Attachment.hazard_id == hazard.id, Attachment.event_id.is_(None), Attachment.kind == "photo")
-    )
+    if photos is None:
+        photos = session.scalar(
+            select(func.count()).select_from(Attachment)
+            .where(Attachment.hazard_id == hazard.id, Attachment.event_id.is_(None),
+                   Attachment.kind == "photo")
+        )
     text = T.NEW_REPORT.format(
         major=T.NEW_REPORT_MAJOR if hazard.possibly_major else "",
         number=hazard.number, enterprise=hazard.enterprise_name,

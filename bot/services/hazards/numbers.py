@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.models import HazardCounter
@@ -14,24 +14,48 @@ from bot.services.platform.clock import local
 
 
 def next_hazard_number(session: Session, now: datetime) -> str:
-    """Issue the next number of the local day.
+    """Issue the next number of the local day: unique, and increasing within the day.
 
-    The counter row is incremented with UPDATE … RETURNING inside the caller's transaction, so
-    concurrent reports serialise on that row and a rolled-back report gives its number back.
+    On PostgreSQL the counter row is moved in a short transaction of its own, on a separate
+    connection, and committed at once: no lock is held across the report's transaction, so
+    confirmations do not queue behind one another. A report that rolls back after taking its
+    number leaves a gap (README: numbers may skip). SQLite has one writer at a time anyway
+    (the report's transaction holds the file's write lock, which a second connection would wait
+    for), so there the counter moves in the caller's transaction and a rollback gives the
+    number back.
     """
     day = local(now).strftime("%Y%m%d")
-    if session.get(HazardCounter, day) is None:
-        try:
-            with session.begin_nested():
-                session.execute(insert(HazardCounter).values(day=day, last=0))
-        except IntegrityError:
-            pass  # another transaction created it first
-    last = session.execute(
-        update(HazardCounter)
-        .where(HazardCounter.day == day)
-        .values(last=HazardCounter.last + 1)
-        .returning(HazardCounter.last)
-    ).scalar_one()
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        return _format(day, _take_inside(session, day))
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    return _format(day, _take_apart(engine, day))
+
+
+def _take_apart(engine: Engine, day: str) -> int:
+    """The counter moved and committed on its own connection, at once."""
+    with engine.connect() as conn:
+        last = _take(conn, day)
+        conn.commit()
+    return last
+
+
+def _take_inside(session: Session, day: str) -> int:
+    """The counter moved in the report's own transaction (SQLite)."""
+    return _take(session.connection(), day)
+
+
+def _take(conn: Connection, day: str) -> int:
+    """One upsert: the day's row made with 1, or moved on by one (SQLite ≥ 3.35, PostgreSQL)."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    upsert = insert(HazardCounter).values(day=day, last=1)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[HazardCounter.day], set_={"last": HazardCounter.last + 1}
+    )
+    return int(conn.execute(upsert.returning(HazardCounter.last)).scalar_one())
+
+
+def _format(day: str, last: int) -> str:
     return f"YH{day}{last:04d}"
 
 

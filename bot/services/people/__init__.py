@@ -19,5 +19,5 @@ Modules and their public names:
 - ``management``: ManagementError, Person, Handover, managed_roles, actor_label, invite,
   people_of, audit_rows, revoke, unbind_self, move, open_items
 - ``roles``: is_officer, role_name
-- ``users``: get_or_create_user
+- ``users``: get_or_create_user, note_inbound
 """

@@ -21,8 +21,10 @@ Modules and their public names:
   column_for_header
 - ``ledger_io``: LedgerFileError, read_sheets, write_xlsx, write_csv
 - ``ledger_regions``: RegionResolver
-- ``posters``: PosterError, PosterData, DrawnText, Poster, px, draw_poster, qr_image_for, wrap,
-  printable, render_poster_png, render_poster_pdf, poster_data, export_region_pdf, region_full_name
+- ``poster_pdf``: EmbeddedFont, VectorPage, VectorPdfWriter
+- ``posters``: PosterError, PosterData, DrawnText, Poster, PlacedText, PosterLayout, px,
+  poster_layout, draw_poster, qr_matrix, qr_image_for, wrap, printable, render_poster_png,
+  render_poster_pdf, poster_data, export_region_pdf, region_full_name
 - ``qrcodes``: NoActiveCode, PrintableCode, ScanTarget, new_token, scene_for, short_id, active_code,
   ensure_code, revoke_and_reissue, resolve_token, resolve_scene, printable_codes
 - ``regions``: read_divisions, load_regions

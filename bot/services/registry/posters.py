@@ -6,21 +6,27 @@ It is printed 12 cm wide with error correction Q and a quiet zone of 4 modules, 
 from a metre or two off a weathered sheet. The footer carries the code's short id, so that an
 officer can tell a revoked poster on a wall from the current one.
 
-``draw_poster`` is pure (data in, image and the text lines it drew out): tests assert on the
-lines, since the picture itself cannot be read back.
+``poster_layout`` places everything once; ``draw_poster`` paints that layout as an image (the
+PNG poster) and the PDF draws the same layout as vectors (``poster_pdf``), so the two look
+alike. ``draw_poster`` is pure (data in, image and the text lines it drew out): tests assert on
+the lines, since the picture itself cannot be read back.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
 import os
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import qrcode
+from fontTools.ttLib import TTLibError
 from PIL import Image, ImageDraw
 from qrcode.constants import ERROR_CORRECT_Q
 from sqlalchemy import select
@@ -31,7 +37,10 @@ from bot.services.people.jurisdiction import jurisdiction_codes
 from bot.services.platform.fonts import Font, load_font
 from bot.services.platform.pdfpages import ImagePdfWriter
 from bot.services.platform.ports import QRCodeIssuer
+from bot.services.registry.poster_pdf import EmbeddedFont, VectorPdfWriter
 from bot.services.registry.qrcodes import printable_codes
+
+log = logging.getLogger(__name__)
 
 DPI = 200
 PAGE_MM = (210.0, 297.0)
@@ -46,6 +55,7 @@ _RED = (200, 16, 46)
 _INK = (26, 26, 26)
 _GREY = (96, 96, 96)
 _WHITE = (255, 255, 255)
+_RULE = (200, 200, 200)
 # The poster's colours with their anti-aliasing steps from white, and the QR code's black:
 # 16 colours, 4 bits a pixel. Mapping the page onto them (no dithering) makes pages 3x smaller
 # and faster to encode than RGB, with no visible change: the poster has no other colours.
@@ -88,28 +98,48 @@ class Poster:
     qr_box: tuple[int, int, int, int]
 
 
-# --- drawing ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlacedText:
+    """A line to draw centred on ``center`` (pixels), at ``size`` pixels to the em."""
+
+    role: str
+    text: str
+    center: tuple[int, int]
+    size: int
+    bold: bool
+    fill: tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class PosterLayout:
+    """Where everything goes on the page, in pixels at ``dpi``: what both the raster and the
+    vector poster draw, so that they look the same."""
+
+    size: tuple[int, int]
+    dpi: int
+    band_height: int
+    texts: list[PlacedText]
+    qr_matrix: list[list[bool]]  # quiet zone included
+    qr_box: tuple[int, int, int, int]
+    rule: tuple[int, int, int, int]  # x0, y, x1, line width
+
+
+# --- layout and drawing -------------------------------------------------------------------
 
 def px(mm: float, dpi: int = DPI) -> int:
     return round(mm / 25.4 * dpi)
 
 
-def draw_poster(data: PosterData, *, dpi: int = DPI) -> Poster:
-    """Draw the poster as an RGB image at ``dpi``; returns it with the lines drawn."""
+def poster_layout(data: PosterData, *, dpi: int = DPI) -> PosterLayout:
+    """Place every element of the poster; line breaks are measured with Pillow at ``dpi``."""
     width, height = px(PAGE_MM[0], dpi), px(PAGE_MM[1], dpi)
-    image = Image.new("RGB", (width, height), _WHITE)
-    draw = ImageDraw.Draw(image)
-    lines: list[DrawnText] = []
-
-    def text(role: str, value: str, center_y: int, font: Font, fill: tuple[int, int, int]) -> None:
-        draw.text((width // 2, center_y), value, font=font, fill=fill, anchor="mm")
-        box = draw.textbbox((width // 2, center_y), value, font=font, anchor="mm")
-        lines.append(DrawnText(role, value, (int(box[0]), int(box[1]), int(box[2]), int(box[3]))))
-
     mm = lambda value: px(value, dpi)  # noqa: E731 - a unit, read as "mm(12)"
-    draw.rectangle((0, 0, width, mm(40)), fill=_RED)
-    text("title", TITLE, mm(20), load_font(mm(15), bold=True), _WHITE)
+    texts: list[PlacedText] = []
 
+    def text(role: str, value: str, center_y: int, size: int, bold: bool, fill: tuple[int, int, int]) -> None:
+        texts.append(PlacedText(role, value, (width // 2, center_y), size, bold, fill))
+
+    text("title", TITLE, mm(20), mm(15), True, _WHITE)
     # The name block is centred between the band and the QR code, whose place never moves.
     qr_top = mm(98)
     name_font, name_lines = _fit_name(data.enterprise_name, mm(186), dpi)
@@ -117,35 +147,66 @@ def draw_poster(data: PosterData, *, dpi: int = DPI) -> Poster:
     block = name_step * len(name_lines) + (mm(11) if data.credit_code else 0)
     y = (mm(40) + qr_top - block) // 2 + name_step // 2
     for line in name_lines:
-        text("name", line, y, name_font, _INK)
+        text("name", line, y, round(name_font.size), True, _INK)
         y += name_step
     if data.credit_code:
         text("credit_code", f"统一社会信用代码：{data.credit_code}", y - name_step // 2 + mm(6),
-             load_font(mm(5.5)), _GREY)
+             mm(5.5), False, _GREY)
 
-    qr_image = qr_image_for(data.qr_url, target_px=mm(QR_MM))
-    qr_left = (width - qr_image.width) // 2
-    qr_y = qr_top + (mm(QR_MM) - qr_image.height) // 2
-    image.paste(qr_image.convert("RGB"), (qr_left, qr_y))
-    qr_box = (qr_left, qr_y, qr_left + qr_image.width, qr_y + qr_image.height)
+    matrix = qr_matrix(data.qr_url)
+    side = max(1, mm(QR_MM) // len(matrix)) * len(matrix)  # whole pixels per module, as printed so far
+    qr_left, qr_y = (width - side) // 2, qr_top + (mm(QR_MM) - side) // 2
+    text("call_to_action", CALL_TO_ACTION, mm(236), mm(10), True, _RED)
+    text("hotline", HOTLINE, mm(254), mm(7), True, _INK)
+    text("region", data.region_name, mm(267), mm(6), False, _INK)
+    text("footer", f"码号 {data.short_id} · 如二维码作废，以最新张贴为准", mm(286), mm(3.5), False, _GREY)
+    return PosterLayout(
+        size=(width, height), dpi=dpi, band_height=mm(40), texts=texts, qr_matrix=matrix,
+        qr_box=(qr_left, qr_y, qr_left + side, qr_y + side),
+        rule=(mm(15), mm(279), width - mm(15), max(1, mm(0.3))),
+    )
 
-    text("call_to_action", CALL_TO_ACTION, mm(236), load_font(mm(10), bold=True), _RED)
-    text("hotline", HOTLINE, mm(254), load_font(mm(7), bold=True), _INK)
-    text("region", data.region_name, mm(267), load_font(mm(6)), _INK)
-    draw.line((mm(15), mm(279), width - mm(15), mm(279)), fill=(200, 200, 200), width=max(1, mm(0.3)))
-    text("footer", f"码号 {data.short_id} · 如二维码作废，以最新张贴为准", mm(286), load_font(mm(3.5)), _GREY)
-    return Poster(image=image, lines=lines, qr_box=qr_box)
+
+def draw_poster(data: PosterData, *, dpi: int = DPI) -> Poster:
+    """Draw the poster as an RGB image at ``dpi``; returns it with the lines drawn."""
+    layout = poster_layout(data, dpi=dpi)
+    width, _height = layout.size
+    image = Image.new("RGB", layout.size, _WHITE)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, width, layout.band_height), fill=_RED)
+    lines: list[DrawnText] = []
+    for item in layout.texts:
+        font = load_font(item.size, bold=item.bold)
+        draw.text(item.center, item.text, font=font, fill=item.fill, anchor="mm")
+        box = draw.textbbox(item.center, item.text, font=font, anchor="mm")
+        lines.append(DrawnText(item.role, item.text, (int(box[0]), int(box[1]), int(box[2]), int(box[3]))))
+    left, top, right, _bottom = layout.qr_box
+    qr_image = _qr_image(layout.qr_matrix, (right - left) // len(layout.qr_matrix))
+    image.paste(qr_image.convert("RGB"), (left, top))
+    x0, y, x1, line_width = layout.rule
+    draw.line((x0, y, x1, y), fill=_RULE, width=line_width)
+    return Poster(image=image, lines=lines, qr_box=layout.qr_box)
 
 
-def qr_image_for(content: str, *, target_px: int) -> Image.Image:
-    """A QR code (error correction Q, 4-module quiet zone) at the largest whole number of
-    pixels per module that fits ``target_px``: whole pixels keep every module the same size."""
+def qr_matrix(content: str) -> list[list[bool]]:
+    """The QR code's modules (error correction Q, 4-module quiet zone), dark as True."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, border=QR_BORDER, box_size=1)
     code.add_data(content)
     code.make(fit=True)
-    modules = code.modules_count + 2 * QR_BORDER
-    code.box_size = max(1, target_px // modules)
-    return code.make_image().get_image()  # type: ignore[no-any-return]
+    return code.get_matrix()  # type: ignore[no-any-return]
+
+
+def qr_image_for(content: str, *, target_px: int) -> Image.Image:
+    """A QR code at the largest whole number of pixels per module that fits ``target_px``:
+    whole pixels keep every module the same size."""
+    matrix = qr_matrix(content)
+    return _qr_image(matrix, max(1, target_px // len(matrix)))
+
+
+def _qr_image(matrix: list[list[bool]], module_px: int) -> Image.Image:
+    side = len(matrix)
+    small = Image.frombytes("L", (side, side), bytes(0 if dark else 255 for row in matrix for dark in row))
+    return small.resize((side * module_px, side * module_px), Image.Resampling.NEAREST).convert("1")
 
 
 def _fit_name(name: str, max_width: int, dpi: int) -> tuple[Font, list[str]]:
@@ -182,12 +243,19 @@ def _brackets_closed(line: str) -> bool:
     return line.count("（") + line.count("(") == line.count("）") + line.count(")")
 
 
+@functools.lru_cache(maxsize=4096)
+def _length(font: Font, text: str) -> float:
+    """``font.getlength``, remembered: fitting a name wraps it up to eight times, measuring
+    the same prefixes each time."""
+    return font.getlength(text)
+
+
 def wrap(text: str, font: Font, max_width: int) -> list[str]:
     """Break Chinese text anywhere, but not after an opening bracket or before a closing one."""
     lines: list[str] = []
     current = ""
     for char in " ".join(text.split()):
-        if current and font.getlength(current + char) > max_width and char not in _NO_LINE_START:
+        if current and _length(font, current + char) > max_width and char not in _NO_LINE_START:
             carried = ""
             while len(current) > 1 and current[-1] in _NO_LINE_END:
                 current, carried = current[:-1], current[-1] + carried
@@ -216,10 +284,53 @@ def render_poster_png(data: PosterData, *, dpi: int = DPI) -> bytes:
 
 
 def render_poster_pdf(data: PosterData, *, dpi: int = DPI) -> bytes:
+    """One poster as a one-page PDF of vectors (see ``poster_pdf``), or of a ``dpi`` image
+    when no Chinese font file can be embedded."""
     buf = io.BytesIO()
-    with ImagePdfWriter(buf, title=f"{TITLE} - {data.enterprise_name}") as pdf:
-        pdf.add_page(printable(draw_poster(data, dpi=dpi).image))
+    with _pdf_writer(buf, f"{TITLE} - {data.enterprise_name}", True) as pdf:
+        _add_poster(pdf, data, dpi)
     return buf.getvalue()
+
+
+def _pdf_writer(fh: BinaryIO, title: str, vector: bool) -> VectorPdfWriter | ImagePdfWriter:
+    fonts = _embeddable_fonts() if vector else None
+    return VectorPdfWriter(fh, fonts=fonts, title=title) if fonts else ImagePdfWriter(fh, title=title)
+
+
+def _embeddable_fonts() -> dict[str, EmbeddedFont] | None:
+    """The poster's regular and bold faces as fonts to embed (bold may be the regular face);
+    None when only Pillow's own font is there, which has no file to embed."""
+    faces: dict[str, EmbeddedFont] = {}
+    for key, bold in (("regular", False), ("bold", True)):
+        font = load_font(12, bold=bold)
+        if not isinstance(font.path, str):
+            return None
+        same = [face for face in faces.values() if (face.path, face.index) == (font.path, font.index)]
+        try:
+            faces[key] = same[0] if same else EmbeddedFont(font.path, font.index)
+        except (ValueError, OSError, TTLibError):
+            log.warning("cannot embed %s: posters are printed as images", font.path, exc_info=True)
+            return None
+    return faces
+
+
+def _add_poster(pdf: VectorPdfWriter | ImagePdfWriter, data: PosterData, dpi: int) -> None:
+    if isinstance(pdf, ImagePdfWriter):
+        pdf.add_page(printable(draw_poster(data, dpi=dpi).image))
+        return
+    layout = poster_layout(data)  # at DPI: the line breaks of the PNG poster
+    pt = 72 / layout.dpi
+    page = pdf.page()
+    page.rect(0, 0, layout.size[0] * pt, layout.band_height * pt, _RED)
+    for item in layout.texts:
+        page.text(item.text, item.center[0] * pt, item.center[1] * pt, item.size * pt,
+                  "bold" if item.bold else "regular", item.fill)
+    left, top, right, _bottom = layout.qr_box
+    module = (right - left) / len(layout.qr_matrix) * pt
+    page.modules(layout.qr_matrix, left * pt, top * pt, module, (0, 0, 0))
+    x0, y, x1, line_width = layout.rule
+    page.line(x0 * pt, y * pt, x1 * pt, line_width * pt, _RULE)
+    pdf.add_page(page)
 
 
 def poster_data(
@@ -243,13 +354,16 @@ def export_region_pdf(
     now: datetime,
     progress: Callable[[int, int], None] | None = None,
     dpi: int = DPI,
+    vector: bool = True,
 ) -> int:
     """One poster page per enterprise within the region (it and every division under it).
 
-    Pages stream to the file one at a time (``ImagePdfWriter``), and enterprises are read in
-    batches of ``EXPORT_BATCH`` in short transactions, so neither memory nor the database lock
-    grows with the region. The file appears only when complete (written beside it, then
-    renamed). Commits the codes it creates. Returns the page count.
+    Pages are vectors (``render_poster_pdf`` says when they are images; ``vector=False``
+    draws the old ``dpi`` images, kept for the benchmark's baseline) and stream to the file
+    one at a time, and enterprises are read in batches of ``EXPORT_BATCH`` in short
+    transactions, so neither memory nor the database lock grows with the region. The file
+    appears only when complete (written beside it, then renamed). Commits the codes it
+    creates. Returns the page count.
 
     :param progress: called with (pages done, pages in all) after each page.
     :raises PosterError: unknown region, or no enterprise in it.
@@ -269,9 +383,9 @@ def export_region_pdf(
     out = Path(out_path)
     tmp_name = out.with_name(f".{out.name}.{secrets.token_hex(4)}.part")  # umask applies, unlike mkstemp
     try:
-        with open(tmp_name, "xb") as fh, ImagePdfWriter(fh, title=title) as pdf:
+        with open(tmp_name, "xb") as fh, _pdf_writer(fh, title, vector) as pdf:
             for data in _posters(session, ids, issuer, now):
-                pdf.add_page(printable(draw_poster(data, dpi=dpi).image))
+                _add_poster(pdf, data, dpi)
                 if progress is not None:
                     progress(pdf.page_count, len(ids))
             pages = pdf.page_count

@@ -16,5 +16,6 @@ Modules and their public names:
 - ``progress``: Progress, ReportLine, summarize, progress_text, reports_of
 - ``recordings``: RecordingRejected, StoredRecording, check_recording, store_recording
 - ``reports``: ReportError, ReportDraft, clean_description, parse_contact, new_query_code,
-  hash_query_code, query_code_matches, source_for, submit_report, lookup_status
+  configure_query_code_key, hash_query_code, is_legacy_hash, query_code_matches, source_for,
+  submit_report, lookup_status
 """

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from bot.models import Attachment, Enterprise, Hazard, HazardEvent, Region, User
-from bot.services.hazards.lifecycle import DEFAULT_SETTINGS, WorkflowSettings, notify_new_report
+from bot.services.hazards.lifecycle import DEFAULT_SETTINGS, WorkflowSettings, ack_due, notify_new_report
 from bot.services.hazards.numbers import next_hazard_number
 
 # No 0/O, 1/I/L: the code is read off a phone screen and typed back later.
@@ -79,28 +80,63 @@ def new_query_code() -> str:
     return "".join(secrets.choice(_QUERY_ALPHABET) for _ in range(_QUERY_CODE_LENGTH))
 
 
-# The query code's hash and its check live in these two functions and nowhere else, so that
-# replacing the slow hash (scrypt) by a keyed one stays one change.
+# The query code's hash and its check live in these functions and nowhere else. A keyed hash
+# (HMAC-SHA-256) is enough for a code of 8 symbols out of 31 (about 40 bits) that only shows a
+# report's status: guessing online is stopped by the rate limits (lookups.QueryGuard), and the
+# key is kept apart from the database, so a copy of the hazards table alone cannot be searched
+# for codes (docs/security.md, "Query codes"). The older scrypt hashes (werkzeug's format,
+# "scrypt:…$salt$hash") still verify, and are replaced by the keyed hash when they are used.
+_KEYED_PREFIX = "hmac-sha256$"
+_LEGACY_PREFIXES = ("scrypt:", "pbkdf2:")
+_query_code_key: bytes | None = None
+
+
+def configure_query_code_key(key: str) -> None:
+    """Set the process-wide key of query-code hashes (``security.query_code_key``)."""
+    global _query_code_key
+    if not key:
+        raise ValueError("the query code key must not be empty")
+    _query_code_key = key.encode()
+
+
+def _key() -> bytes:
+    if _query_code_key is None:
+        # Only code that never built an app (a script, a unit test) gets here: a fixed dev key.
+        return b"hazardbot-dev-query-code-key"
+    return _query_code_key
+
+
+def _keyed_digest(code: str) -> str:
+    return hmac.new(_key(), code.encode(), hashlib.sha256).hexdigest()
+
+
 def hash_query_code(code: str) -> str:
     """What is stored of a query code (``hazards.query_code_hash``): never the code itself."""
-    return generate_password_hash(code)
+    return _KEYED_PREFIX + _keyed_digest(code.strip().upper())
+
+
+def is_legacy_hash(stored_hash: str | None) -> bool:
+    """Whether ``stored_hash`` is an old scrypt (werkzeug) hash, to be replaced on use."""
+    return stored_hash is not None and stored_hash.startswith(_LEGACY_PREFIXES)
 
 
 def query_code_matches(stored_hash: str | None, code: str) -> bool:
     """Whether ``code`` (as typed: spaces, lower case) is the one behind ``stored_hash``.
 
     Without a hash to check (a named report, a missing number) the code is checked against a
-    dummy hash all the same: every lookup costs one hash, so the time of the answer does not
-    tell an anonymous report from a named or a missing one.
+    dummy hash all the same, compared in constant time: every lookup costs one HMAC, so the
+    time of the answer does not tell an anonymous report from a named or a missing one.
     """
-    matches = check_password_hash(stored_hash or _dummy_hash(), code.strip().upper())
+    typed = code.strip().upper()
+    if is_legacy_hash(stored_hash):
+        return check_password_hash(stored_hash or "", typed)
+    matches = hmac.compare_digest(stored_hash or _dummy_hash(), hash_query_code(typed))
     return matches and stored_hash is not None
 
 
-@cache
 def _dummy_hash() -> str:
-    """A hash made the same way as real ones (same cost), of a code nobody was given."""
-    return hash_query_code(new_query_code())
+    """A hash made the same way as real ones, of a code nobody was given."""
+    return _KEYED_PREFIX + "0" * 64
 
 
 def source_for(reporter: User, enterprise_id: int | None) -> str:
@@ -134,9 +170,6 @@ def submit_report(
     if enterprise is None and (not draft.enterprise_name or session.get(Region, region_code) is None):
         raise ReportError("企业名称或所在县（市、区）无效，请回复“举报”重新开始。")
     query_code = new_query_code() if draft.anonymous else None
-    # Hashed before the number is taken: the number's counter row stays locked until commit,
-    # and a deliberately slow hash (scrypt, ~0.1 s) inside that lock would queue every report
-    # of the province behind it (bench/wechat_load.py showed p99 of seconds).
     query_code_hash = hash_query_code(query_code) if query_code else None
     hazard = Hazard(
         number=next_hazard_number(session, now),
@@ -156,6 +189,7 @@ def submit_report(
         reporter_phone=None if draft.anonymous else draft.reporter_phone,
         query_code_hash=query_code_hash,
         reported_at=now,
+        ack_due_at=ack_due(now, settings),  # in the INSERT, not an UPDATE after it
         possibly_major=bool(draft.possibly_major),
     )
     session.add(hazard)
@@ -171,16 +205,19 @@ def submit_report(
             note="匿名举报" if draft.anonymous else "实名举报",
         )
     )
-    if draft.photo_ids:
-        session.execute(
+    photos = 0
+    if draft.photo_ids:  # the draft's evidence: photos, voice messages and videos
+        kinds = session.scalars(
             update(Attachment)
             .where(Attachment.id.in_(draft.photo_ids))
             .where(Attachment.uploader_id == reporter.id)
             .where(Attachment.hazard_id.is_(None))
-            # An anonymous report's photos keep no link to the person who sent them either.
+            # An anonymous report's evidence keeps no link to the person who sent it either.
             .values(hazard_id=hazard.id, uploader_id=None if draft.anonymous else reporter.id)
-        )
-    notify_new_report(session, hazard, now=now, settings=settings)
+            .returning(Attachment.kind)
+        ).all()
+        photos = sum(1 for kind in kinds if kind == "photo")
+    notify_new_report(session, hazard, now=now, settings=settings, photos=photos)
     return hazard, query_code
 
 
@@ -199,6 +236,8 @@ def lookup_status(
         hazard.query_code_hash if hazard is not None else None, query_code or "")
     if hazard is None:
         return None
+    if code_ok and is_legacy_hash(hazard.query_code_hash):
+        hazard.query_code_hash = hash_query_code(query_code or "")  # scrypt → keyed, on use
     if hazard.reporter_id is not None and hazard.reporter_id == asker.id:
         return hazard
     return hazard if code_ok else None

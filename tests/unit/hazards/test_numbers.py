@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import HazardCounter
 from bot.services.hazards.numbers import is_hazard_number, next_hazard_number
+from tests.common.factories import make_hazard
 
 
 @pytest.fixture
@@ -45,24 +46,37 @@ def test_numbers_run_on_within_a_day_and_restart_the_next(factory: sessionmaker[
     assert _issue(factory, morning) == "YH202611240004"
 
 
-def test_a_rolled_back_report_gives_its_number_back(factory: sessionmaker[Session]) -> None:
-    """Documented in numbers.py: the counter moves in the report's transaction, so no gap."""
+def test_a_rolled_back_report_never_hands_its_number_out_twice(
+    factory: sessionmaker[Session], clean_db: Engine
+) -> None:
+    """README: numbers may skip when a report rolls back, and are never repeated.
+
+    PostgreSQL takes the number in its own transaction, so the rolled-back report's number is
+    gone (a gap); SQLite takes it in the report's transaction, so the number is given back.
+    """
     now = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
     assert _issue(factory, now) == "YH202611240001"
     with factory() as session:
         assert next_hazard_number(session, now) == "YH202611240002"
         session.rollback()  # the report failed after taking a number
-    assert _issue(factory, now) == "YH202611240002"
+    after = _issue(factory, now)
+    if clean_db.dialect.name == "postgresql":
+        assert after == "YH202611240003"
+    else:
+        assert after == "YH202611240002"
 
 
-def test_rolled_back_first_report_of_the_day_leaves_no_counter(factory: sessionmaker[Session]) -> None:
+def test_a_rolled_back_first_report_of_the_day_does_not_break_the_day(
+    factory: sessionmaker[Session], clean_db: Engine
+) -> None:
     now = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
     with factory() as session:
         assert next_hazard_number(session, now) == "YH202611240001"
         session.rollback()
     with factory() as session:
-        assert session.scalars(select(HazardCounter)).all() == []
-    assert _issue(factory, now) == "YH202611240001"
+        counters = session.scalars(select(HazardCounter.last)).all()
+    assert counters == ([1] if clean_db.dialect.name == "postgresql" else [])
+    assert _issue(factory, now) == ("YH202611240002" if counters else "YH202611240001")
 
 
 def test_more_than_9999_a_day_adds_a_digit(factory: sessionmaker[Session]) -> None:
@@ -89,11 +103,12 @@ def test_malformed_numbers_are_not(text: str) -> None:
 def test_concurrent_reports_get_distinct_consecutive_numbers(
     factory: sessionmaker[Session], counter_exists: bool
 ) -> None:
-    """Eight reports at once, each in its own session: no duplicate, no gap.
+    """Eight reports at once, each in its own session: no duplicate, no gap (none rolls back).
 
     Each transaction holds its number a moment before committing, as a real report does while
     it writes the hazard, so the transactions truly overlap (SQLite: BEGIN IMMEDIATE waits for
-    the writer; PostgreSQL: the counter row lock, and the unique day for the first report).
+    the writer; PostgreSQL: the counter's own short transaction, and the unique day for the
+    first report).
     """
     now = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
     if counter_exists:
@@ -142,3 +157,42 @@ def test_configured_time_zone_decides_the_day(factory: sessionmaker[Session]) ->
         clock.configure("Asia/Shanghai")
     with pytest.raises(ValueError, match="app.timezone"):
         clock.configure("Mars/Olympus")
+
+
+@pytest.mark.parametrize("counter_exists", [False, True], ids=["first-of-day", "counter-exists"])
+def test_a_confirmation_does_not_wait_for_another_reports_open_transaction(
+    factory: sessionmaker[Session], clean_db: Engine, counter_exists: bool
+) -> None:
+    """PostgreSQL: while one report's transaction is open, number taken, hazard written but not
+    committed, a second report takes the next number and commits without waiting for it.
+
+    (SQLite allows one writer at a time, whatever the counter does: nothing to show there.)
+    """
+    if clean_db.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers by design")
+    now = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+    if counter_exists:
+        assert _issue(factory, now) == "YH202611240001"
+    first = 2 if counter_exists else 1
+    with factory() as holder:
+        held = make_hazard(holder, reported_at=now)
+        holder.flush()  # the first report: written, its transaction left open
+        assert held.number == f"YH20261124{first:04d}"
+        done = threading.Event()
+        taken: list[str] = []
+
+        def second_report() -> None:
+            with factory() as session:
+                taken.append(next_hazard_number(session, now))
+                session.commit()
+            done.set()
+
+        thread = threading.Thread(target=second_report)
+        thread.start()
+        # Waited for while the first transaction is still open: a lock held across it would
+        # make this time out (the old counter kept its row locked until the report's commit).
+        finished_while_open = done.wait(timeout=10)
+        holder.commit()
+        thread.join(timeout=30)
+    assert finished_while_open
+    assert taken == [f"YH20261124{first + 1:04d}"]

@@ -1,0 +1,105 @@
+"""Profile of whole report dialogues in one process: where /wechat's CPU goes, by function.
+
+    python bench/chat_profile.py [--dialogues 20] [--db sqlite|postgresql] [--top 15]
+
+Not a test: it prints figures (docs/performance.md, "Profile"). The WeChat peer (safe mode)
+talks to the app served on a loopback port, as tests/e2e do; every request of the server is
+profiled with cProfile (one profiler, enabled per request: the peer sends one message at a
+time), and the top functions by own time and by cumulative time are printed with the CPU
+per message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.wechat_load import AES_KEY, APPID, DIALOGUE, TOKEN, _prepare_database, _seed  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dialogues", type=int, default=20)
+    parser.add_argument("--db", choices=("postgresql", "sqlite"), default="sqlite")
+    parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--top", type=int, default=15)
+    args = parser.parse_args()
+
+    from bot import create_app
+    from bot.config import DEFAULTS
+    from bot.dev.peer import WeChatPeer
+    from tests.servers import serving
+
+    with tempfile.TemporaryDirectory(prefix="hazardbot-profile-") as tmp_name:
+        tmp = Path(tmp_name)
+        url, drop = _prepare_database(args.db, args.admin_url, tmp)
+        try:
+            _seed(url)
+            config: dict[str, dict[str, Any]] = {
+                "app": {"dev_mode": False, "instance_dir": str(tmp), "secret_key": "bench-secret-key",
+                        "log_level": "WARNING"},
+                "database": {"url": url},
+                "wechat": {"token": TOKEN, "appid": APPID, "secret": "bench-secret",
+                           "encoding_aes_key": AES_KEY},
+                "jobs": {"in_process": False},
+            }
+            if "security" in DEFAULTS:  # (the script also profiles trees from before the key)
+                config["security"] = {"query_code_key": "bench-query-code-key"}
+            app = create_app(config)
+            profiler = cProfile.Profile()
+            inner = app.wsgi_app
+
+            def profiled(environ: Any, start_response: Any) -> Any:
+                profiler.enable()
+                try:
+                    return list(inner(environ, start_response))
+                finally:
+                    profiler.disable()
+
+            app.wsgi_app = profiled  # type: ignore[method-assign]
+            messages = 0
+            with serving(app) as base:
+                peer = WeChatPeer(f"{base}/wechat", token=TOKEN, appid=APPID,
+                                  encoding_aes_key=AES_KEY, mode="safe")
+                peer.send_text("o_profile_warmup", "帮助")
+                profiler = cProfile.Profile()  # the warm-up left out
+                for n in range(args.dialogues):
+                    for text, expect in DIALOGUE:
+                        reply = peer.send_text(f"o_profile_{n}", text)
+                        assert expect in reply.content, (text, reply.content)
+                        messages += 1
+            app.extensions["worker"].stop()
+            app.extensions["engine"].dispose()
+        finally:
+            if drop is not None:
+                drop()
+    site = str(Path(cProfile.__file__).parent)
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    total = stats.total_tt  # type: ignore[attr-defined]
+    print(f"{args.dialogues} dialogues, {messages} messages, {args.db}: "
+          f"{total * 1000 / messages:.2f} ms of profiled CPU per message "
+          f"({time.strftime('%H:%M UTC', time.gmtime())})")
+    for key in ("tottime", "cumulative"):
+        out.seek(0)
+        out.truncate()
+        stats.sort_stats(key).print_stats(args.top)
+        print(f"--- top {args.top} by {key}")
+        for line in out.getvalue().splitlines():
+            if line.strip() and (line.lstrip()[0].isdigit()):
+                print("  " + line.strip().replace(str(ROOT) + "/", "").replace(site + "/", "")
+                      .replace(".venv/lib/python3.11/site-packages/", ""))
+
+
+if __name__ == "__main__":
+    main()
