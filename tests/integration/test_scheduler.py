@@ -293,10 +293,14 @@ class CountingRunner(SweepRunner):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.ran: list[str] = []
+        self.done: list[str] = []  # sweeps that have returned (committed or failed)
 
     def run(self, name: str, now: datetime | None = None) -> int | None:
         self.ran.append(name)
-        return super().run(name, now)
+        try:
+            return super().run(name, now)
+        finally:
+            self.done.append(name)
 
 
 def _clear_jobstore(factory: sessionmaker[Session]) -> Engine:
@@ -364,7 +368,9 @@ def test_jobs_missed_while_down_run_once_and_two_schedulers_never_both_fire(fact
         assert [lead.leading for lead in leaders].count(True) == 1
         now = datetime.now(UTC)
         _wait_until(lambda: all(at is not None and at > now for at in _stored(engine).values()))
-        systime.sleep(0.5)  # let the last sweeps commit
+        # The stored next runs move on when APScheduler submits a job, not when its sweep has
+        # committed: wait for every sweep to return (the weekly one computes the figures).
+        _wait_until(lambda: len(runners[0].done) + len(runners[1].done) >= len(stored))
         ran = runners[0].ran + runners[1].ran
         assert sorted(ran) == sorted(stored)  # every missed job once, by the leader only
         assert not (runners[0].ran and runners[1].ran)

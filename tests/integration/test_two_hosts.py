@@ -77,6 +77,8 @@ def _shared_env(database_url: str, fake: FakeWeChatServer, media: dict[str, Any]
         "HAZARDBOT_CONSOLE_OAUTH_BASE_URL": fake.root_url + "connect/",
         "HAZARDBOT_CONSOLE_OAUTH_API_BASE_URL": fake.root_url,
         "HAZARDBOT_JOBS_IN_PROCESS": "true", "HAZARDBOT_SCHEDULER_LEASE_SECONDS": str(LEASE_SECONDS),
+        # One key for all hosts: a query code given by one host must verify on the other.
+        "HAZARDBOT_SECURITY_QUERY_CODE_KEY": "test-query-code-key",
     }
     env.update({f"HAZARDBOT_MEDIA_{key.upper()}": str(value) for key, value in media.items()})
     return env

@@ -255,9 +255,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("安全负责人电话", "safety_contact_phone", parse_phone,
            ("安全负责人联系电话", "联系电话"), width=16),
     # Where the plant is (the nearest-plant offer in chat, the map); both or neither.
-    Column("经度", "longitude", _coordinate(coordinates.parse_longitude), ("东经",), width=11, number=True),
-    Column("纬度", "latitude", _coordinate(coordinates.parse_latitude), ("北纬",), width=11, number=True),
-    Column("坐标系", "coord_system", _coordinate(coordinates.parse_system), ("坐标系统",), width=9),
+    Column("经度", "longitude", _coordinate(coordinates.parse_longitude), ("东经",), width=8, number=True),
+    Column("纬度", "latitude", _coordinate(coordinates.parse_latitude), ("北纬",), width=8, number=True),
+    Column("坐标系", "coord_system", _coordinate(coordinates.parse_system), ("坐标系统",), width=7),
 )
 REQUIRED_HEADERS = ("企业名称", "统一社会信用代码", "行业类别")
 # Enterprise attributes the ledger owns, in column order.
