@@ -24,7 +24,7 @@ Modules and their public names:
   submit_proof, plan_of
 - ``rewards``: RewardSettings, amount_for, is_eligible, open_case, refresh_amount, approve,
   mark_paid
-- ``todo``: TodoItem, TodoPage, todo_page
+- ``todo``: TodoItem, TodoPage, awaiting, todo_page
 - ``workflow_common``: WorkflowError, Party, normalize_number, not_found, find_hazard,
   officer_covers, manager_sees, load_for_step, check_state, record_event, unit_name, clean_text,
   required_text

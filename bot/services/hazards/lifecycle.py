@@ -27,12 +27,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import ConfigError
 from bot.models import Hazard, IdentityAccess, User
-from bot.services.hazards import clause_hints, notifications, penalties, rewards
+from bot.services.hazards import clause_hints, notifications, penalties, rewards, todo
 from bot.services.hazards import workflow_texts as T
 from bot.services.hazards.penalties import PenaltyDraft
 from bot.services.hazards.rectification import (
@@ -59,8 +58,6 @@ from bot.services.hazards.workflow_common import (
     unit_name,
 )
 from bot.services.people import anonymity
-from bot.services.people.jurisdiction import jurisdiction_codes
-from bot.services.people.roles import OFFICER_ROLES
 
 __all__ = [
     "PenaltyDraft", "PlanDraft", "ReporterView", "WorkflowError", "WorkflowSettings",
@@ -279,17 +276,11 @@ def merge(session: Session, number: str, *, into: str, actor: User, now: datetim
 def pending_for(session: Session, actor: User, *, limit: int = 20) -> list[Hazard]:
     """待办, oldest first: for officers, hazards in their jurisdiction awaiting them
     (submitted, awaiting_verification); for managers, their enterprise's rectifying ones."""
-    limit = max(1, min(limit, 100))
-    query = select(Hazard).order_by(Hazard.reported_at, Hazard.id).limit(limit)
-    if actor.role in OFFICER_ROLES and actor.region_code:
-        codes = jurisdiction_codes(session, actor.region_code)
-        query = query.where(Hazard.region_code.in_(codes),
-                            Hazard.state.in_(("submitted", "awaiting_verification")))
-    elif actor.role == "enterprise_manager" and actor.enterprise_id is not None:
-        query = query.where(Hazard.enterprise_id == actor.enterprise_id, Hazard.state == "rectifying")
-    else:
+    query = todo.awaiting(session, actor)
+    if query is None:
         return []
-    return list(session.scalars(query))
+    limit = max(1, min(limit, 100))
+    return list(session.scalars(query.order_by(Hazard.reported_at, Hazard.id).limit(limit)))
 
 
 def reporter_identity(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bot.models import Hazard, User
@@ -42,18 +42,25 @@ def _due(hazard: Hazard) -> date | None:
     return hazard.deadline
 
 
+def awaiting(session: Session, actor: User) -> Select[tuple[Hazard]] | None:
+    """The hazards awaiting ``actor``: for officers, those of their jurisdiction to accept or
+    verify; for managers, their enterprise's to rectify; None for anyone else."""
+    if actor.role in OFFICER_ROLES and actor.region_code:
+        codes = jurisdiction_codes(session, actor.region_code)
+        return select(Hazard).where(Hazard.region_code.in_(codes),
+                                    Hazard.state.in_(("submitted", "awaiting_verification")))
+    if actor.role == "enterprise_manager" and actor.enterprise_id is not None:
+        return select(Hazard).where(Hazard.enterprise_id == actor.enterprise_id, Hazard.state == "rectifying")
+    return None
+
+
 def todo_page(session: Session, actor: User, *, now: datetime, offset: int = 0, limit: int = 10) -> TodoPage:
     """The actor's open items from ``offset``: overdue first (most overdue first), then by
     days left, then those with no date, oldest first; ``total`` counts them all."""
-    query = select(Hazard).limit(MAX_ITEMS)
-    if actor.role in OFFICER_ROLES and actor.region_code:
-        codes = jurisdiction_codes(session, actor.region_code)
-        query = query.where(Hazard.region_code.in_(codes),
-                            Hazard.state.in_(("submitted", "awaiting_verification")))
-    elif actor.role == "enterprise_manager" and actor.enterprise_id is not None:
-        query = query.where(Hazard.enterprise_id == actor.enterprise_id, Hazard.state == "rectifying")
-    else:
+    query = awaiting(session, actor)
+    if query is None:
         return TodoPage([], 0, 0)
+    query = query.limit(MAX_ITEMS)
     today = local(now).date()
     items = []
     for hazard in session.scalars(query):
