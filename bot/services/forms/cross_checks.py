@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.models import Campaign, Enterprise, Hazard, Inspection, Penalty, Region
 from bot.services.forms.cross_pairs import CROSS_PAIRS, CROSS_SOURCE
-from bot.services.forms.figures import COUNTED_OUT_STATES, enterprise_key, found_at_column
+from bot.services.forms.figures import enterprise_key, found_at_column
 from bot.services.forms.penalty_sums import MEASURE_LABELS, penalty_sums
 from bot.services.forms.periods import StatsError, Window, campaign_by_key, local_midnight
+from bot.services.hazards.hazard_search import NOT_HAZARDS
 from bot.services.inspections.coverage import finished_inspections, inspection_key, one_if
 from bot.services.people.jurisdiction import jurisdiction_codes
 from bot.services.platform.clock import local
@@ -83,7 +84,7 @@ def cross_plan_rows(session: Session, campaign: Campaign | None) -> list[CrossPl
         )
         .select_from(Hazard)
         .join(hazard_county, hazard_county.code == Hazard.region_code)
-        .where(Hazard.source == CROSS_SOURCE, Hazard.state.not_in(COUNTED_OUT_STATES),
+        .where(Hazard.source == CROSS_SOURCE, Hazard.state.not_in(NOT_HAZARDS),
                found_at >= window.start, found_at < window.end)
     )
     visits, _, enterprise = finished_inspections(
@@ -158,7 +159,7 @@ def cross_summary_rows(
             one_if(and_(graded, Hazard.state == "closed")).label("closed"),
         )
         .where(Hazard.region_code.in_(codes), Hazard.source == CROSS_SOURCE,
-               Hazard.state.not_in(COUNTED_OUT_STATES), found_at >= window.start, found_at < window.end)
+               Hazard.state.not_in(NOT_HAZARDS), found_at >= window.start, found_at < window.end)
     )
     # An enterprise the team checked and found nothing in is listed too (0 条, 未发现隐患).
     visits, _, enterprise = finished_inspections(codes, window.start, window.end, (CROSS_SOURCE,))
@@ -191,7 +192,7 @@ def cross_summary_rows(
         penalty_sums(Penalty.enterprise_id, label="enterprise_id")
         .join(penalised, penalised.id == Penalty.hazard_id)
         .where(penalised.source == CROSS_SOURCE, penalised.region_code.in_(codes),
-               penalised.state.not_in(COUNTED_OUT_STATES),
+               penalised.state.not_in(NOT_HAZARDS),
                func.coalesce(penalised.checked_at, penalised.reported_at) >= window.start,
                func.coalesce(penalised.checked_at, penalised.reported_at) < window.end)
         .subquery()

@@ -50,6 +50,7 @@ from bot.models import Campaign, Enterprise, Hazard, Inspection, Penalty, Region
 from bot.models.enterprise import SelfCheckPlan
 from bot.services.forms.cross_pairs import CROSS_PAIRS, CROSS_SOURCE
 from bot.services.forms.periods import StatsError, Window, campaign_windows
+from bot.services.hazards.hazard_search import NOT_HAZARDS
 from bot.services.inspections.coverage import (
     city_of,
     finished_inspections,
@@ -69,7 +70,6 @@ STAGE_LABELS = {
     "other": "省级督查及群众举报（附件1无此栏，另列）",
 }
 INSPECTION_SOURCES = ("joint_inspection", "cross_inspection", "provincial")  # 2021: 专项督查
-COUNTED_OUT_STATES = ("rejected", "merged")
 
 
 @dataclass
@@ -210,7 +210,7 @@ def hazard_figures(
         one_if(and_(fixed_in, Hazard.level == "major")).label("mx"),
     ).where(
         Hazard.region_code.in_(codes),
-        Hazard.state.not_in(COUNTED_OUT_STATES),
+        Hazard.state.not_in(NOT_HAZARDS),
         found_at >= since,
         found_at < window.end,
     )
@@ -271,7 +271,7 @@ def selfcheck_figures(session: Session, codes: set[str], window: Window, since: 
         .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
         .where(
             Hazard.source == "self_check", Hazard.region_code.in_(codes),
-            Hazard.state.not_in(COUNTED_OUT_STATES), found_at >= since, found_at < window.end,
+            Hazard.state.not_in(NOT_HAZARDS), found_at >= since, found_at < window.end,
             Enterprise.benchmark | Enterprise.assisted,
         )
     ).one()
@@ -315,7 +315,7 @@ def cross_figures(
         one_if(and_(found_in, Hazard.level == "major")).label("mf"),
         one_if(and_(fixed_in, Hazard.level == "major")).label("mx"),
     ).where(
-        Hazard.source == CROSS_SOURCE, Hazard.state.not_in(COUNTED_OUT_STATES),
+        Hazard.source == CROSS_SOURCE, Hazard.state.not_in(NOT_HAZARDS),
         found_at >= since, found_at < window.end,
         _inspecting_city(session, city_of(recorder_region), hazard_city).in_(codes),
     )

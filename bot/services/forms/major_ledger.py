@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.models import Campaign, Enterprise, Hazard, Penalty, RectificationPlan, Region
-from bot.services.forms.figures import COUNTED_OUT_STATES, found_at_column, region_and_codes
+from bot.services.forms.figures import found_at_column, region_and_codes
 from bot.services.forms.penalty_sums import MEASURE_LABELS, penalty_sums
 from bot.services.forms.periods import Window, campaign_windows, local_midnight
+from bot.services.hazards.hazard_search import NOT_HAZARDS
 from bot.services.hazards.workflow_texts import SOURCE_LABELS
 from bot.services.platform.clock import local
 
@@ -106,7 +107,7 @@ def major_hazard_rows(
         .outerjoin(RectificationPlan, RectificationPlan.hazard_id == Hazard.id)
         .outerjoin(penalties, penalties.c.hazard_id == Hazard.id)
         .where(Hazard.region_code.in_(codes), Hazard.level == "major",
-               Hazard.state.not_in(COUNTED_OUT_STATES))
+               Hazard.state.not_in(NOT_HAZARDS))
         .order_by(found_at, Hazard.id)
     )
     if window is not None:
