@@ -1,15 +1,20 @@
-"""Module-scoped fixtures for the access matrix: ONE app (chat, API and console together), one
-fake WeChat server and one world of people, built once and reused by hundreds of cases.
+"""Fixtures of the security tests.
 
-Each case makes its own target hazard, so an allowed step cannot disturb the next case; the
-people, enterprises, campaign and checklists are shared. The tables are emptied and seeded
-the way ``clean_db`` does it, once for the module instead of once per case.
+- The access matrix's module-scoped fixtures: ONE app (chat, API and console together), one
+  fake WeChat server and one world of people, built once and reused by hundreds of cases.
+  Each case makes its own target hazard, so an allowed step cannot disturb the next case; the
+  people, enterprises, campaign and checklists are shared. The tables are emptied and seeded
+  the way ``clean_db`` does it, once for the module instead of once per case.
+- ``attack_app`` with ``live``, ``peer`` and ``client``: chat and API in one app per test, with
+  the settings a module names in its ``app_settings`` fixture (small limits, so that an attack
+  reaches them in a few requests).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,11 +22,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import create_app
+from bot.dev.peer import WeChatPeer
+from tests.api.conftest import ApiClient, api_config
 from tests.common.database import reset_database
 from tests.conftest import TEST_APPID, TEST_SECRET, app_config
 from tests.console.conftest import BASE_URL
+from tests.e2e.chat import make_peer
+from tests.e2e.conftest import LiveServer
 from tests.fakes.wechat_api import FakeWeChatServer
 from tests.security.access import Matrix, build_matrix
+from tests.servers import serving
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +70,40 @@ def matrix_app(
 @pytest.fixture(scope="module")
 def matrix(matrix_app: Flask, matrix_db: sessionmaker[Session], matrix_fake: FakeWeChatServer) -> Matrix:
     return build_matrix(matrix_app, matrix_db, matrix_fake)
+
+
+@pytest.fixture
+def app_settings() -> dict[str, Any]:
+    """Config sections a module sets for its ``attack_app``; none by default."""
+    return {}
+
+
+@pytest.fixture
+def attack_app(
+    clean_db: Engine, database_url: str, tmp_path: Path, fake_wechat: FakeWeChatServer,
+    app_settings: dict[str, Any],
+) -> Iterator[Flask]:
+    """Chat and API in one app, live mode, through the fake WeChat server."""
+    config = api_config(database_url, tmp_path / "instance", fake_wechat)
+    config.update(app_settings)
+    app = create_app(config)
+    app.test_client_class = ApiClient
+    yield app
+    app.extensions["worker"].stop()
+    app.extensions["engine"].dispose()
+
+
+@pytest.fixture
+def live(attack_app: Flask) -> Iterator[LiveServer]:
+    with serving(attack_app) as url:
+        yield LiveServer(attack_app, url)
+
+
+@pytest.fixture
+def peer(live: LiveServer) -> WeChatPeer:
+    return make_peer(live)
+
+
+@pytest.fixture
+def client(attack_app: Flask) -> ApiClient:
+    return attack_app.test_client()  # type: ignore[return-value]

@@ -12,26 +12,20 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from flask import Flask
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
-from bot import create_app
 from bot.config import ConfigError, load_config
 from bot.dev.peer import WeChatPeer
 from bot.handlers import texts
 from bot.models import RateLimitCounter
 from bot.services.reporting.lookups import QueryLimits
-from tests.api.conftest import ApiClient, api_config, auth, login
+from tests.api.conftest import ApiClient, auth, login
 from tests.api.test_reports import form, post_report
-from tests.e2e.chat import code_in, make_peer, number_in, report_until_confirm, say
-from tests.e2e.conftest import LiveServer
+from tests.e2e.chat import code_in, number_in, report_until_confirm, say
 from tests.fakes.wechat_api import FakeWeChatServer
-from tests.servers import serving
 
 PER_USER, PER_IP, WINDOW = 3, 5, 900
 TOO_MANY = re.compile(r"查询失败次数过多，请(\d+)分钟后再试。")
@@ -41,33 +35,9 @@ WRONG_CODES = ["ABCD2345", "WXYZ6789", "HJKM2345", "PQRS6789", "TUVW2345", "NPQR
 
 
 @pytest.fixture
-def lookup_app(
-    clean_db: Engine, database_url: str, tmp_path: Path, fake_wechat: FakeWeChatServer
-) -> Iterator[Flask]:
-    """Chat and API in one app, with small limits so that a burst reaches them."""
-    config = api_config(database_url, tmp_path / "instance", fake_wechat)
-    config["queries"] = {"failures_per_user": PER_USER, "failures_per_ip": PER_IP, "window_seconds": WINDOW}
-    app = create_app(config)
-    app.test_client_class = ApiClient
-    yield app
-    app.extensions["worker"].stop()
-    app.extensions["engine"].dispose()
-
-
-@pytest.fixture
-def live(lookup_app: Flask) -> Iterator[LiveServer]:
-    with serving(lookup_app) as url:
-        yield LiveServer(lookup_app, url)
-
-
-@pytest.fixture
-def peer(live: LiveServer) -> WeChatPeer:
-    return make_peer(live)
-
-
-@pytest.fixture
-def client(lookup_app: Flask) -> ApiClient:
-    return lookup_app.test_client()  # type: ignore[return-value]
+def app_settings() -> dict[str, Any]:
+    """Small limits, so that a burst reaches them."""
+    return {"queries": {"failures_per_user": PER_USER, "failures_per_ip": PER_IP, "window_seconds": WINDOW}}
 
 
 def anonymous_chat_report(peer: WeChatPeer, openid: str) -> tuple[str, str]:

@@ -10,19 +10,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from flask import Flask
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from bot import create_app
 from bot.config import ConfigError, load_config
 from bot.dev.peer import WeChatPeer, build_message_xml, sign
 from bot.handlers import texts
@@ -30,7 +26,7 @@ from bot.models import Conversation, Enterprise, Hazard, InboundMessage, User
 from bot.services.hazards import workflow_texts as T
 from bot.services.hazards.lifecycle import WorkflowSettings
 from bot.services.platform.clock import local, utcnow
-from tests.api.conftest import ApiClient, api_config, auth, login, set_role
+from tests.api.conftest import ApiClient, auth, login, set_role
 from tests.conftest import TEST_TOKEN
 from tests.e2e.chat import (
     bind_as,
@@ -44,7 +40,6 @@ from tests.e2e.chat import (
 )
 from tests.e2e.conftest import LiveServer
 from tests.fakes.wechat_api import FakeWeChatServer
-from tests.servers import serving
 
 HORIZON_DAYS = 200
 OFFICER = "o_holes_officer"
@@ -52,32 +47,8 @@ MANAGER = "o_holes_manager"
 
 
 @pytest.fixture
-def holes_app(
-    clean_db: Engine, database_url: str, tmp_path: Path, fake_wechat: FakeWeChatServer
-) -> Iterator[Flask]:
-    config = api_config(database_url, tmp_path / "instance", fake_wechat)
-    config["workflow"] = {"deadline_horizon_days": HORIZON_DAYS}
-    app = create_app(config)
-    app.test_client_class = ApiClient
-    yield app
-    app.extensions["worker"].stop()
-    app.extensions["engine"].dispose()
-
-
-@pytest.fixture
-def live(holes_app: Flask) -> Iterator[LiveServer]:
-    with serving(holes_app) as url:
-        yield LiveServer(holes_app, url)
-
-
-@pytest.fixture
-def peer(live: LiveServer) -> WeChatPeer:
-    return make_peer(live)
-
-
-@pytest.fixture
-def client(holes_app: Flask) -> ApiClient:
-    return holes_app.test_client()  # type: ignore[return-value]
+def app_settings() -> dict[str, Any]:
+    return {"workflow": {"deadline_horizon_days": HORIZON_DAYS}}
 
 
 # --- 6a: absurd timestamps ------------------------------------------------------------------
@@ -208,11 +179,11 @@ def test_the_api_refuses_a_deadline_beyond_the_horizon(
     {"u": {"id": 1}}, {"user": 1}, [1], 1, "1", {"u": 1, "role": "province_officer"},
 ], ids=repr)
 def test_a_signed_token_with_a_mistyped_user_id_is_401(
-    client: ApiClient, fake_wechat: FakeWeChatServer, holes_app: Flask, payload: Any
+    client: ApiClient, fake_wechat: FakeWeChatServer, attack_app: Flask, payload: Any
 ) -> None:
     real = login(client, fake_wechat, "oMini_holes_first")  # user 1 (or the first on this backend)
     assert client.get("/api/v1/me", headers=auth(real)).status_code == 200
-    signer = URLSafeTimedSerializer(holes_app.config["SECRET_KEY"], salt="hazardbot.api.token.v1")
+    signer = URLSafeTimedSerializer(attack_app.config["SECRET_KEY"], salt="hazardbot.api.token.v1")
     forged = signer.dumps(payload)
     resp = client.get("/api/v1/me", headers=auth(forged))
     assert resp.status_code == 401
