@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import create_app
 from bot.demo_console import DEMO_PREFIX, load_console_demo
+from bot.dev.peer import WeChatPeer
 from bot.models import User
 from bot.services.platform.clock import utcnow
-from tests.conftest import app_config
+from tests.conftest import TEST_AES_KEY, TEST_APPID, TEST_TOKEN, app_config
 from tests.fakes.wechat_api import FakeWeChatServer
+from tests.servers import serving
 
 BASE_URL = "http://console.test"
 
@@ -98,3 +100,19 @@ def console(console_app: Flask, fake_wechat: FakeWeChatServer) -> Console:
 
 def hazard_numbers(html: str) -> list[str]:
     return re.findall(r'class="hz-link">(YH\d+)<', html)
+
+
+@pytest.fixture
+def chat(console_app: Flask) -> Iterator[WeChatPeer]:
+    """The console's app also serving /wechat over HTTP, and WeChat in safe mode: the same
+    people in chat and at their desks."""
+    with serving(console_app) as url:
+        yield WeChatPeer(f"{url}/wechat", token=TEST_TOKEN, appid=TEST_APPID,
+                         encoding_aes_key=TEST_AES_KEY, mode="safe")
+
+
+def invite(app: Flask, *args: str) -> str:
+    """``flask users invite …`` as the admin runs it; the code it prints."""
+    result = app.test_cli_runner().invoke(args=["users", "invite", *args])
+    assert result.exit_code == 0, result.output
+    return result.output.split("绑定码：", 1)[1].split("（", 1)[0]

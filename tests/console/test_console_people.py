@@ -9,9 +9,6 @@ with a WeChat peer, the API with a token the API itself issues, and the ``flask 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,19 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.api.auth import issue_token
 from bot.dev.peer import WeChatPeer
 from bot.models import Enterprise, Hazard, OutboxMessage, PeopleAudit, Region, User
-from tests.conftest import TEST_AES_KEY, TEST_APPID, TEST_TOKEN
 from tests.console.conftest import Console
-from tests.servers import serving
 
 ENDED = "登录已失效（已退出登录，或您的角色、辖区已变更），请重新登录。"
 NOT_BOUND = "仅限已绑定的监管人员和企业安全负责人使用"
-
-
-@pytest.fixture
-def chat(console_app: Flask) -> Iterator[WeChatPeer]:
-    with serving(console_app) as url:
-        yield WeChatPeer(f"{url}/wechat", token=TEST_TOKEN, appid=TEST_APPID,
-                         encoding_aes_key=TEST_AES_KEY, mode="safe")
 
 
 def api_pending(app: Flask, user: User) -> int:

@@ -8,9 +8,6 @@ been re-bound to another role or region, exactly as a browser would send it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -20,9 +17,7 @@ from bot.console.auth import UID, VERSION
 from bot.dev.peer import WeChatPeer
 from bot.models import User
 from tests.common.factories import enterprise
-from tests.conftest import TEST_AES_KEY, TEST_APPID, TEST_TOKEN
-from tests.console.conftest import Console
-from tests.servers import serving
+from tests.console.conftest import Console, invite
 
 ENDED = "登录已失效（已退出登录，或您的角色、辖区已变更），请重新登录。"
 COOKIE = "session"
@@ -104,21 +99,6 @@ def test_a_cookie_without_a_session_version_is_refused(
                 session[VERSION] = forged
         refused(console.client)
         console.sign_in(demo["county-xiaodian"].openid)
-
-
-@pytest.fixture
-def chat(console_app: Flask) -> Iterator[WeChatPeer]:
-    """The console's app also serving /wechat over HTTP, and WeChat in safe mode."""
-    with serving(console_app) as url:
-        yield WeChatPeer(f"{url}/wechat", token=TEST_TOKEN, appid=TEST_APPID,
-                         encoding_aes_key=TEST_AES_KEY, mode="safe")
-
-
-def invite(app: Flask, *args: str) -> str:
-    """``flask users invite …`` as the admin runs it; the code it prints."""
-    result = app.test_cli_runner().invoke(args=["users", "invite", *args])
-    assert result.exit_code == 0, result.output
-    return result.output.split("绑定码：", 1)[1].split("（", 1)[0]
 
 
 def test_a_new_role_bound_in_chat_ends_the_old_roles_console_sessions(

@@ -4,8 +4,6 @@ console's history read the same table (``bot/services/people/roles.py``); the AP
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -15,22 +13,7 @@ from bot.dev.peer import WeChatPeer
 from bot.models import Enterprise, User
 from bot.services.people.roles import ROLE_NAMES
 from bot.services.platform.clock import utcnow
-from tests.conftest import TEST_AES_KEY, TEST_APPID, TEST_TOKEN
-from tests.console.conftest import Console
-from tests.servers import serving
-
-
-@pytest.fixture
-def chat(console_app: Flask) -> Iterator[WeChatPeer]:
-    with serving(console_app) as url:
-        yield WeChatPeer(f"{url}/wechat", token=TEST_TOKEN, appid=TEST_APPID,
-                         encoding_aes_key=TEST_AES_KEY, mode="safe")
-
-
-def _invite(app: Flask, *args: str) -> str:
-    result = app.test_cli_runner().invoke(args=["users", "invite", *args])
-    assert result.exit_code == 0, result.output
-    return result.output.split("绑定码：", 1)[1].split("（", 1)[0]
+from tests.console.conftest import Console, invite
 
 
 @pytest.mark.parametrize(("role", "where"), [
@@ -47,7 +30,7 @@ def test_chat_and_console_name_the_role_alike(console: Console, console_app: Fla
             steel = s.scalars(select(Enterprise.id).where(Enterprise.name == where[1])).one()
             where = ("--enterprise", str(steel))
     openid = f"o-role-{role}"
-    reply = chat.send_text(openid, f"绑定 {_invite(console_app, '--role', role, *where)}").content
+    reply = chat.send_text(openid, f"绑定 {invite(console_app, '--role', role, *where)}").content
     name = ROLE_NAMES[role]
     assert "绑定成功" in reply and name in reply, reply
     console.sign_in(openid)
