@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.api import bp, serialize
@@ -14,13 +13,14 @@ from bot.api.auth import current_user
 from bot.api.common import config, db_session, limit_arg, now
 from bot.api.errors import ApiError
 from bot.api.report_form import build_draft, read_upload, store_photos
-from bot.models import Attachment, Hazard
+from bot.models import Attachment
 from bot.services.people import roles
 from bot.services.platform.rate_limits import Limit, RateLimiter
 from bot.services.registry import enterprises, qrcodes, visits
 from bot.services.reporting import reports
 from bot.services.reporting.idempotency import IdempotencyKeys, fingerprint
 from bot.services.reporting.lookups import QueryGuard, TooManyLookups
+from bot.services.reporting.progress import own_reports
 
 log = logging.getLogger(__name__)
 
@@ -146,14 +146,12 @@ def create_report() -> Response:
 
 @bp.get("/reports")
 def my_reports() -> dict[str, Any]:
-    """The user's named reports, newest first (anonymous ones keep no link to him)."""
+    """The user's named reports, newest first: the same list as 我的报告 in chat (anonymous
+    ones keep no link to him; an inspector's findings are not his reports)."""
     limit = limit_arg()
     with db_session() as session:
         user = current_user(session)
-        found = session.scalars(
-            select(Hazard).where(Hazard.reporter_id == user.id)
-            .order_by(Hazard.reported_at.desc(), Hazard.id.desc()).limit(limit)
-        )
+        found, _total = own_reports(session, user, limit=limit)
         return {"items": [serialize.report_status(session, h) for h in found]}
 
 

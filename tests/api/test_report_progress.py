@@ -10,13 +10,15 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.models import User
 from bot.services.platform.clock import local, utcnow
 from tests.api.conftest import ApiClient, auth, login
 from tests.api.test_officer import act, officer
 from tests.api.test_reports import form, post_report
-from tests.common.factories import ENTERPRISE, enterprise
+from tests.common.factories import ENTERPRISE, enterprise, make_hazard
 from tests.fakes.wechat_api import FakeWeChatServer
 
 PROGRESS = "TplProgress0009"
@@ -106,3 +108,21 @@ def test_a_named_mini_program_reporter_is_told_by_subscribe_message(
             for m in fake_wechat.subscribe_messages("oMini_subscriber")]
     assert [t["phrase2"] for t in told] == ["已受理", "已定级"]
     assert told[1]["character_string1"] == number and told[1]["thing3"] == "已定级，企业正在整改"
+
+
+def test_an_inspectors_findings_are_not_listed_as_his_reports(
+    client: ApiClient, fake_wechat: FakeWeChatServer, db: sessionmaker[Session],
+) -> None:
+    """An inspection's findings carry the inspector as ``reporter_id`` (the weekly figures need
+    it); 我的报告 in chat never listed them, and neither does the API now."""
+    zhao = officer(client, fake_wechat, db, "oMini_inspector", "140105")
+    own = post_report(client, zhao, form(), key="key-inspector-1").get_json()["number"]
+    with db() as s:
+        inspector = s.scalars(select(User).where(User.openid == "mp:oMini_inspector")).one()
+        finding = make_hazard(s, enterprise=enterprise(s, ENTERPRISE), source="joint_inspection",
+                              reporter=inspector, state="acknowledged")
+        s.commit()
+        found_number = finding.number
+    listed = [item["number"] for item in
+              client.get("/api/v1/reports", headers=auth(zhao)).get_json()["items"]]
+    assert listed == [own] and found_number not in listed

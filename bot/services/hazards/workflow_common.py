@@ -21,6 +21,7 @@ from bot.services.people.jurisdiction import is_within
 from bot.services.people.roles import OFFICER_ROLES
 
 _MAX_NUMBER_ECHO = 30  # a typed "number" is echoed in the refusal; keep it short
+REPORT_SOURCES = ("worker_report", "public_report")  # a person's report, not an inspection's finding
 
 
 class WorkflowError(ValueError):

@@ -13,7 +13,7 @@ Modules and their public names:
 - ``media``: PhotoLimits, add_photo, add_recording, discard_unsubmitted, make_fetch_photo_handler,
   make_fetch_recording_handler
 - ``photos``: PhotoRejected, StoredPhoto, scrub_image, store_photo
-- ``progress``: Progress, ReportLine, summarize, progress_text, reports_of
+- ``progress``: Progress, ReportLine, summarize, progress_text, own_reports, reports_of
 - ``recordings``: RecordingRejected, StoredRecording, check_recording, store_recording
 - ``reports``: ReportError, ReportDraft, clean_description, parse_contact, new_query_code,
   configure_query_code_key, hash_query_code, is_legacy_hash, query_code_matches, source_for,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Hazard, HazardEvent, User
 from bot.services.hazards import workflow_texts as T
-from bot.services.hazards.workflow_common import unit_name
+from bot.services.hazards.workflow_common import REPORT_SOURCES, unit_name
 from bot.services.platform.clock import format_local, local
 from bot.services.reporting.reports import STATE_LABELS
 
@@ -124,21 +124,28 @@ def progress_text(progress: Progress) -> str:
     return "\n".join(lines)
 
 
-def reports_of(session: Session, user: User, *, limit: int) -> tuple[list[ReportLine], int]:
-    """A named reporter's own reports, newest first (at most ``limit``), and how many he has.
+def own_reports(session: Session, user: User, *, limit: int) -> tuple[list[Hazard], int]:
+    """A named reporter's own reports, newest first (at most ``limit``), and how many he has:
+    what 我的报告 in chat and ``GET /api/v1/reports`` list.
 
     Anonymous reports keep no link to their author (``Hazard.reporter_id`` is empty), so they
     are never listed: they are followed by number and code. An inspection's findings are the
     inspector's work, not his reports.
     """
     where = (Hazard.reporter_id == user.id, Hazard.anonymous.is_(False),
-             Hazard.source.in_(("worker_report", "public_report")))  # not an inspector's findings
+             Hazard.source.in_(REPORT_SOURCES))
     total = session.scalar(select(func.count()).select_from(Hazard).where(*where)) or 0
     found = session.scalars(
         select(Hazard).where(*where).order_by(Hazard.reported_at.desc(), Hazard.id.desc()).limit(limit)
     )
+    return list(found), int(total)
+
+
+def reports_of(session: Session, user: User, *, limit: int) -> tuple[list[ReportLine], int]:
+    """``own_reports`` as the chat's lines: number, date, enterprise, state."""
+    found, total = own_reports(session, user, limit=limit)
     return [
         ReportLine(h.number, local(h.reported_at).date(), h.enterprise_name,
                    STATE_LABELS.get(h.state, h.state))
         for h in found
-    ], int(total)
+    ], total
