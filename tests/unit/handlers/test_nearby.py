@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from bot.handlers import texts
-from bot.handlers.core import State
+from bot.handlers.core import Nearby, State
 from bot.services.registry.coordinates import GCJ02
 from tests.unit.handlers.fake_port import Chat, FakeChat, location
 
@@ -99,3 +99,12 @@ def test_a_location_at_step_4_records_its_datum() -> None:
     chat.say("跳过")
     assert chat.send(location(*HERE)) == texts.ASK_IDENTITY
     assert chat.draft.location_system == GCJ02
+
+
+def test_five_long_names_and_a_long_place_fit_one_reply() -> None:
+    long_names = [Nearby(str(i), "山西" + "很长的名字" * 40 + "有限公司（小店区）", i / 2) for i in range(1, 6)]
+    chat = Chat(FakeChat(nearby=long_names))
+    reply = chat.send(location(37.74, 112.565, "某个非常长的地点名称" * 30))
+    assert len(reply.encode()) <= 2048
+    assert reply.count(" 约 ") == 5 and "5. 山西很长的名字" in reply
+    assert chat.draft.location_label == ("某个非常长的地点名称" * 30)[:300]  # kept whole for officers
