@@ -65,7 +65,9 @@ ENTERPRISE_CHOICES = "找到以下企业，请回复序号：\n{lines}\n0. 都�
 # A location sent before the enterprise is named (nearby.py).
 NEARBY_START = "收到您的位置，开始报告安全隐患，可以匿名（随时回复“取消”退出）。\n"
 NEARBY_KEPT = "已记录您的位置{label}，作为隐患位置，第 4 步不用再发。\n"
-NEARBY_CHOICES = "第 1 步：您附近 3 公里内登记的企业（由近到远）：\n{lines}\n回复序号选择，或直接输入企业名称。"
+NEARBY_CHOICES = (
+    "第 1 步：您附近 3 公里内登记的企业（由近到远）：\n{lines}\n回复序号选择，或直接输入企业名称。"
+)
 NEARBY_LINE = "{i}. {label} 约 {km:.1f} 公里"
 NEARBY_NONE = "第 1 步：附近 3 公里内没有登记的企业，请输入企业名称（可以只输入关键字）。"
 NEARBY_OUTSIDE = "这个位置不在山西省内，没有记录。\n"

@@ -33,7 +33,8 @@ def test_a_location_at_the_enterprise_step_lists_the_plants_around_it() -> None:
     assert chat.say("1").startswith("已选择：太原晋钢钢铁有限公司（小店区）\n第 2 步")
     assert chat.draft.enterprise_id == 1
     chat.say("二号车间行车吊钩缺少防脱钩装置")
-    assert chat.say("跳过") == "第 4 步：隐患位置已记录（太原市小店区北营），不用再发。\n" + texts.ASK_IDENTITY
+    step_4 = chat.say("跳过")
+    assert step_4 == "第 4 步：隐患位置已记录（太原市小店区北营），不用再发。\n" + texts.ASK_IDENTITY
     assert chat.state is State.IDENTITY
     chat.say("2")
     summary = chat.say("2")
@@ -102,7 +103,8 @@ def test_a_location_at_step_4_records_its_datum() -> None:
 
 
 def test_five_long_names_and_a_long_place_fit_one_reply() -> None:
-    long_names = [Nearby(str(i), "山西" + "很长的名字" * 40 + "有限公司（小店区）", i / 2) for i in range(1, 6)]
+    name = "山西" + "很长的名字" * 40 + "有限公司（小店区）"
+    long_names = [Nearby(str(i), name, i / 2) for i in range(1, 6)]
     chat = Chat(FakeChat(nearby=long_names))
     reply = chat.send(location(37.74, 112.565, "某个非常长的地点名称" * 30))
     assert len(reply.encode()) <= 2048
