@@ -41,6 +41,32 @@ DEMO_ENTERPRISES: list[tuple[str, str, str, str]] = [
 ]
 
 
+# Where each plant is (GCJ-02, as 高德 or WeChat give it; invented, but inside its county), so a
+# location sent in the simulator finds plants nearby: its default point is 0.8 km from 晋钢.
+_COORDINATES: dict[str, tuple[float, float]] = {  # name: (纬度, 经度)
+    "太原晋钢钢铁有限公司": (37.7185, 112.5743),
+    "清徐宏达焦化钢铁有限公司": (37.6075, 112.3580),
+    "古交汇丰特钢有限公司": (37.9070, 112.1750),
+    "长治潞宝钢铁集团有限公司": (36.3340, 113.2280),
+    "晋城福盛钢铁有限公司": (35.5100, 112.8600),
+    "介休华茂精密铸造有限公司": (37.0270, 111.9170),
+    "河津华圣铝业有限公司": (35.5970, 110.7100),
+    "孝义兴安铝材有限公司": (37.1450, 111.7800),
+    "交城宏昌铝合金有限公司": (37.5530, 112.1600),
+    "霍州恒泰镁业有限公司": (36.5680, 111.7550),
+    "大同云冈木业有限公司": (40.0770, 113.3200),
+    "朔州金谷面粉有限公司": (39.3320, 112.4300),
+    "阳泉城区铝粉制品有限公司": (37.8600, 113.5700),
+    "忻州五台山酿造有限公司": (38.4170, 112.7400),
+    "运城盐湖食品有限公司": (35.0260, 111.0100),
+    "临汾尧都造纸有限公司": (36.0800, 111.5200),
+    "晋中榆次液压机械有限公司": (37.6970, 112.7400),
+    "太原重型装备配套有限公司": (37.9350, 112.4900),
+    "吕梁离石建材有限公司": (37.5200, 111.1500),
+    "晋城泽州纺织有限公司": (35.4300, 112.8400),
+    "长治冷链物流有限公司": (36.0600, 113.0500),
+}
+
 # Enterprises whose premises are let to other firms (厂中厂), and those using hazardous chemicals.
 _LEASED = {"太原重型装备配套有限公司"}
 _HAZCHEM = {"清徐宏达焦化钢铁有限公司", "长治冷链物流有限公司"}
@@ -53,6 +79,7 @@ def demo_values(index: int) -> dict[str, Any]:
     """The ledger fields of the ``index``-th demo enterprise: code and flags follow its sector."""
     name, region_code, industry, sub_sector = DEMO_ENTERPRISES[index]
     dusty = "涉爆粉尘" in sub_sector
+    lat, lng = _COORDINATES[name]
     return {
         "name": name,
         "credit_code": make_credit_code(region_code, index + 1),
@@ -69,13 +96,17 @@ def demo_values(index: int) -> dict[str, Any]:
         "leased_premises": name in _LEASED,
         "benchmark": name in _BENCHMARK,
         "assisted": name in _ASSISTED,
+        "latitude": lat,
+        "longitude": lng,
+        "coord_system": "GCJ-02",
     }
 
 
 def load_demo(session: Session, *, now: datetime) -> int:
     """Add the demo enterprises that are not there yet; returns how many were added.
 
-    Demo enterprises from before credit codes existed get their code and flags filled in.
+    Demo enterprises from before credit codes existed get their code and flags filled in, and
+    those from before coordinates existed their coordinates.
     """
     existing = {e.name: e for e in session.scalars(select(Enterprise))}
     added = 0
@@ -88,6 +119,9 @@ def load_demo(session: Session, *, now: datetime) -> int:
         elif enterprise.credit_code is None:
             for field, value in values.items():
                 setattr(enterprise, field, value)
+        elif enterprise.latitude is None and enterprise.longitude is None:
+            for field in ("latitude", "longitude", "coord_system"):
+                setattr(enterprise, field, values[field])
     return added
 
 

@@ -105,6 +105,8 @@ def _add_hazard(
     )
     if hazard.location_lat is None:
         hazard.location_lng = None
+    else:
+        hazard.location_system = "GCJ-02"  # as a WeChat location message gives it
     if source == "worker_report":
         hazard.reporter_name, hazard.reporter_phone = "演示职工", "13800000000"
     session.add(hazard)

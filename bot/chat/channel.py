@@ -21,7 +21,7 @@ from bot.chat.reports import ReportChat
 from bot.chat.workflow import WorkflowChat
 from bot.handlers import dialogue as dialogues
 from bot.handlers import texts
-from bot.handlers.core import Choice, ScanOutcome
+from bot.handlers.core import Choice, Nearby, ScanOutcome
 from bot.handlers.incoming import Incoming, Intent, classify, is_new_follower, scene_of
 from bot.models import User
 from bot.services.forms.weekly_tables import ReportLinks
@@ -30,10 +30,12 @@ from bot.services.inspections import walks
 from bot.services.people import bindings, console_login, roles
 from bot.services.platform.clock import format_local
 from bot.services.registry import enterprises, qrcodes, visits
+from bot.services.registry.coordinates import GCJ02, Point
 from bot.services.reporting import media, progress, reports
 from bot.services.reporting.lookups import QueryGuard, TooManyLookups
 
 log = logging.getLogger(__name__)
+NEARBY_LIMIT = 5  # plants offered for a location: a phone screen's worth
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,10 @@ class ChatServices(WorkflowChat, ReportChat, InspectionChat, ReporterChat):
     def find_enterprises(self, text: str) -> list[Choice]:
         found = enterprises.search_enterprises(self.session, text)
         return [Choice(str(m.id), f"{m.name}（{m.region_name}）") for m in found]
+
+    def nearby_enterprises(self, lat: float, lng: float) -> list[Nearby]:
+        found = enterprises.nearby_enterprises(self.session, Point(lat, lng, GCJ02), limit=NEARBY_LIMIT)
+        return [Nearby(str(e.id), self.enterprise_label(e.id), km) for e, km in found]
 
     def find_counties(self, text: str) -> list[Choice]:
         return [

@@ -86,6 +86,16 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Nearby:
+    """A registered enterprise near the reporter's location: ``label`` as the typed search
+    shows it ("name（county）"), ``km`` from where he is."""
+
+    key: str
+    label: str
+    km: float
+
+
+@dataclass(frozen=True)
 class ScanOutcome:
     """What scanning an enterprise's code means for this person.
 
@@ -211,6 +221,8 @@ class ChatPort(Protocol):
     # reporting
     def find_enterprises(self, text: str) -> list[Choice]: ...
     def find_counties(self, text: str) -> list[Choice]: ...
+    # registered enterprises within 3 km of a WeChat location (GCJ-02), nearest first
+    def nearby_enterprises(self, lat: float, lng: float) -> list[Nearby]: ...
     def enterprise_label(self, enterprise_id: int) -> str: ...
     def county_label(self, code: str) -> str: ...
     def add_photo(self, media_id: str, pic_url: str, seq: int) -> int: ...

@@ -8,7 +8,7 @@ commands (``officer.py``) and the manager's plan and proof dialogues (``plan.py`
 
 from __future__ import annotations
 
-from bot.handlers import follow_up, guidance, inspect, inspect_texts, officer, plan, texts, voice
+from bot.handlers import follow_up, guidance, inspect, inspect_texts, nearby, officer, plan, texts, voice
 from bot.handlers.core import ChatPort, Dialogue, State, Step, reset, shorten
 from bot.handlers.incoming import (
     Incoming,
@@ -22,6 +22,7 @@ from bot.handlers.incoming import (
 )
 from bot.handlers.prompts import enterprise_label, prompt
 from bot.services.people.anonymity import has_personal_details
+from bot.services.registry.coordinates import GCJ02
 from bot.services.reporting.reports import ReportDraft, ReportError, clean_description, parse_contact
 
 
@@ -153,7 +154,7 @@ def _enterprise_typed(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
 
 def _enterprise_chosen(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     n = int(fold(msg.text))
-    if n == 0:
+    if n == 0 and d.typed:  # a nearby list (nearby.py) has no 0: nothing was typed
         d.draft.enterprise_id = None
         d.draft.enterprise_name = d.typed
         d.choices = []
@@ -254,6 +255,9 @@ def _photo(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
 
 
 def _photos_done(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
+    if (kept := nearby.location_kept(d)) is not None:  # sent at step 1
+        d.state = State.IDENTITY
+        return kept + texts.ASK_IDENTITY
     d.state = State.LOCATION
     return texts.ASK_LOCATION
 
@@ -262,6 +266,7 @@ def _location(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     d.draft.location_lat = msg.lat
     d.draft.location_lng = msg.lng
     d.draft.location_label = msg.label[:300] or None
+    d.draft.location_system = GCJ02  # as WeChat sends it
     d.state = State.IDENTITY
     return texts.ASK_IDENTITY
 
@@ -367,6 +372,9 @@ GLOBAL: dict[Intent, Step] = {
 }
 
 TRANSITIONS: dict[tuple[State, Intent], Step] = {
+    (State.IDLE, Intent.LOCATION): nearby.start,
+    (State.ENTERPRISE, Intent.LOCATION): nearby.offer,
+    (State.ENTERPRISE_CHOICE, Intent.LOCATION): nearby.offer,
     (State.ENTERPRISE, Intent.TEXT): _enterprise_typed,
     (State.ENTERPRISE_CHOICE, Intent.NUMBER): _enterprise_chosen,
     (State.ENTERPRISE_CHOICE, Intent.TEXT): _enterprise_typed,

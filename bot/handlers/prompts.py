@@ -18,7 +18,7 @@ def prompt(d: Dialogue, port: ChatPort) -> str:
     return {
         State.IDLE: texts.GUIDE,
         State.ENTERPRISE: texts.ASK_ENTERPRISE,
-        State.ENTERPRISE_CHOICE: texts.CHOOSE_NUMBER.format(low=0, high=len(d.choices)),
+        State.ENTERPRISE_CHOICE: texts.CHOOSE_NUMBER.format(low=0 if d.typed else 1, high=len(d.choices)),
         State.COUNTY: texts.ASK_COUNTY,
         State.COUNTY_CHOICE: texts.CHOOSE_NUMBER.format(low=1, high=len(d.choices)),
         State.PHOTOS: texts.PHOTOS_EXPECTED,

@@ -62,6 +62,16 @@ NO_ENTERPRISE_MATCH = (
     "回复 0 按未登记企业“{typed}”继续报告，或重新输入企业名称。"
 )
 ENTERPRISE_CHOICES = "找到以下企业，请回复序号：\n{lines}\n0. 都不是，按未登记企业“{typed}”报告"
+# A location sent before the enterprise is named (nearby.py).
+NEARBY_START = "收到您的位置，开始报告安全隐患，可以匿名（随时回复“取消”退出）。\n"
+NEARBY_KEPT = "已记录您的位置{label}，作为隐患位置，第 4 步不用再发。\n"
+NEARBY_CHOICES = (
+    "第 1 步：您附近 3 公里内登记的企业（由近到远）：\n{lines}\n回复序号选择，或直接输入企业名称。"
+)
+NEARBY_LINE = "{i}. {label} 约 {km:.1f} 公里"
+NEARBY_NONE = "第 1 步：附近 3 公里内没有登记的企业，请输入企业名称（可以只输入关键字）。"
+NEARBY_OUTSIDE = "这个位置不在山西省内，没有记录。\n"
+LOCATION_KEPT = "第 4 步：隐患位置已记录（{where}），不用再发。\n"
 NAME_TOO_LONG = "企业名称太长了，请输入 50 字以内的名称或关键字。"
 ASK_COUNTY = "请告诉我这家企业所在的县（市、区），例如：小店区、孝义市。"
 NO_COUNTY_MATCH = "没有找到“{typed}”。请输入山西省内的县（市、区）名称，例如：小店区、孝义市。"

@@ -59,6 +59,9 @@ class Hazard(Base):
     location_lat: Mapped[float | None] = mapped_column(Float, default=None)
     location_lng: Mapped[float | None] = mapped_column(Float, default=None)
     location_label: Mapped[str | None] = mapped_column(String(300), default=None)
+    # The datum of location_lat/lng as received: "GCJ-02" (WeChat, Chinese maps), "WGS-84" (GPS);
+    # None where the sender did not say (the mini-program form).
+    location_system: Mapped[str | None] = mapped_column(String(8), default=None)
 
     # Reporter. Anonymous reports keep no link to the person at all, only a hashed query code.
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)

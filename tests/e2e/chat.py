@@ -56,6 +56,13 @@ def send_photo(peer: WeChatPeer, openid: str, media_id: str) -> str:
     return reply.content
 
 
+def send_location(peer: WeChatPeer, openid: str, lat: float, lng: float, label: str = "") -> str:
+    """A WeChat location message (＋ → 位置): GCJ-02, Location_X the latitude."""
+    reply = peer.send_location(openid, lat, lng, label=label)
+    assert reply.status_code == 200, reply.body
+    return reply.content
+
+
 def send_kind(peer: WeChatPeer, openid: str, kind: str, **fields: Any) -> str:
     """Send a message of any type (voice, video, …) as WeChat would render it."""
     xml = build_message_xml(

@@ -49,6 +49,7 @@ class ReportDraft:
     location_lat: float | None = None
     location_lng: float | None = None
     location_label: str | None = None
+    location_system: str | None = None  # GCJ-02 for a WeChat location (registry.coordinates)
     anonymous: bool | None = None
     reporter_name: str | None = None
     reporter_phone: str | None = None
@@ -183,6 +184,7 @@ def submit_report(
         location_lat=draft.location_lat,
         location_lng=draft.location_lng,
         location_label=draft.location_label,
+        location_system=draft.location_system if draft.location_lat is not None else None,
         anonymous=draft.anonymous,
         reporter_id=None if draft.anonymous else reporter.id,
         reporter_name=None if draft.anonymous else draft.reporter_name,

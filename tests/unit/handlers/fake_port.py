@@ -12,7 +12,7 @@ from datetime import date
 from itertools import count
 from typing import Any
 
-from bot.handlers.core import Choice, Dialogue, Outcome, PendingItem, PlanTarget, ScanOutcome, State
+from bot.handlers.core import Choice, Dialogue, Nearby, Outcome, PendingItem, PlanTarget, ScanOutcome, State
 from bot.handlers.dialogue import handle
 from bot.handlers.incoming import Incoming
 from bot.services.hazards.lifecycle import PenaltyDraft, PlanDraft, ReporterView, WorkflowError
@@ -58,9 +58,16 @@ class FakeChat:
     plan_deadline: date | None = None
     earlier_plan: date | None = None  # a plan's date before the officer's 限期
     own_reports: list[ReportLine] = field(default_factory=list)  # 我的报告, newest first
+    # the registered plants around any location, nearest first
+    nearby: list[Nearby] = field(default_factory=lambda: [
+        Nearby("1", ENTERPRISES["1"], 0.83), Nearby("7", ENTERPRISES["7"], 2.4)])
 
     def find_enterprises(self, text: str) -> list[Choice]:
         return [Choice(k, v) for k, v in ENTERPRISES.items() if text in v]
+
+    def nearby_enterprises(self, lat: float, lng: float) -> list[Nearby]:
+        self.calls.append(("nearby_enterprises", lat, lng))
+        return list(self.nearby)
 
     def find_counties(self, text: str) -> list[Choice]:
         return [Choice(k, v) for k, v in COUNTIES.items() if text in v.split("（")[0]]
