@@ -40,7 +40,8 @@ from bot.services.platform.clock import format_local, local, utcnow
 
 log = logging.getLogger(__name__)
 # What a manager may not see of a hazard: where it came from (the whistleblower rule).
-MANAGER_HIDDEN_ACTIONS = {"submit", "reject", "merge_in", "reward_open", "reward_approve", "reward_paid"}
+MANAGER_HIDDEN_ACTIONS = {"submit", "reject", "merge_in", "supplement", "reward_open", "reward_approve",
+                          "reward_paid"}
 
 
 def _today() -> Any:
@@ -112,6 +113,8 @@ def _history(hazard: Hazard) -> list[dict[str, Any]]:
         actor = actors.get(e.actor_id) if e.actor_id else None
         if e.action == "submit":
             who = "报告人"
+        elif e.action == "supplement":
+            who = "补充人"  # a named one is a reporter too: his name only through 举报人
         elif actor is None:
             who = "系统"
         else:
