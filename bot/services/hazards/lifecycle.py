@@ -60,7 +60,7 @@ from bot.services.hazards.workflow_common import (
 from bot.services.people import anonymity
 
 __all__ = [
-    "PenaltyDraft", "PlanDraft", "ReporterView", "WorkflowError", "WorkflowSettings",
+    "MERGE_STATES", "PenaltyDraft", "PlanDraft", "ReporterView", "WorkflowError", "WorkflowSettings",
     "ack_due", "acknowledge", "classify", "merge", "notify_new_report", "pending_for", "record_penalty",
     "reject", "reporter_identity", "send_back", "set_deadline", "submit_plan", "submit_proof",
     "supervise", "verify",
