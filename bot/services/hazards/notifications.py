@@ -39,7 +39,6 @@ from bot.services.people.anonymity import named_reporter, scrub, scrub_for_enter
 from bot.services.people.jurisdiction import is_within
 from bot.services.people.roles import OFFICER_ROLES
 from bot.services.platform.clock import format_local
-from bot.services.registry.enterprises import region_name
 
 SUMMARY_CHARS = 80
 
@@ -239,10 +238,13 @@ def new_report(session: Session, hazard: Hazard, *, now: datetime, photos: int |
             .where(Attachment.hazard_id == hazard.id, Attachment.event_id.is_(None),
                    Attachment.kind == "photo")
         )
+    # Held while the officers are found: they read the county again (the session's identity
+    # map keeps only what is referenced, and a confirmation's budget is a dozen statements).
+    county = session.get(Region, hazard.region_code)
     text = T.NEW_REPORT.format(
         major=T.NEW_REPORT_MAJOR if hazard.possibly_major else "",
         number=hazard.number, enterprise=hazard.enterprise_name,
-        county=region_name(session, hazard.region_code),
+        county=county.name if county is not None else hazard.region_code,
         source=T.SOURCE_NAMES.get(hazard.source, hazard.source),
         summary=_summary(hazard.description), photos=photos or 0,
         location=T.NEW_REPORT_LOCATION.format(label=hazard.location_label) if hazard.location_label else "",

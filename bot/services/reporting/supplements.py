@@ -22,7 +22,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.models import Attachment, Enterprise, Hazard, HazardFollower, User
+from bot.models import Attachment, Hazard, HazardFollower, User
 from bot.services.hazards import duplicates, notifications
 from bot.services.hazards import workflow_texts as T
 from bot.services.hazards.workflow_common import find_hazard, record_event
@@ -58,8 +58,6 @@ def _matches(
     session: Session, draft: ReportDraft, *, reporter: User, now: datetime
 ) -> list[duplicates.Likely]:
     if not draft.description or not duplicates.offered_to(reporter, draft.enterprise_id):
-        return []
-    if draft.enterprise_id is not None and session.get(Enterprise, draft.enterprise_id) is None:
         return []
     return duplicates.likely_duplicates(
         session, draft.description, enterprise_id=draft.enterprise_id,
