@@ -77,7 +77,8 @@ def test_no_merge_without_the_csrf_token_and_nothing_for_the_manager(
 def test_closed_or_older_than_30_days_is_not_a_duplicate(
     console: Console, demo: dict[str, User], db: sessionmaker[Session]
 ) -> None:
-    closed, old, new = _hazards(db, (FIRST, "closed", 2), (FIRST, "acknowledged", 31), (AGAIN, "submitted", 0))
+    closed, old, new = _hazards(db, (FIRST, "closed", 2), (FIRST, "acknowledged", 31),
+                                (AGAIN, "submitted", 0))
     console.sign_in(demo["county-xiaodian"].openid)
     page = console.get(f"/console/hazards/{new}").get_data(as_text=True)
     assert new in page and "可能重复的报告" not in page

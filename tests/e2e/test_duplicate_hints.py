@@ -84,7 +84,8 @@ def test_a_named_worker_supplements_the_open_report_and_follows_it_to_closing(
     assert count(engine, Hazard) == hazards_before  # no new number
     hazard = one(engine, Hazard, Hazard.number == number)
     worker = user_of(engine, WORKER)
-    [event] = rows(engine, HazardEvent, HazardEvent.hazard_id == hazard.id, HazardEvent.action == "supplement")
+    [event] = rows(engine, HazardEvent, HazardEvent.hazard_id == hazard.id,
+                   HazardEvent.action == "supplement")
     assert event.note == f"实名补充：{AGAIN}（附件 1 个）" and event.actor_id == worker.id
     [photo] = rows(engine, Attachment, Attachment.hazard_id == hazard.id)
     assert photo.status == "stored" and photo.uploader_id == worker.id
@@ -110,9 +111,9 @@ def test_a_named_worker_supplements_the_open_report_and_follows_it_to_closing(
     say(peer, OFFICER, f"验收 {number}")
     live.run_worker()
     told = received(fake_wechat, WORKER)
-    assert told[0].startswith(f"您补充过的隐患（编号 {number}，{ENTERPRISE}）经小店区应急管理局核实，定为一般隐患")
-    assert told[-1] == (f"您补充过的隐患（编号 {number}，{ENTERPRISE}）已整改完毕，经小店区应急管理局验收销号。"
-                        "感谢您对安全生产工作的支持！")
+    yours = f"您补充过的隐患（编号 {number}，{ENTERPRISE}）"
+    assert told[0].startswith(f"{yours}经小店区应急管理局核实，定为一般隐患")
+    assert told[-1] == f"{yours}已整改完毕，经小店区应急管理局验收销号。感谢您对安全生产工作的支持！"
     assert any(t.startswith(f"您报告的隐患（编号 {number}") for t in received(fake_wechat, FIRST_REPORTER))
 
 
@@ -132,7 +133,8 @@ def test_an_anonymous_supplement_keeps_nothing_that_names_him(
 
     hazard = one(engine, Hazard, Hazard.number == number)
     worker = user_of(engine, WORKER)
-    [event] = rows(engine, HazardEvent, HazardEvent.hazard_id == hazard.id, HazardEvent.action == "supplement")
+    [event] = rows(engine, HazardEvent, HazardEvent.hazard_id == hazard.id,
+                   HazardEvent.action == "supplement")
     assert event.actor_id is None and event.note == f"匿名补充：{AGAIN}（附件 1 个）"
     assert [a.uploader_id for a in rows(engine, Attachment, Attachment.hazard_id == hazard.id)] == [None]
     assert count(engine, Attachment, Attachment.uploader_id == worker.id) == 0
