@@ -21,7 +21,7 @@ from bot.services.hazards.lifecycle import PenaltyDraft, PlanDraft, WorkflowErro
 from bot.services.hazards.workflow_texts import STEP_NAMES
 
 OFFICER_OFFERS: dict[str, tuple[str, ...]] = {
-    "submitted": ("acknowledge", "reject"),
+    "submitted": ("acknowledge", "reject", "merge"),
     "acknowledged": ("classify", "deadline", "merge", "penalty"),
     "rectifying": ("classify", "deadline", "supervise", "merge", "penalty"),
     "awaiting_verification": ("close", "send_back", "penalty"),
@@ -32,7 +32,7 @@ ACTION_LABELS = {
     "submit": "提交报告", "acknowledge": "受理", "reject": "不予受理", "classify": "定级",
     "deadline": "设定整改期限", "supervise": "挂牌督办", "plan": "提交五落实方案",
     "proof": "提交整改完成情况", "close": "验收销号", "send_back": "退回整改", "merge": "合并",
-    "merge_in": "合并其他报告", "penalty": "行政处罚",
+    "merge_in": "合并其他报告", "penalty": "行政处罚", "supplement": "补充情况",
     "reward_open": "举报奖励立案", "reward_approve": "举报奖励审批", "reward_paid": "举报奖励发放",
 }
 PENALTY_FLAGS = {

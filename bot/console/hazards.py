@@ -27,7 +27,7 @@ from bot.media_responses import send_stored
 from bot.models import Attachment, Enterprise, Hazard, HazardEvent, Region, User
 from bot.models.enterprise import INDUSTRIES
 from bot.services.forms import exports
-from bot.services.hazards import clause_hints, hazard_search, lifecycle
+from bot.services.hazards import clause_hints, duplicates, hazard_search, lifecycle
 from bot.services.hazards.citations import cited
 from bot.services.hazards.hazard_search import SORTS, SOURCE_NAMES, HazardFilters
 from bot.services.hazards.rectification import plan_of
@@ -40,7 +40,8 @@ from bot.services.platform.clock import format_local, local, utcnow
 
 log = logging.getLogger(__name__)
 # What a manager may not see of a hazard: where it came from (the whistleblower rule).
-MANAGER_HIDDEN_ACTIONS = {"submit", "reject", "merge_in", "reward_open", "reward_approve", "reward_paid"}
+MANAGER_HIDDEN_ACTIONS = {"submit", "reject", "merge_in", "supplement", "reward_open", "reward_approve",
+                          "reward_paid"}
 
 
 def _today() -> Any:
@@ -112,6 +113,8 @@ def _history(hazard: Hazard) -> list[dict[str, Any]]:
         actor = actors.get(e.actor_id) if e.actor_id else None
         if e.action == "submit":
             who = "报告人"
+        elif e.action == "supplement":
+            who = "补充人"  # a named one is a reporter too: his name only through 举报人
         elif actor is None:
             who = "系统"
         else:
@@ -140,9 +143,26 @@ def _detail(hazard: Hazard, *, reporter: Any = None, status: int = 200) -> tuple
         states=STATE_NAMES, sources=SOURCE_NAMES, penalty_flags=PENALTY_FLAGS, reporter=reporter,
         inspection=inspection_overview.inspection_of_hazard(g.db, g.scope, hazard),
         suggestions=clause_hints.suggest_for(g.db, hazard) if "classify" in steps else [],
+        duplicates=_duplicates(hazard) if g.scope.is_officer else [],
         overdue=hazard.deadline is not None and hazard.deadline < _today()
         and hazard.state in hazard_search.OPEN_STATES,
     ), status
+
+
+def _duplicates(hazard: Hazard) -> list[dict[str, Any]]:
+    """The open reports of the same enterprise this one likely repeats (or that repeat it),
+    each with the one-click 合并 of the later into the earlier, when the later may be merged."""
+    if hazard.state not in hazard_search.OPEN_STATES:
+        return []
+    found = []
+    for likely in duplicates.duplicates_of(g.db, hazard, now=utcnow()):
+        other = likely.hazard
+        later, earlier = (hazard, other) if (other.reported_at, other.id) < (hazard.reported_at, hazard.id) \
+            else (other, hazard)
+        found.append({"h": other, "score": likely.score, "merge": later.number, "into": earlier.number,
+                      "can_merge": later.state in lifecycle.MERGE_STATES,
+                      "excerpt": duplicates.excerpt(other.description)})
+    return found
 
 
 # Where a hazard came from when its own photos are an inspector's, not a reporter's.

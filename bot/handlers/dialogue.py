@@ -8,7 +8,18 @@ commands (``officer.py``) and the manager's plan and proof dialogues (``plan.py`
 
 from __future__ import annotations
 
-from bot.handlers import follow_up, guidance, inspect, inspect_texts, nearby, officer, plan, texts, voice
+from bot.handlers import (
+    follow_up,
+    guidance,
+    inspect,
+    inspect_texts,
+    nearby,
+    officer,
+    plan,
+    supplement,
+    texts,
+    voice,
+)
 from bot.handlers.core import ChatPort, Dialogue, State, Step, reset, shorten
 from bot.handlers.incoming import (
     Incoming,
@@ -133,6 +144,9 @@ def _silent(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
 
 
 def _reprompt(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
+    # 补充 at 请核对 is not a transition: commands typed there must stay commands.
+    if d.state is State.CONFIRM and (added := supplement.step(d, msg, port)):
+        return added
     return guidance.refused(d, msg, port)
 
 
@@ -330,11 +344,11 @@ def _summary(d: Dialogue, port: ChatPort) -> str:
     else:
         phone = draft.reporter_phone or ""
         identity = f"实名（{draft.reporter_name} {phone[:3]}****{phone[-4:]}）"
-    return voice.with_recordings(d, texts.SUMMARY.format(
+    return supplement.offer(d, port, voice.with_recordings(d, texts.SUMMARY.format(
         enterprise=enterprise_label(d, port), description=shorten(draft.description),
         photos=voice.photo_count(d), location=location, identity=identity,
         major=texts.MAJOR_LABELS[draft.possibly_major],
-    ))
+    )))
 
 
 def _confirm(d: Dialogue, msg: Incoming, port: ChatPort) -> str:

@@ -3,7 +3,7 @@ interrupted the dialogue."""
 
 from __future__ import annotations
 
-from bot.handlers import inspect, plan, texts
+from bot.handlers import inspect, plan, supplement, texts
 from bot.handlers.core import ChatPort, Dialogue, State
 
 
@@ -26,7 +26,7 @@ def prompt(d: Dialogue, port: ChatPort) -> str:
         State.IDENTITY: texts.IDENTITY_EXPECTED,
         State.CONTACT: texts.ASK_CONTACT,
         State.MAJOR: texts.MAJOR_EXPECTED,
-        State.CONFIRM: texts.CONFIRM_EXPECTED,
+        State.CONFIRM: supplement.prompt(d) or texts.CONFIRM_EXPECTED,
     }[d.state]
 
 

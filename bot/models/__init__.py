@@ -5,7 +5,7 @@ from bot.models.base import Base, UTCDateTime
 from bot.models.campaign import Campaign, CampaignTask, WeeklyReport
 from bot.models.console_login import ConsoleLoginTicket
 from bot.models.enterprise import Enterprise, EnterpriseChange, EnterpriseQRCode, EnterpriseVisit
-from bot.models.hazard import Attachment, Hazard, HazardCounter, HazardEvent
+from bot.models.hazard import Attachment, Hazard, HazardCounter, HazardEvent, HazardFollower
 from bot.models.inspection import (
     Checklist,
     ChecklistItem,
@@ -40,6 +40,7 @@ __all__ = [
     "Hazard",
     "HazardCounter",
     "HazardEvent",
+    "HazardFollower",
     "IdentityAccess",
     "Inspection",
     "InspectionFinding",

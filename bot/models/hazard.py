@@ -1,4 +1,4 @@
-"""Hazards (隐患), their append-only history, photos, and the number counter.
+"""Hazards (隐患), their append-only history, photos, followers, and the number counter.
 
 The columns follow the regulators' ledgers (docs/design.md §3, 附件2 and 附件5) so that exports are
 queries, not reconstructions. ``state`` is a cache of the last event's ``to_state``: it is only
@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base
@@ -148,6 +159,19 @@ class Attachment(Base):
     thumb_relpath: Mapped[str | None] = mapped_column(String(200), default=None)
 
     hazard: Mapped[Hazard | None] = relationship(back_populates="attachments")
+
+
+class HazardFollower(Base):
+    """A named person who added to a hazard someone else reported (a supplement, 补充): he is
+    told of its steps as its reporter is, and may 查询 it. An anonymous supplement leaves none."""
+
+    __tablename__ = "hazard_followers"
+    __table_args__ = (UniqueConstraint("hazard_id", "user_id", name="uq_hazard_followers_hazard_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    since: Mapped[datetime]
 
 
 class HazardCounter(Base):

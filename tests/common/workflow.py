@@ -65,7 +65,7 @@ LEGAL = {
     "supervise": {"rectifying"},
     "close": {"awaiting_verification"},
     "send_back": {"awaiting_verification"},
-    "merge": {"acknowledged", "rectifying"},
+    "merge": {"submitted", "acknowledged", "rectifying"},
     "penalty": {"acknowledged", "rectifying", "awaiting_verification", "closed"},
     "plan": {"rectifying"},
     "proof": {"rectifying"},

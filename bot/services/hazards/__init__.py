@@ -8,15 +8,17 @@ Must not import: ``reporting``, ``inspections``, ``forms``, ``reminders``, nor a
 Modules and their public names:
 
 - ``citations``: cited
-- ``clause_hints``: Clause, Profile, Suggestion, chinese_number, clauses, by_code, tokens, suggest,
+- ``clause_hints``: Clause, Profile, Suggestion, Bm25Index, chinese_number, clauses, by_code, tokens, suggest,
   profile_of, suggest_for, expand, hint_lines, hints_for_officer
+- ``duplicates``: Likely, similarity, likely_duplicates, duplicates_of, offered_to, excerpt,
+  duplicate_lines
 - ``hazard_search``: is_hazard, escape_like, HazardFilters, LedgerEntry, LedgerPage, search, export_rows
 - ``lifecycle``: WorkflowSettings, ReporterView, ack_due, notify_new_report, acknowledge, reject, classify,
   set_deadline, supervise, verify, send_back, merge, pending_for, reporter_identity, record_penalty
 - ``notifications``: officers_at, city_code_of, new_report_officers, jurisdiction_officers,
-  managers, new_report, acknowledged, rejected, assigned, regraded, deadline_set, supervised,
-  plan_submitted, proof_submitted, sent_back, closed, merged_target_closed, merged, reward_opened,
-  reward_approved
+  managers, followers, new_report, acknowledged, rejected, assigned, regraded, deadline_set,
+  supervised, plan_submitted, proof_submitted, sent_back, closed, merged_target_closed, merged,
+  supplemented, reward_opened, reward_approved
 - ``numbers``: next_hazard_number, is_hazard_number
 - ``penalties``: PenaltyDraft, money_wan, measures_of, describe, validated, add_penalty,
   total_fines_wan

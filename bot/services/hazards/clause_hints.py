@@ -143,8 +143,9 @@ def tokens(text: str) -> list[str]:
     return found
 
 
-class _Index:
-    """BM25 statistics of the clauses' documents (text and hint words)."""
+class Bm25Index:
+    """BM25 statistics of a set of documents (here the clauses' texts; ``duplicates`` indexes
+    reports)."""
 
     def __init__(self, documents: Iterable[list[str]]) -> None:
         self.counts = [Counter(doc) for doc in documents]
@@ -167,8 +168,8 @@ class _Index:
 
 
 @functools.cache
-def _index() -> _Index:
-    return _Index(tokens(c.text) for c in clauses())
+def _index() -> Bm25Index:
+    return Bm25Index(tokens(c.text) for c in clauses())
 
 
 def _applicability(clause: Clause, profile: Profile) -> float:

@@ -16,7 +16,7 @@ hazards are refused with the same message as unknown ones ("没有找到编号�
 
 States: submitted → acknowledged (受理) → rectifying (定级) → awaiting_verification (提交整改)
 → closed (验收/销号); submitted → rejected (不予受理); awaiting_verification → rectifying (退回);
-acknowledged|rectifying → merged (合并).
+submitted|acknowledged|rectifying → merged (合并).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ from bot.services.hazards.workflow_common import (
 from bot.services.people import anonymity
 
 __all__ = [
-    "PenaltyDraft", "PlanDraft", "ReporterView", "WorkflowError", "WorkflowSettings",
+    "MERGE_STATES", "PenaltyDraft", "PlanDraft", "ReporterView", "WorkflowError", "WorkflowSettings",
     "ack_due", "acknowledge", "classify", "merge", "notify_new_report", "pending_for", "record_penalty",
     "reject", "reporter_identity", "send_back", "set_deadline", "submit_plan", "submit_proof",
     "supervise", "verify",
@@ -69,6 +69,7 @@ __all__ = [
 MAX_REASON_CHARS = 500
 MAX_BASIS_CHARS = 500
 IDENTITY_CHANNELS = ("chat", "console", "api")
+MERGE_STATES = ("submitted", "acknowledged", "rectifying")
 PENALTY_STATES = ("acknowledged", "rectifying", "awaiting_verification", "closed")
 
 
@@ -253,8 +254,9 @@ def send_back(session: Session, number: str, *, actor: User, reason: str, now: d
 def merge(session: Session, number: str, *, into: str, actor: User, now: datetime) -> Hazard:
     """合并: a duplicate report → merged into another hazard of the same county that the
     officer also covers (not a rejected or merged one). Both histories record it; the named
-    reporter and (if they knew of it) the managers are told which number to follow."""
-    hazard = _officer_step(session, number, actor, "merge", ("acknowledged", "rectifying"))
+    reporter and (if they knew of it) the managers are told which number to follow. A report
+    not yet taken on (submitted) may be merged at once: a duplicate needs no 受理 of its own."""
+    hazard = _officer_step(session, number, actor, "merge", MERGE_STATES)
     if normalize_number(into) == hazard.number:
         raise WorkflowError(T.MERGE_SELF)
     target = find_hazard(session, into, lock=True)

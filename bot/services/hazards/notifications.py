@@ -7,7 +7,8 @@ plan filed again), so a retry never sends twice and a repetition is never swallo
 
 The named reporter is told of every step that matters to him (受理, 不予受理 with the reason,
 合并 into which number, 定级 with the deadline, a deadline set later, 整改完成待验收, 退回,
-销号, the reward); never an officer's name or phone, only the authority ("小店区应急管理局").
+销号, the reward), and so is whoever supplemented the hazard by name (its followers), the
+reward excepted; never an officer's name or phone, only the authority ("小店区应急管理局").
 An anonymous report has nobody to tell: its reporter follows it with 查询 and his code. The
 channel rules (the 48-hour window and its quota of 5) are the outbox's: a reporter who has
 not written since his report gets the later notices as template or subscribe messages.
@@ -29,16 +30,15 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.models import Attachment, Hazard, HazardEvent, Region, User
-from bot.services.hazards import clause_hints
+from bot.models import Attachment, Hazard, HazardEvent, HazardFollower, Region, User
+from bot.services.hazards import clause_hints, duplicates
 from bot.services.hazards import workflow_texts as T
 from bot.services.hazards.citations import cited
 from bot.services.messaging.outbox import queue_message
-from bot.services.people.anonymity import named_reporter, scrub, scrub_for_enterprise
+from bot.services.people.anonymity import named_reporter, scrub, scrub_for_enterprise, scrub_person
 from bot.services.people.jurisdiction import is_within
 from bot.services.people.roles import OFFICER_ROLES
 from bot.services.platform.clock import format_local
-from bot.services.registry.enterprises import region_name
 
 SUMMARY_CHARS = 80
 
@@ -165,15 +165,30 @@ def _to_enterprise(
            event=event, for_enterprise=True)
 
 
+def followers(session: Session, hazard: Hazard) -> list[User]:
+    """Those who supplemented the hazard by name (``HazardFollower``), in the order they did."""
+    return list(session.scalars(
+        select(User).join(HazardFollower, HazardFollower.user_id == User.id)
+        .where(HazardFollower.hazard_id == hazard.id).order_by(HazardFollower.id)
+    ))
+
+
 def _to_reporter(
     session: Session, hazard: Hazard, *, action: str, text: str, now: datetime,
-    event: HazardEvent | None = None,
+    event: HazardEvent | None = None, with_followers: bool = True,
 ) -> None:
-    """The named reporter only: an anonymous report keeps no link to anyone to tell."""
+    """The named reporter, and (for the steps of the hazard, not a reward) those who
+    supplemented it by name: an anonymous report keeps no link to anyone to tell."""
     reporter = named_reporter(session, hazard)
     if reporter is not None:
         _queue(session, [reporter], action=action, hazard=hazard, text=text, now=now, event=event,
                for_reporter=True)
+    if not with_followers:
+        return
+    others = [u for u in followers(session, hazard) if reporter is None or u.id != reporter.id]
+    if others:
+        _queue(session, others, action=action, hazard=hazard, now=now, event=event, for_reporter=True,
+               text=text.replace(T.YOUR_REPORT, T.YOUR_SUPPLEMENT, 1))
 
 
 REPORTED = ("worker_report", "public_report")  # a report, not an inspection's own finding
@@ -203,9 +218,14 @@ def _level(hazard: Hazard) -> tuple[str, str]:
 # --- one function per cause -------------------------------------------------------------------
 
 
-def _hints(session: Session, hazard: Hazard) -> str:
+def _hints(session: Session, hazard: Hazard, now: datetime) -> str:
+    """The likely clauses, then the likely duplicates with the reply that merges."""
     found = clause_hints.suggest_for(session, hazard)
-    return T.CLAUSE_HINTS.format(lines=clause_hints.hint_lines(found, hazard.number)) if found else ""
+    hints = T.CLAUSE_HINTS.format(lines=clause_hints.hint_lines(found, hazard.number)) if found else ""
+    same = duplicates.duplicates_of(session, hazard, now=now)
+    if same:
+        hints += T.DUPLICATE_HINTS.format(lines=duplicates.duplicate_lines(same, hazard.number))
+    return hints
 
 
 def new_report(session: Session, hazard: Hazard, *, now: datetime, photos: int | None = None) -> None:
@@ -218,14 +238,17 @@ def new_report(session: Session, hazard: Hazard, *, now: datetime, photos: int |
             .where(Attachment.hazard_id == hazard.id, Attachment.event_id.is_(None),
                    Attachment.kind == "photo")
         )
+    # Held while the officers are found: they read the county again (the session's identity
+    # map keeps only what is referenced, and a confirmation's budget is a dozen statements).
+    county = session.get(Region, hazard.region_code)
     text = T.NEW_REPORT.format(
         major=T.NEW_REPORT_MAJOR if hazard.possibly_major else "",
         number=hazard.number, enterprise=hazard.enterprise_name,
-        county=region_name(session, hazard.region_code),
+        county=county.name if county is not None else hazard.region_code,
         source=T.SOURCE_NAMES.get(hazard.source, hazard.source),
         summary=_summary(hazard.description), photos=photos or 0,
         location=T.NEW_REPORT_LOCATION.format(label=hazard.location_label) if hazard.location_label else "",
-        ack_due=format_local(hazard.ack_due_at), hints=_hints(session, hazard),
+        ack_due=format_local(hazard.ack_due_at), hints=_hints(session, hazard, now),
     )
     _queue(session, new_report_officers(session, hazard), action="new_report", hazard=hazard,
            text=text, now=now)
@@ -344,15 +367,31 @@ def merged(session: Session, hazard: Hazard, *, into: str, now: datetime) -> Non
             number=hazard.number, into=into))
 
 
+def supplemented(
+    session: Session, hazard: Hazard, *, text: str, attachments: int, event: HazardEvent,
+    person: User | None, typed: tuple[str | None, ...] = (), now: datetime,
+) -> None:
+    """Someone added to the hazard (``reporting.supplements``): its officers are told, with the
+    text blanked of who he is (his account's name, phone and openid, and the contact he typed)
+    as of who reported it; the enterprise is not told."""
+    if person is not None:
+        text = scrub_person(text, person, *typed)
+    _queue(session, jurisdiction_officers(session, hazard), action="supplement", hazard=hazard,
+           event=event, now=now, text=T.SUPPLEMENTED.format(
+               number=hazard.number, enterprise=hazard.enterprise_name, summary=_summary(text),
+               photos=attachments))
+
+
 def reward_opened(session: Session, hazard: Hazard, *, claim_days: int, now: datetime) -> None:
-    _to_reporter(session, hazard, action="reward_open", now=now, text=T.REWARD_OPENED.format(
-        number=hazard.number, claim_days=claim_days))
+    _to_reporter(session, hazard, action="reward_open", now=now, with_followers=False,
+                 text=T.REWARD_OPENED.format(number=hazard.number, claim_days=claim_days))
 
 
 def reward_approved(
     session: Session, hazard: Hazard, *, amount: int, claim_by: date, claim_days: int, unit: str,
     now: datetime,
 ) -> None:
-    _to_reporter(session, hazard, action="reward_approve", now=now, text=T.REWARD_APPROVED.format(
-        number=hazard.number, amount=amount, claim_by=claim_by.isoformat(), claim_days=claim_days,
-        unit=unit))
+    _to_reporter(session, hazard, action="reward_approve", now=now, with_followers=False,
+                 text=T.REWARD_APPROVED.format(number=hazard.number, amount=amount,
+                                               claim_by=claim_by.isoformat(), claim_days=claim_days,
+                                               unit=unit))

@@ -45,6 +45,7 @@ STEP_NAMES = {
     "send_back": "退回",
     "merge": "合并",
     "penalty": "记录行政处罚",
+    "supplement": "补充情况",
 }
 LEVEL_NAMES = {"general": "一般隐患", "major": "重大事故隐患"}
 # What an officer may type for a level (classify accepts the code names too).
@@ -125,6 +126,16 @@ NEW_REPORT_MAJOR = "·可能重大"
 CLAUSE_HINTS = "可能适用（仅供参考）：\n{lines}\n"
 CLAUSE_HINT = "{ref} {text}（回复 定级 {number} 重大 {code}）"
 NEW_REPORT_LOCATION = "；位置：{label}"
+# Open reports of the same enterprise this one likely repeats (duplicates), with the one-step 合并.
+DUPLICATE_HINTS = "可能重复（仅供参考）：\n{lines}\n"
+DUPLICATE_HINT = "{other}（{state}）（回复 合并 {number} {other}）"
+# A reporter added his text and evidence to an open report instead of filing a new one.
+SUPPLEMENTED = (
+    "【补充情况】{number}（{enterprise}）收到补充：{summary}\n"
+    "照片、录音等附件 {photos} 个，已并入该隐患的证据。"
+)
+NOTE_SUPPLEMENT = "{how}补充：{text}（附件 {photos} 个）"
+SUPPLEMENT_NAMED, SUPPLEMENT_ANONYMOUS = "实名", "匿名"
 PLAN_SUBMITTED = (
     "【五落实方案】{number}（{enterprise}）\n"
     "责任人：{person}\n"
@@ -170,6 +181,10 @@ CLOSED_FOR_ENTERPRISE = "隐患 {number}（{enterprise}）已通过验收，予�
 MERGED_FOR_ENTERPRISE = "隐患 {number} 与 {into} 为同一问题，已合并处理，后续以 {into} 为准。"
 
 # --- to the named reporter --------------------------------------------------------------------
+# Every notice to the reporter opens with YOUR_REPORT; one who supplemented the hazard (a
+# follower) reads YOUR_SUPPLEMENT there instead.
+YOUR_REPORT = "您报告的隐患"
+YOUR_SUPPLEMENT = "您补充过的隐患"
 ACKNOWLEDGED = (
     "您报告的隐患（编号 {number}，{enterprise}）已由{unit}受理，正在核实处理。"
     "回复“查询 {number}”可查看进度。"

@@ -100,6 +100,15 @@ def scrub(session: Session, hazard: Hazard, text: str) -> str:
     return text
 
 
+def scrub_person(text: str, person: User, *typed: str | None) -> str:
+    """Blank one person's account name, phone and openid, and what he ``typed`` of himself (a
+    name, a phone), out of a text meant for others: one who supplemented a hazard."""
+    secrets = [person.name, person.phone, person.openid, *typed]
+    for secret in sorted({s for s in secrets if s and len(s) >= 2}, key=len, reverse=True):
+        text = _loose(secret).sub(_BLANK, text)
+    return text
+
+
 def scrub_for_enterprise(session: Session, hazard: Hazard, text: str) -> str:
     """A text meant for the enterprise: ``scrub``, then anything that looks like identity."""
     return scrub_details(scrub(session, hazard, text))

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
-from bot.models import Attachment, Enterprise, Hazard, HazardEvent, Region, User
+from bot.models import Attachment, Enterprise, Hazard, HazardEvent, HazardFollower, Region, User
 from bot.services.hazards.lifecycle import DEFAULT_SETTINGS, WorkflowSettings, ack_due, notify_new_report
 from bot.services.hazards.numbers import next_hazard_number
 
@@ -226,7 +226,8 @@ def submit_report(
 def lookup_status(
     session: Session, number: str, *, asker: User, query_code: str | None
 ) -> Hazard | None:
-    """The hazard if the asker may see its status: its named reporter, or anyone with the code.
+    """The hazard if the asker may see its status: its named reporter, one who supplemented it
+    by name (a follower), or anyone with the code.
 
     Wrong numbers and wrong codes look the same to the asker, so numbers cannot be probed:
     the same answer, and (when a code is given) the same cost, one hash checked, whether the
@@ -242,4 +243,8 @@ def lookup_status(
         hazard.query_code_hash = hash_query_code(query_code or "")  # scrypt → keyed, on use
     if hazard.reporter_id is not None and hazard.reporter_id == asker.id:
         return hazard
-    return hazard if code_ok else None
+    if code_ok:
+        return hazard
+    follower = session.scalar(select(HazardFollower.id).where(
+        HazardFollower.hazard_id == hazard.id, HazardFollower.user_id == asker.id))
+    return hazard if follower is not None else None

@@ -19,6 +19,7 @@ from bot.services.hazards.lifecycle import PenaltyDraft, PlanDraft, ReporterView
 from bot.services.people.bindings import BindingError, Bound
 from bot.services.reporting.progress import ReportLine
 from bot.services.reporting.reports import ReportDraft, ReportError
+from bot.services.reporting.supplements import SimilarReport, Supplemented
 
 TODAY = date(2026, 11, 24)
 NOT_FOUND = "没有找到编号为 {number} 的隐患，或您无权处理。"
@@ -61,6 +62,9 @@ class FakeChat:
     # the registered plants around any location, nearest first
     nearby: list[Nearby] = field(default_factory=lambda: [
         Nearby("1", ENTERPRISES["1"], 0.83), Nearby("7", ENTERPRISES["7"], 2.4)])
+    similar: list[SimilarReport] = field(default_factory=list)  # what the summary offers
+    supplemented: list[tuple[ReportDraft, str]] = field(default_factory=list)
+    supplement_error: str | None = None
 
     def find_enterprises(self, text: str) -> list[Choice]:
         return [Choice(k, v) for k, v in ENTERPRISES.items() if text in v]
@@ -108,6 +112,15 @@ class FakeChat:
 
     def my_reports(self, limit: int) -> tuple[list[ReportLine], int]:
         return self.own_reports[:limit], len(self.own_reports)
+
+    def similar_reports(self, draft: ReportDraft) -> list[SimilarReport]:
+        return list(self.similar)
+
+    def supplement(self, draft: ReportDraft, number: str) -> Supplemented:
+        if self.supplement_error:
+            raise ReportError(self.supplement_error)
+        self.supplemented.append((draft, number))
+        return Supplemented(number, "太原晋钢钢铁有限公司", bool(draft.anonymous), len(draft.photo_ids))
 
 
     # --- workflow ---------------------------------------------------------------------------

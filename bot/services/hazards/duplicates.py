@@ -1,0 +1,172 @@
+"""Which open hazards of the same enterprise a new report is likely a repeat of.
+
+The same hazard is reported again and again by different workers. Before a report is
+confirmed, its description is compared with the enterprise's open hazards of the last
+``WINDOW_DAYS`` days by the measure the clause suggestions use (``clause_hints``: Okapi BM25
+over character bigrams): each text is scored against the other, both normalised by the text's
+score against itself, and the pair's similarity is the mean of the two, from 0 (nothing in
+common) to about 1 (the same words). Each text also carries one term for the clause of the
+判定标准 it most likely meets, which knows the words people use (天车 for 行车), and the clauses'
+texts are in the index as background, so that the idf of what every report shares stays low
+even when the enterprise has one open hazard. Bigrams that say nothing about *what* is wrong
+(坏了, 好几, 车间…) are left out, and particles (的, 了, 没…) end a phrase. ``THRESHOLD`` is
+calibrated on the pairs of ``tests/unit/hazards/test_duplicates.py``.
+
+The reporter sees only what the enterprise could see of a matched hazard (its number, state,
+date and the start of its description with anything that looks like identity blanked), and a
+person bound as one of the enterprise's managers is never offered any: before grading, even
+knowing that a report exists would expose the reporter (``workflow_common.manager_sees``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Hazard, User
+from bot.services.hazards import clause_hints
+from bot.services.hazards import workflow_texts as T
+
+OPEN_STATES = ("submitted", "acknowledged", "rectifying", "awaiting_verification")
+WINDOW_DAYS = 30
+# Calibrated on the 33 pairs of tests/unit/hazards/test_duplicates.py: the other hazards of a
+# plant score up to 0.27 (one at 0.33: two faults of one 有限空间作业), the rewordings found
+# 0.34 and up; 0.30 sits in that gap (9 of 15 rewordings found, 1 of 18 others offered). The
+# six missed rewordings change the words themselves (测氧 for 检测氧气, 裂了一道缝 for 裂纹):
+# at 0.20 two more would be found, and five more other hazards offered. (The clause term is
+# ranked without the enterprise's profile, as the pairs were.)
+THRESHOLD = 0.30
+CLAUSE_TERM = "§"
+# Particles end a phrase: "炉前的操作工" must not give 前的, nor "作业没有检测" 业没.
+_PARTICLES = str.maketrans({c: " " for c in "的了着过没在就也还和与及是都把被让很太吗呢吧啊呀"})
+MAX_CANDIDATES = 50  # an enterprise's open reports of a month; more would be a campaign's list
+EXCERPT_CHARS = 40
+# Bigrams of filler that every report may carry whatever the hazard: they must not make two
+# reports alike.
+FILLER = frozenset(
+    "坏了 好几 几天 天了 一直 没人 人管 人修 现在 已经 发现 存在 问题 隐患 安全 车间 厂里 我们 他们 "
+    "师傅 领导 班长 上面 下面 里面 旁边 那个 这个 一个 有个 的时 时候 还是 还在 都是 就是 没有 不了 "
+    "了好 了一 了， 很多 非常 特别 严重 情况 反映 举报 报告 希望 尽快 处理 看看 一下 东西 地方 天天 "
+    "每天 今天 昨天 前几 几次 多次 了很 有人 知道 说了 不管".split()
+)
+
+
+@dataclass(frozen=True)
+class Likely:
+    """An open hazard a description is likely a repeat of, with the pair's similarity."""
+
+    hazard: Hazard
+    score: float
+
+
+def _terms(text: str) -> list[str]:
+    """The text's bigrams less the filler, plus one term for the clause of the 判定标准 it most
+    likely meets (``clause_hints.suggest``, which knows the words people use: 天车 for 行车, CO
+    for 一氧化碳), so that two wordings of one problem meet in it."""
+    found = [t for t in clause_hints.tokens(text.translate(_PARTICLES)) if t not in FILLER]
+    best = clause_hints.suggest(text, limit=1)
+    if best and best[0].score >= clause_hints.MIN_SCORE:
+        found.append(CLAUSE_TERM + best[0].clause.id)
+    return found
+
+
+@functools.cache
+def _background() -> tuple[list[str], ...]:
+    """The clauses as documents of the index: their text's bigrams and their own term."""
+    return tuple([*clause_hints.tokens(c.text), CLAUSE_TERM + c.id] for c in clause_hints.clauses())
+
+
+def similarity(first: str, second: str) -> float:
+    """How alike two descriptions are, 0 to about 1 (see the module's docstring)."""
+    return _similarities(first, [second])[0]
+
+
+def _similarities(text: str, others: list[str]) -> list[float]:
+    """``text`` against each of ``others``, in one index (the clauses as background)."""
+    query, docs = _terms(text), [_terms(o) for o in others]
+    if not query:
+        return [0.0] * len(others)
+    index = clause_hints.Bm25Index([query, *docs, *_background()])
+    q = Counter(query)
+    own = index.score(0, q)
+    found = []
+    for i, doc in enumerate(docs, start=1):
+        d = Counter(doc)
+        theirs = index.score(i, d)
+        if not d or own <= 0 or theirs <= 0:
+            found.append(0.0)
+            continue
+        found.append(round((index.score(i, q) / own + index.score(0, d) / theirs) / 2, 3))
+    return found
+
+
+def _candidates(
+    session: Session, *, enterprise_id: int | None, enterprise_name: str, region_code: str,
+    now: datetime, exclude: int | None,
+) -> list[Hazard]:
+    """The enterprise's open hazards reported within the window (an unregistered one's: same
+    name in the same county), newest first."""
+    where = [Hazard.state.in_(OPEN_STATES), Hazard.reported_at >= now - timedelta(days=WINDOW_DAYS),
+             Hazard.reported_at <= now]
+    if enterprise_id is not None:
+        where.append(Hazard.enterprise_id == enterprise_id)
+    elif enterprise_name and region_code:
+        where += [Hazard.enterprise_id.is_(None), Hazard.enterprise_name == enterprise_name,
+                  Hazard.region_code == region_code]
+    else:
+        return []
+    if exclude is not None:
+        where.append(Hazard.id != exclude)
+    return list(session.scalars(
+        select(Hazard).where(*where).order_by(Hazard.reported_at.desc(), Hazard.id.desc())
+        .limit(MAX_CANDIDATES)
+    ))
+
+
+def likely_duplicates(
+    session: Session, description: str, *, enterprise_id: int | None, enterprise_name: str = "",
+    region_code: str = "", now: datetime, exclude: int | None = None, limit: int = 2,
+) -> list[Likely]:
+    """The open hazards of the enterprise (last ``WINDOW_DAYS`` days) whose description is at
+    least ``THRESHOLD`` alike to ``description``, most alike first."""
+    found = _candidates(session, enterprise_id=enterprise_id, enterprise_name=enterprise_name,
+                        region_code=region_code, now=now, exclude=exclude)
+    if not found or not description.strip():
+        return []
+    scores = _similarities(description, [h.description or "" for h in found])
+    ranked = sorted((Likely(h, s) for h, s in zip(found, scores, strict=True) if s >= THRESHOLD),
+                    key=lambda x: (-x.score, -x.hazard.id))
+    return ranked[:limit]
+
+
+def duplicates_of(session: Session, hazard: Hazard, *, now: datetime, limit: int = 2) -> list[Likely]:
+    """The other open hazards of a recorded hazard's enterprise it is likely a repeat of (for
+    the officers' notice and the console)."""
+    return likely_duplicates(
+        session, hazard.description or "", enterprise_id=hazard.enterprise_id,
+        enterprise_name=hazard.enterprise_name, region_code=hazard.region_code,
+        now=now, exclude=hazard.id, limit=limit,
+    )
+
+
+def offered_to(user: User, enterprise_id: int | None) -> bool:
+    """Whether a reporter may be shown the likely duplicates: never a manager of the plant."""
+    return not (user.role == "enterprise_manager" and enterprise_id is not None
+                and user.enterprise_id == enterprise_id)
+
+
+def excerpt(text: str) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "……"
+
+
+def duplicate_lines(found: list[Likely], number: str) -> str:
+    """The officers' notice lines: each likely duplicate with the reply that merges."""
+    return "\n".join(T.DUPLICATE_HINT.format(other=f.hazard.number, number=number,
+                                             state=T.STATE_NAMES.get(f.hazard.state, f.hazard.state))
+                     for f in found)
