@@ -159,7 +159,8 @@ class ItemView:
 @dataclass(frozen=True)
 class FindingOutcome:
     number: str
-    level_label: str
+    level_label: str  # empty: no level yet (a free finding, 待定级)
+    rectifying: bool = False  # graded at once by its checklist item: the enterprise rectifies it
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,9 @@ class FinishedInspection:
     view: InspectionView
     xlsx_url: str
     pdf_url: str
+    rectifying: tuple[str, ...] = ()  # findings graded by their item, now with the enterprise
+    ungraded: tuple[str, ...] = ()  # findings that still await 定级 (no level of their own)
+    managers_bound: bool = True  # the enterprise has a manager to receive the 整改通知
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,16 @@ pause the walk: "检查" later goes on at the first item nobody has answered.
 from __future__ import annotations
 
 from bot.handlers import inspect_texts as IT
-from bot.handlers.core import ChatPort, Dialogue, InspectionView, State, Step, collect_photo, reset
+from bot.handlers.core import (
+    ChatPort,
+    Dialogue,
+    FinishedInspection,
+    InspectionView,
+    State,
+    Step,
+    collect_photo,
+    reset,
+)
 from bot.handlers.incoming import Incoming, Intent, fold, inspect_target
 from bot.services.inspections.walks import InspectionError
 
@@ -175,7 +184,12 @@ def _photos_done(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     d.data["photo_ids"] = []  # they belong to the hazard now: not discarded
     d.data.pop("description", None)
     d.data.pop("finding_item", None)
-    recorded = IT.FINDING_RECORDED.format(number=outcome.number, level=outcome.level_label)
+    if outcome.rectifying:
+        then = IT.FINDING_RECTIFYING
+    else:
+        then = IT.FINDING_UNGRADED_MANAGER if port.role() == "manager" else IT.FINDING_UNGRADED_OFFICER
+    recorded = IT.FINDING_RECORDED.format(number=outcome.number, then=then,
+                                          level=outcome.level_label or IT.FINDING_UNGRADED)
     if item_id is None:  # a free finding: back to where the walk was
         d.state = State.INSPECT_ITEM
         return recorded + prompt(d, port)
@@ -197,10 +211,37 @@ def _finish(d: Dialogue, port: ChatPort) -> str:
     done = port.finish_inspection(int(d.data["inspection_id"]))
     reset(d, port)
     view = done.view
-    next_steps = IT.NEXT_STEPS_MANAGER if port.role() == "manager" else IT.NEXT_STEPS_OFFICER
     return IT.FINISHED.format(stage=view.stage, enterprise=view.enterprise, summary=view.summary,
                               xlsx=done.xlsx_url, pdf=done.pdf_url,
-                              next_steps=next_steps if view.findings else "")
+                              next_steps=_next_steps(done, manager=port.role() == "manager"))
+
+
+def _next_steps(done: FinishedInspection, *, manager: bool) -> str:
+    """Which findings went straight to 整改 and which still await 定级, with what to send."""
+    parts = []
+    if manager:
+        if done.rectifying:
+            parts.append(IT.NEXT_RECTIFYING_MANAGER.format(numbers=_numbers(done.rectifying)))
+        if done.ungraded:
+            parts.append(IT.NEXT_UNGRADED_MANAGER.format(numbers=_numbers(done.ungraded)))
+        if done.rectifying or done.ungraded:
+            parts.append(IT.NEXT_MANAGER_REPORTED)
+        return "\n".join(parts)
+    if done.rectifying:
+        parts.append(IT.NEXT_RECTIFYING_OFFICER.format(numbers=_numbers(done.rectifying)).rstrip())
+        if not done.managers_bound:
+            parts.append(IT.NO_MANAGER.rstrip())
+    if done.ungraded:
+        commands = [IT.GRADE_COMMAND.format(number=n) for n in done.ungraded[:IT.LISTED]]
+        if len(done.ungraded) > IT.LISTED:
+            commands.append(IT.MORE_COMMANDS.format(n=len(done.ungraded) - IT.LISTED))
+        parts.append(IT.NEXT_UNGRADED_OFFICER.format(commands="\n".join(commands)))
+    return "\n".join(parts)
+
+
+def _numbers(numbers: tuple[str, ...]) -> str:
+    shown = "、".join(numbers[:IT.LISTED])
+    return shown + (IT.MORE.format(n=len(numbers)) if len(numbers) > IT.LISTED else "")
 
 
 def _pause(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
