@@ -25,6 +25,8 @@ class FakeInspections(FakeChat):
     started: list[int] = field(default_factory=list)
     is_open: bool = True
     may_inspect: bool = True
+    rectifying: tuple[str, ...] = ()
+    ungraded: tuple[str, ...] = ()
 
     def own_enterprise(self) -> int | None:
         return None
@@ -72,7 +74,8 @@ class FakeInspections(FakeChat):
 
     def finish_inspection(self, inspection_id: int) -> FinishedInspection:
         self.is_open = False
-        return FinishedInspection(self.inspection(5), "http://x/l.xlsx", "http://x/l.pdf")
+        return FinishedInspection(self.inspection(5), "http://x/l.xlsx", "http://x/l.pdf",
+                                  rectifying=self.rectifying, ungraded=self.ungraded)
 
 
 @pytest.fixture
@@ -158,3 +161,31 @@ def test_refused_and_unknown(chat: Chat) -> None:
     assert chat.state is State.INSPECT_CHOOSE
     port.may_inspect = False
     assert chat.say("2") == "您不能检查该企业"
+
+
+def _number(i: int) -> str:
+    return f"YH20261124{i:04d}"
+
+
+def test_the_end_names_what_went_to_rectification_and_what_to_grade(chat: Chat) -> None:
+    port: FakeInspections = chat.port  # type: ignore[assignment]
+    port.rectifying = (_number(1),)
+    port.ungraded = tuple(_number(i) for i in range(2, 15))  # 13 free findings
+    port.findings = [("a", "x", [])]
+    walking(chat).say("完成")
+    reply = chat.say("确认")
+    assert f"转企业整改（已向企业负责人发出整改通知）：{_number(1)}。" in reply
+    lines = [line for line in reply.splitlines() if line.startswith("定级 ")]
+    assert lines == [f"定级 {_number(i)} 重大|一般" for i in range(2, 12)]
+    assert "……另有 3 条" in reply and len(reply.encode()) <= 2048
+
+
+def test_a_managers_end_sends_him_to_his_plan(chat: Chat) -> None:
+    port: FakeInspections = chat.port  # type: ignore[assignment]
+    port.user_role = "manager"
+    port.rectifying, port.ungraded = (_number(1),), (_number(2),)
+    port.findings = [("a", "x", [])]
+    walking(chat).say("完成")
+    reply = chat.say("确认")
+    assert f"已列入本企业整改：{_number(1)}。" in reply and "回复“整改 编号”" in reply
+    assert f"待属地监管部门定级：{_number(2)}。" in reply and "定级 YH" not in reply
