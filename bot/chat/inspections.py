@@ -73,12 +73,13 @@ class InspectionChat:
         walks.record_result(self.session, inspection, item_id, result, user=self.user, now=self.now)
 
     def add_finding(
-        self, inspection_id: int, item_id: str | None, description: str, photo_ids: list[int]
+        self, inspection_id: int, item_id: str | None, description: str, photo_ids: list[int],
+        level: str | None = None, basis: str | None = None,
     ) -> FindingOutcome:
         inspection = self._inspection(inspection_id, lock=True)
         hazard = walks.record_finding(
             self.session, inspection, item_id=item_id, description=description, photo_ids=photo_ids,
-            user=self.user, now=self.now,
+            user=self.user, now=self.now, level=level, basis=basis,
         )
         log.info("inspection %s: hazard %s (%s, %s)", inspection.id, hazard.number, hazard.level,
                  hazard.state)

@@ -52,6 +52,7 @@ class State(enum.Enum):
     INSPECT_ITEM = "inspect_item"
     INSPECT_DESCRIPTION = "inspect_description"
     INSPECT_PHOTOS = "inspect_photos"
+    INSPECT_LEVEL = "inspect_level"  # an officer's free finding: 一般 / 重大 [依据] / 跳过
     INSPECT_FINISH = "inspect_finish"
 
     @property
@@ -273,8 +274,9 @@ class ChatPort(Protocol):
     def previous_inspection_item(self, inspection_id: int, current: str | None) -> str | None: ...
     def answer_item(self, inspection_id: int, item_id: str, result: str) -> None: ...
     def add_finding(
-        self, inspection_id: int, item_id: str | None, description: str, photo_ids: list[int]
-    ) -> FindingOutcome: ...
+        self, inspection_id: int, item_id: str | None, description: str, photo_ids: list[int],
+        level: str | None = None, basis: str | None = None,
+    ) -> FindingOutcome: ...  # level general|major: a free finding graded as it is recorded
     def finish_inspection(self, inspection_id: int) -> FinishedInspection: ...
 
 

@@ -22,6 +22,11 @@ FIRST_ITEM = "已经是第一项。"
 ASK_DESCRIPTION = "请描述发现的隐患：具体部位和问题。"
 ASK_FREE_DESCRIPTION = "记录清单外隐患：请描述具体部位和问题。"
 ASK_PHOTOS = "请发送现场照片作为证据（最多 {max} 张），发完回复“好了”；没有照片回复“跳过”。"
+ASK_LEVEL = (
+    "这条清单外隐患的等级：回复“一般”或“重大”，可加判定依据（如“重大 4.4”或“一般 条款名称”）；"
+    "暂不能确定请回复“跳过”，检查结束后再定级。"
+)
+LEVEL_EXPECTED = "请回复“一般”或“重大”（可加判定依据），或“跳过”稍后定级。"
 FINDING_RECORDED = "已登记隐患 {number}（{level}）{then}。\n\n"
 FINDING_RECTIFYING = "，已定级，转入整改"
 FINDING_UNGRADED = "待定级"

@@ -76,6 +76,7 @@ def test_steel_inspection_from_the_gate_to_the_hazard_list(
     # A finding outside the list, then the end.
     assert "清单外隐患" in say(peer, OFFICER, "补充")
     say(peer, OFFICER, "厂区消防通道被废钢堆占用约30米")
+    assert "这条清单外隐患的等级" in say(peer, OFFICER, "跳过")  # no photo; the level: later
     reply = say(peer, OFFICER, "跳过")
     assert "（待定级），检查结束后请定级" in reply and "所有检查项均已记录" in reply
     reply = say(peer, OFFICER, "完成")
@@ -164,8 +165,11 @@ def test_dust_inspection_by_name_from_the_city(live: LiveServer, peer: WeChatPee
         Failure("积尘严重", "砂光车间梁上积尘厚度超过5毫米"),
     ])
     assert not any("水冷元件" in s for s in seen) and any("粉尘" in s for s in seen)
+    # A free finding the officer grades as he records it: straight to 整改, like the others.
+    say(peer, CITY_OFFICER, "补充", "除尘器旁堆放木粉包装袋约20袋", "跳过")
+    assert "，已定级，转入整改" in say(peer, CITY_OFFICER, "一般 木粉包装袋不得堆放在除尘器旁")
     reply = say(peer, CITY_OFFICER, "完成")
-    assert "发现隐患 3 条（重大 2 条）" in reply
+    assert "发现隐患 4 条（重大 2 条）" in reply and "定级 YH" not in reply
 
     found = {h.description[:4]: h for h in rows(engine, Hazard, Hazard.source == "joint_inspection")}
     assert (found["木粉除尘"].level, found["木粉除尘"].basis) == (
@@ -174,14 +178,17 @@ def test_dust_inspection_by_name_from_the_city(live: LiveServer, peer: WeChatPee
         "general", "《工贸企业粉尘防爆安全规定》(应急管理部令第6号)")
     assert (found["砂光车间"].level, found["砂光车间"].basis) == (
         "major", "《工贸企业重大事故隐患判定标准》第十一条第（十）项")
+    assert (found["除尘器旁"].level, found["除尘器旁"].state, found["除尘器旁"].basis) == (
+        "general", "rectifying", "木粉包装袋不得堆放在除尘器旁")
     assert all(h.check_unit == "大同市应急管理局" and h.region_code == "140213" for h in found.values())
+    assert all(h.state == "rectifying" for h in found.values())
     week = local(utcnow()).strftime("%G-W%V")
     with live.app.app_context():
         from bot.db import session_factory
 
         with session_factory()() as session:
             city = figures.weekly_figures(session, "140200", week).stages["city"]
-    assert (city.enterprises, city.general_found, city.major_found) == (1, 1, 2)
+    assert (city.enterprises, city.general_found, city.major_found) == (1, 2, 2)
 
 
 def test_a_major_finding_goes_to_the_plant_and_a_free_one_awaits_grading(
@@ -197,8 +204,8 @@ def test_a_major_finding_goes_to_the_plant_and_a_free_one_awaits_grading(
     reply, _ = walk(peer, OFFICER, reply, failures=[
         Failure("水冷元件", "2号转炉氧枪水冷元件出水温度报警未与倾动联锁"),
     ])
-    say(peer, OFFICER, "补充", "原料场皮带通廊照明损坏")
-    reply = say(peer, OFFICER, "跳过")
+    say(peer, OFFICER, "补充", "原料场皮带通廊照明损坏", "跳过")
+    reply = say(peer, OFFICER, "跳过")  # its level: not now
     assert "（待定级），检查结束后请定级" in reply
     reply = say(peer, OFFICER, "完成")
     major = one(engine, Hazard, Hazard.description.startswith("2号转炉"))

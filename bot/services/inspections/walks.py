@@ -10,12 +10,13 @@ carries its level (重大 when the item is a major criterion, else 一般) and i
 item's clause): it is recorded as found (受理, the inspector found it himself) and graded at
 once by the lifecycle's own 定级 step (``lifecycle.classify_finding``), so it is 整改中 and the
 enterprise's managers get the same 整改通知 as after a 定级 in chat. A free finding (清单外)
-has neither: it stays 已受理 until an officer sends ``定级 编号 …``. A manager's 企业自查
-finding goes the same way into the enterprise's own rectification (seed 000 四（一）: 自查自改,
-逐一销号), without the notice to the manager who recorded it. The inspector's region splits
-市本级 from 县级 in the weekly figures (``coverage.py``); ``checked_at`` dates it there. One
-inspection per enterprise and stage is open at a time: a second inspector joins it, and
-anyone of them can resume it.
+has neither: it is graded the same way when the officer gives its level as he records it
+(``一般`` / ``重大 4.4``), else it stays 已受理 until an officer sends ``定级 编号 …``. A
+manager's 企业自查 finding goes the same way into the enterprise's own rectification (seed
+000 四（一）: 自查自改, 逐一销号), without the notice to the manager who recorded it. The
+inspector's region splits 市本级 from 县级 in the weekly figures (``coverage.py``);
+``checked_at`` dates it there. One inspection per enterprise and stage is open at a time: a
+second inspector joins it, and anyone of them can resume it.
 """
 
 from __future__ import annotations
@@ -233,12 +234,20 @@ def record_finding(
     photo_ids: list[int],
     user: User,
     now: datetime,
+    level: str | None = None,
+    basis: str | None = None,
 ) -> Hazard:
-    """Create the hazard an item failed (or a free finding, ``item_id`` None) and link it."""
+    """Create the hazard an item failed (or a free finding, ``item_id`` None) and link it.
+    A free finding is graded at once when its inspector gives ``level`` (general|major, and
+    optionally ``basis``) as he records it; a finding at an item takes the item's."""
     _check_open(inspection)
     description = description.strip()
     if not 2 <= len(description) <= MAX_DESCRIPTION:
         raise InspectionError(f"隐患描述须为 2–{MAX_DESCRIPTION} 字。")
+    if level not in (None, "general", "major"):
+        raise InspectionError("隐患等级只能是“一般”或“重大”。")
+    if basis and len(basis.strip()) > lifecycle.MAX_BASIS_CHARS:
+        raise InspectionError(f"判定依据不能超过 {lifecycle.MAX_BASIS_CHARS} 字。")
     enterprise = session.get(Enterprise, inspection.enterprise_id)
     if enterprise is None:
         raise InspectionError("该企业已不在登记库中。")
@@ -275,6 +284,10 @@ def record_finding(
             session, hazard, actor=user, level="major" if checked.major else "general",
             basis=basis_text(checked), unit=SELF_CHECK_UNIT if self_check else inspection.unit,
             now=now, tell_actor=not self_check)
+    elif level is not None:
+        lifecycle.classify_finding(session, hazard, actor=user, level=level, basis=basis,
+                                   unit=inspection.unit, now=now,
+                                   tell_actor=inspection.stage != "self_check")
     if photo_ids:
         session.execute(
             update(Attachment)

@@ -95,6 +95,16 @@ def test_walk_order_corrections_and_findings(factory: sessionmaker[Session], lib
                                     photo_ids=[], user=county, now=T0)
         assert (free.state, free.level, free.basis) == ("acknowledged", None, None)
         assert walks.awaiting_grade(free) and not walks.awaiting_grade(hazard)
+        graded = walks.record_finding(s, inspection, item_id=None, description="配电室门口堆放杂物",
+                                      photo_ids=[], user=county, now=T0, level="major", basis="4.4")
+        assert (graded.state, graded.level, graded.basis) == (
+            "rectifying", "major", "《工贸企业重大事故隐患判定标准》第四条第（四）项")
+        with pytest.raises(InspectionError, match="隐患等级"):
+            walks.record_finding(s, inspection, item_id=None, description="配电室门口堆放杂物",
+                                 photo_ids=[], user=county, now=T0, level="严重")
+        with pytest.raises(InspectionError, match="判定依据"):
+            walks.record_finding(s, inspection, item_id=None, description="配电室门口堆放杂物",
+                                 photo_ids=[], user=county, now=T0, level="general", basis="x" * 501)
         s.refresh(photo)
         assert photo.hazard_id == hazard.id
         with pytest.raises(InspectionError, match="已登记隐患"):
@@ -102,7 +112,7 @@ def test_walk_order_corrections_and_findings(factory: sessionmaker[Session], lib
         walks.record_result(s, inspection, second, "not_applicable", user=county, now=T0)
         progress = walks.progress(s, inspection)
         assert (progress.counts, progress.findings, progress.major) == (
-            {"hazard": 1, "not_applicable": 1}, 2, 1)
+            {"hazard": 1, "not_applicable": 1}, 3, 2)
         with pytest.raises(InspectionError, match="隐患描述"):
             walks.record_finding(s, inspection, item_id=None, description=" ", photo_ids=[],
                                        user=county, now=T0)
