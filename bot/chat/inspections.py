@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.handlers.core import FindingOutcome, FinishedInspection, InspectionView, ItemView
 from bot.models import Enterprise, Inspection, User
+from bot.services.hazards import notifications
 from bot.services.hazards import workflow_texts as T
 from bot.services.inspections import walks
 from bot.services.inspections.inspection_export import download_urls
@@ -72,22 +73,30 @@ class InspectionChat:
         walks.record_result(self.session, inspection, item_id, result, user=self.user, now=self.now)
 
     def add_finding(
-        self, inspection_id: int, item_id: str | None, description: str, photo_ids: list[int]
+        self, inspection_id: int, item_id: str | None, description: str, photo_ids: list[int],
+        level: str | None = None, basis: str | None = None,
     ) -> FindingOutcome:
         inspection = self._inspection(inspection_id, lock=True)
         hazard = walks.record_finding(
             self.session, inspection, item_id=item_id, description=description, photo_ids=photo_ids,
-            user=self.user, now=self.now,
+            user=self.user, now=self.now, level=level, basis=basis,
         )
-        log.info("inspection %s: hazard %s (%s)", inspection.id, hazard.number, hazard.level)
-        return FindingOutcome(hazard.number, T.LEVEL_NAMES.get(hazard.level or "", ""))
+        log.info("inspection %s: hazard %s (%s, %s)", inspection.id, hazard.number, hazard.level,
+                 hazard.state)
+        return FindingOutcome(hazard.number, T.LEVEL_NAMES.get(hazard.level or "", ""),
+                              rectifying=not walks.awaiting_grade(hazard))
 
     def finish_inspection(self, inspection_id: int) -> FinishedInspection:
         inspection = self._inspection(inspection_id, lock=True)
         walks.finish(self.session, inspection, user=self.user, now=self.now)
         xlsx, pdf = download_urls(self.public_base_url, inspection)
         log.info("inspection %s finished by user %s", inspection.id, self.user.id)
-        return FinishedInspection(self._inspection_view(inspection), xlsx, pdf)
+        found = [h for _, h in walks.findings(self.session, inspection)]
+        rectifying = tuple(h.number for h in found if h.state == "rectifying")
+        ungraded = tuple(h.number for h in found if walks.awaiting_grade(h))
+        bound = bool(found) and bool(notifications.managers(self.session, found[0]))
+        return FinishedInspection(self._inspection_view(inspection), xlsx, pdf, rectifying=rectifying,
+                                  ungraded=ungraded, managers_bound=bound)
 
     def _inspection(self, inspection_id: int, *, lock: bool = False) -> Inspection:
         inspection = walks.get(self.session, inspection_id, lock=lock)

@@ -9,6 +9,7 @@ once, in the answer to the POST that issued it, and never again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -109,15 +110,9 @@ def people_revoke(user_id: int) -> Response | tuple[str, int]:
     _person(user_id)
     if request.form.get("confirm") != "1":
         return redirect(url_for("console.people_revoke_confirm", user_id=user_id))
-    try:
-        handover = management.revoke(g.db, g.user, user_id, now=utcnow(), queue=outbox.queue_message)
-    except BindingError as exc:
-        g.db.rollback()
-        return _page(422, error=str(exc))
-    g.db.commit()
-    log.info("console: user %s revoked user %s", g.user.id, user_id)
-    flash(f"已撤销该人员的身份；{handover.summary}。")
-    return redirect(url_for("console.people"))
+    return _change(user_id, lambda: management.revoke(
+        g.db, g.user, user_id, now=utcnow(), queue=outbox.queue_message),
+        logged="revoked", done="已撤销该人员的身份")
 
 
 @bp.post("/people/<int:user_id>/move")
@@ -129,14 +124,24 @@ def people_move(user_id: int) -> Response | tuple[str, int]:
         if enterprise is None:
             return _page(422, error="没有该编号或统一社会信用代码的企业。")
         enterprise_id = enterprise.id
+    region_code = request.form.get("region", "")[:12] or None
+    return _change(user_id, lambda: management.move(
+        g.db, g.user, user_id, region_code=region_code, enterprise_id=enterprise_id, now=utcnow(),
+        queue=outbox.queue_message), logged="moved", done="已调整该人员")
+
+
+def _change(
+    user_id: int, step: Callable[[], management.Handover], *, logged: str, done: str
+) -> Response | tuple[str, int]:
+    """Run a change to a person the user manages (checked by the caller): refused, nothing is
+    written and the page says why (422); done, it is committed, logged, and the people list
+    says what became of his open items."""
     try:
-        handover = management.move(
-            g.db, g.user, user_id, region_code=request.form.get("region", "")[:12] or None,
-            enterprise_id=enterprise_id, now=utcnow(), queue=outbox.queue_message)
+        handover = step()
     except BindingError as exc:
         g.db.rollback()
         return _page(422, error=str(exc))
     g.db.commit()
-    log.info("console: user %s moved user %s", g.user.id, user_id)
-    flash(f"已调整该人员；{handover.summary}。")
+    log.info("console: user %s %s user %s", g.user.id, logged, user_id)
+    flash(f"{done}；{handover.summary}。")
     return redirect(url_for("console.people"))

@@ -53,6 +53,7 @@ class State(enum.Enum):
     INSPECT_ITEM = "inspect_item"
     INSPECT_DESCRIPTION = "inspect_description"
     INSPECT_PHOTOS = "inspect_photos"
+    INSPECT_LEVEL = "inspect_level"  # an officer's free finding: 一般 / 重大 [依据] / 跳过
     INSPECT_FINISH = "inspect_finish"
 
     @property
@@ -170,7 +171,8 @@ class ItemView:
 @dataclass(frozen=True)
 class FindingOutcome:
     number: str
-    level_label: str
+    level_label: str  # empty: no level yet (a free finding, 待定级)
+    rectifying: bool = False  # graded at once by its checklist item: the enterprise rectifies it
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,9 @@ class FinishedInspection:
     view: InspectionView
     xlsx_url: str
     pdf_url: str
+    rectifying: tuple[str, ...] = ()  # findings graded by their item, now with the enterprise
+    ungraded: tuple[str, ...] = ()  # findings that still await 定级 (no level of their own)
+    managers_bound: bool = True  # the enterprise has a manager to receive the 整改通知
 
 
 @dataclass(frozen=True)
@@ -286,8 +291,9 @@ class ChatPort(Protocol):
     def previous_inspection_item(self, inspection_id: int, current: str | None) -> str | None: ...
     def answer_item(self, inspection_id: int, item_id: str, result: str) -> None: ...
     def add_finding(
-        self, inspection_id: int, item_id: str | None, description: str, photo_ids: list[int]
-    ) -> FindingOutcome: ...
+        self, inspection_id: int, item_id: str | None, description: str, photo_ids: list[int],
+        level: str | None = None, basis: str | None = None,
+    ) -> FindingOutcome: ...  # level general|major: a free finding graded as it is recorded
     def finish_inspection(self, inspection_id: int) -> FinishedInspection: ...
 
 

@@ -260,12 +260,9 @@ def _early_photo(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
 def _photo(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
     count = len(d.draft.photo_ids)
     if count >= port.max_photos:
-        return texts.PHOTO_OVER_LIMIT.format(max=port.max_photos)
+        return voice.photo_reply(d, port, kept=False)
     d.draft.photo_ids.append(port.add_photo(msg.media_id, msg.pic_url, count + 1))
-    n = count + 1
-    if n == port.max_photos:
-        return texts.PHOTO_LIMIT_REACHED.format(n=n, max=port.max_photos)
-    return texts.PHOTO_RECEIVED.format(n=n)
+    return voice.photo_reply(d, port, kept=True)
 
 
 def _photos_done(d: Dialogue, msg: Incoming, port: ChatPort) -> str:

@@ -3,7 +3,8 @@
 "检查 <企业>" (or "检查" after scanning the enterprise's code, or "自查" for a manager) starts
 the inspection, joins the one already open there, or resumes it; then one item at a time:
 ``1`` 合格, ``2`` 有隐患 (a description, then photos: the hazard is recorded at once), ``3``
-不适用, ``跳过``, ``返回`` (the item before), ``补充`` (a finding outside the list), ``完成``.
+不适用, ``跳过``, ``返回`` (the item before), ``补充`` (a finding outside the list: an officer
+then gives its level, ``一般`` or ``重大 [判定依据]``, or ``跳过`` to 定级 it later), ``完成``.
 Everything is stored as it is answered, so "取消", an idle timeout or a lost phone only
 pause the walk: "检查" later goes on at the first item nobody has answered.
 """
@@ -11,7 +12,16 @@ pause the walk: "检查" later goes on at the first item nobody has answered.
 from __future__ import annotations
 
 from bot.handlers import inspect_texts as IT
-from bot.handlers.core import ChatPort, Dialogue, InspectionView, State, Step, collect_photo, reset
+from bot.handlers.core import (
+    ChatPort,
+    Dialogue,
+    FinishedInspection,
+    InspectionView,
+    State,
+    Step,
+    collect_photo,
+    reset,
+)
 from bot.handlers.incoming import Incoming, Intent, fold, inspect_target
 from bot.services.inspections.walks import InspectionError
 
@@ -21,6 +31,8 @@ _HAZARD = {"2", "有隐患", "不合格"}
 _BACK = {"返回", "上一项", "上一步"}
 _EXTRA = {"补充", "补充隐患", "其他隐患"}
 _FINISH = {"完成", "结束", "结束检查", "检查完成"}
+_LEVELS = {"1": "general", "一般": "general", "一般隐患": "general",
+           "2": "major", "重大": "major", "重大隐患": "major", "重大事故隐患": "major"}
 
 
 def command_step(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
@@ -93,6 +105,8 @@ def prompt(d: Dialogue, port: ChatPort) -> str:
         return IT.ASK_DESCRIPTION if d.data.get("finding_item") else IT.ASK_FREE_DESCRIPTION
     if d.state is State.INSPECT_PHOTOS:
         return IT.ASK_PHOTOS.format(max=port.max_photos)
+    if d.state is State.INSPECT_LEVEL:
+        return IT.ASK_LEVEL
     if d.state is State.INSPECT_FINISH:
         view = port.inspection(inspection_id)
         return IT.CONFIRM_FINISH.format(left=view.total - view.answered)
@@ -169,13 +183,38 @@ def _description(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
 
 
 def _photos_done(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
+    if d.data.get("finding_item") is None and port.role() == "officer":
+        d.state = State.INSPECT_LEVEL  # a free finding has no item to give its level: ask
+        return prompt(d, port)
+    return _record(d, port)
+
+
+def _level(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
+    """An officer's free finding: 一般 / 重大 [判定依据] grades it as it is recorded."""
+    word, _, basis = msg.text.strip().partition(" ")
+    level = _LEVELS.get(fold(word))
+    if level is None:
+        return IT.LEVEL_EXPECTED + "\n" + prompt(d, port)
+    return _record(d, port, level=level, basis=basis.strip() or None)
+
+
+def _level_skipped(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
+    return _record(d, port)
+
+
+def _record(d: Dialogue, port: ChatPort, *, level: str | None = None, basis: str | None = None) -> str:
     item_id = d.data.get("finding_item")
     outcome = port.add_finding(int(d.data["inspection_id"]), item_id, d.data["description"],
-                               list(d.data.get("photo_ids", [])))
+                               list(d.data.get("photo_ids", [])), level=level, basis=basis)
     d.data["photo_ids"] = []  # they belong to the hazard now: not discarded
     d.data.pop("description", None)
     d.data.pop("finding_item", None)
-    recorded = IT.FINDING_RECORDED.format(number=outcome.number, level=outcome.level_label)
+    if outcome.rectifying:
+        then = IT.FINDING_RECTIFYING
+    else:
+        then = IT.FINDING_UNGRADED_MANAGER if port.role() == "manager" else IT.FINDING_UNGRADED_OFFICER
+    recorded = IT.FINDING_RECORDED.format(number=outcome.number, then=then,
+                                          level=outcome.level_label or IT.FINDING_UNGRADED)
     if item_id is None:  # a free finding: back to where the walk was
         d.state = State.INSPECT_ITEM
         return recorded + prompt(d, port)
@@ -197,10 +236,37 @@ def _finish(d: Dialogue, port: ChatPort) -> str:
     done = port.finish_inspection(int(d.data["inspection_id"]))
     reset(d, port)
     view = done.view
-    next_steps = IT.NEXT_STEPS_MANAGER if port.role() == "manager" else IT.NEXT_STEPS_OFFICER
     return IT.FINISHED.format(stage=view.stage, enterprise=view.enterprise, summary=view.summary,
                               xlsx=done.xlsx_url, pdf=done.pdf_url,
-                              next_steps=next_steps if view.findings else "")
+                              next_steps=_next_steps(done, manager=port.role() == "manager"))
+
+
+def _next_steps(done: FinishedInspection, *, manager: bool) -> str:
+    """Which findings went straight to 整改 and which still await 定级, with what to send."""
+    parts = []
+    if manager:
+        if done.rectifying:
+            parts.append(IT.NEXT_RECTIFYING_MANAGER.format(numbers=_numbers(done.rectifying)))
+        if done.ungraded:
+            parts.append(IT.NEXT_UNGRADED_MANAGER.format(numbers=_numbers(done.ungraded)))
+        if done.rectifying or done.ungraded:
+            parts.append(IT.NEXT_MANAGER_REPORTED)
+        return "\n".join(parts)
+    if done.rectifying:
+        parts.append(IT.NEXT_RECTIFYING_OFFICER.format(numbers=_numbers(done.rectifying)).rstrip())
+        if not done.managers_bound:
+            parts.append(IT.NO_MANAGER.rstrip())
+    if done.ungraded:
+        commands = [IT.GRADE_COMMAND.format(number=n) for n in done.ungraded[:IT.LISTED]]
+        if len(done.ungraded) > IT.LISTED:
+            commands.append(IT.MORE_COMMANDS.format(n=len(done.ungraded) - IT.LISTED))
+        parts.append(IT.NEXT_UNGRADED_OFFICER.format(commands="\n".join(commands)))
+    return "\n".join(parts)
+
+
+def _numbers(numbers: tuple[str, ...]) -> str:
+    shown = "、".join(numbers[:IT.LISTED])
+    return shown + (IT.MORE.format(n=len(numbers)) if len(numbers) > IT.LISTED else "")
 
 
 def _pause(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
@@ -214,7 +280,7 @@ def _reprompt(d: Dialogue, msg: Incoming, port: ChatPort) -> str:
 
 _ANSWER_INTENTS = (Intent.NUMBER, Intent.TEXT, Intent.SKIP, Intent.DONE, Intent.CONFIRM)
 _ALL_STATES = (State.INSPECT_CHOOSE, State.INSPECT_ITEM, State.INSPECT_DESCRIPTION, State.INSPECT_PHOTOS,
-               State.INSPECT_FINISH)
+               State.INSPECT_LEVEL, State.INSPECT_FINISH)
 
 TRANSITIONS: dict[tuple[State, Intent], Step] = {
     (State.INSPECT_CHOOSE, Intent.NUMBER): _chosen,
@@ -224,6 +290,9 @@ TRANSITIONS: dict[tuple[State, Intent], Step] = {
     (State.INSPECT_PHOTOS, Intent.DONE): _guarded(_photos_done),
     (State.INSPECT_PHOTOS, Intent.SKIP): _guarded(_photos_done),
     (State.INSPECT_PHOTOS, Intent.CONFIRM): _guarded(_photos_done),
+    (State.INSPECT_LEVEL, Intent.TEXT): _guarded(_level),
+    (State.INSPECT_LEVEL, Intent.NUMBER): _guarded(_level),
+    (State.INSPECT_LEVEL, Intent.SKIP): _guarded(_level_skipped),
     (State.INSPECT_FINISH, Intent.CONFIRM): _guarded(_confirm_finish),
     (State.INSPECT_FINISH, Intent.TEXT): _back_from_finish,
     **{(state, Intent.CANCEL): _pause for state in _ALL_STATES},

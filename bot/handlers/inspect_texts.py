@@ -22,7 +22,16 @@ FIRST_ITEM = "已经是第一项。"
 ASK_DESCRIPTION = "请描述发现的隐患：具体部位和问题。"
 ASK_FREE_DESCRIPTION = "记录清单外隐患：请描述具体部位和问题。"
 ASK_PHOTOS = "请发送现场照片作为证据（最多 {max} 张），发完回复“好了”；没有照片回复“跳过”。"
-FINDING_RECORDED = "已登记隐患 {number}（{level}）。\n\n"
+ASK_LEVEL = (
+    "这条清单外隐患的等级：回复“一般”或“重大”，可加判定依据（如“重大 4.4”或“一般 条款名称”）；"
+    "暂不能确定请回复“跳过”，检查结束后再定级。"
+)
+LEVEL_EXPECTED = "请回复“一般”或“重大”（可加判定依据），或“跳过”稍后定级。"
+FINDING_RECORDED = "已登记隐患 {number}（{level}）{then}。\n\n"
+FINDING_RECTIFYING = "，已定级，转入整改"
+FINDING_UNGRADED = "待定级"
+FINDING_UNGRADED_OFFICER = "，检查结束后请定级"
+FINDING_UNGRADED_MANAGER = "，由属地监管部门定级"
 ALL_ANSWERED = (
     "所有检查项均已记录（已登记隐患 {findings} 条）。\n"
     "回复“完成”结束检查并生成隐患清单，“补充”记录清单外隐患，“返回”修改最后一项。"
@@ -33,8 +42,23 @@ FINISHED = (
     "检查问题隐患清单（附件5）：\nExcel：{xlsx}\nPDF：{pdf}\n"
     "{next_steps}"
 )
-NEXT_STEPS_OFFICER = "发现的隐患已受理，请用“定级 编号 重大|一般”“限期 编号 日期”通知企业整改。"
-NEXT_STEPS_MANAGER = "发现的隐患已记录，属地监管部门可见，请及时整改。"
+# The end of a walk: what went straight to 整改 (graded by its item), what still awaits 定级.
+NEXT_RECTIFYING_OFFICER = (
+    "已按检查项定级、转企业整改（已向企业负责人发出整改通知）：{numbers}。\n"
+    "可回复“限期 编号 日期”设定整改期限，重大隐患可回复“督办 编号”挂牌督办。"
+)
+NO_MANAGER = "（该企业尚未绑定安全负责人，整改通知未能发出；负责人绑定后可在“待办”中看到。）\n"
+NEXT_UNGRADED_OFFICER = "清单外发现、尚未定级的隐患，请逐条回复（可加判定依据）：\n{commands}"
+GRADE_COMMAND = "定级 {number} 重大|一般"
+NEXT_RECTIFYING_MANAGER = (
+    "已列入本企业整改：{numbers}。\n"
+    "请逐条回复“整改 编号”提交五落实整改方案，整改完成后回复“提交整改 编号”上传照片。"
+)
+NEXT_UNGRADED_MANAGER = "清单外发现、待属地监管部门定级：{numbers}。"
+NEXT_MANAGER_REPORTED = "自查发现的隐患已报属地监管部门。"
+LISTED = 10  # numbers named in the summary; the rest are counted
+MORE = "等 {n} 条"
+MORE_COMMANDS = "……另有 {n} 条，编号见上面的隐患清单。"
 PAUSED = "已暂停检查，记录已保存。回复“检查”继续。"
 ENDED_ELSEWHERE = "本次检查已经结束（可能已由其他检查人员结束）。"
 BUSY = "您正在填报其他内容，请先完成或回复“取消”。"

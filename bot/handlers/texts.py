@@ -85,13 +85,20 @@ PERSONAL_DETAILS_NOTICE = (
     "提示：您的描述中含有电话、姓名等个人信息，企业将看不到这些信息，但监管人员可以看到。"
 )
 ASK_PHOTOS = (
-    "第 3 步：请发送现场照片（最多 {max} 张）。\n"
-    "发完后回复“好了”；没有照片请回复“跳过”。"
+    "第 3 步：请发送现场照片或视频（最多 {max} 件）。\n"
+    "发完后回复“好了”；没有照片或视频请回复“跳过”。"
 )
 PHOTO_RECEIVED = "已收到第 {n} 张照片。可以继续发送，发完后回复“好了”。"
 PHOTO_LIMIT_REACHED = "已收到第 {n} 张照片，已达到 {max} 张上限。请回复“好了”继续。"
 PHOTO_OVER_LIMIT = "最多只能发送 {max} 张照片，这张没有保存。请回复“好了”继续。"
-PHOTOS_EXPECTED = "请发送照片，或回复“好了”（已发完）/“跳过”（没有照片）继续。"
+# A report's photos share their limit with its voice messages and videos ({noun}: 照片和视频…):
+# once recordings are among them, the count and the limit are said of them all.
+PHOTO_RECEIVED_SHARED = (
+    "已收到第 {n} 张照片（{noun}共 {total} 件，最多 {max} 件）。可以继续发送，发完后回复“好了”。"
+)
+PHOTO_LIMIT_REACHED_SHARED = "已收到第 {n} 张照片，{noun}已达到 {max} 件上限。请回复“好了”继续。"
+PHOTO_OVER_LIMIT_SHARED = "{noun}最多 {max} 件，已经发满，这张照片没有保存。请回复“好了”继续。"
+PHOTOS_EXPECTED = "请发送照片或视频，或回复“好了”（已发完）/“跳过”（没有照片或视频）继续。"
 ASK_LOCATION = (
     "第 4 步：请发送隐患位置：点击输入框旁的“+”，选择“位置”。\n"
     "也可以直接输入地址；不提供请回复“跳过”。"

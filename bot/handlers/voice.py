@@ -62,6 +62,26 @@ def photo_count(d: Dialogue) -> int:
     return len(d.draft.photo_ids) - len(d.data.get("voice_ids", [])) - len(d.data.get("video_ids", []))
 
 
+def photo_reply(d: Dialogue, port: ChatPort, *, kept: bool) -> str:
+    """The answer to a photo at the report's photo step (``kept`` False: the evidence was full).
+    Photos alone are counted as photos; once voice messages or videos share the limit, the
+    photo's own number is said with the evidence's count and limit ("照片和视频共 3 件")."""
+    n, total, limit = photo_count(d), len(d.draft.photo_ids), port.max_photos
+    kinds = [name for key, name in (("voice_ids", "语音"), ("video_ids", "视频")) if d.data.get(key)]
+    if not kinds:
+        if not kept:
+            return texts.PHOTO_OVER_LIMIT.format(max=limit)
+        if total == limit:
+            return texts.PHOTO_LIMIT_REACHED.format(n=n, max=limit)
+        return texts.PHOTO_RECEIVED.format(n=n)
+    noun = "照片和" + kinds[0] if len(kinds) == 1 else "照片、语音和视频"
+    if not kept:
+        return texts.PHOTO_OVER_LIMIT_SHARED.format(noun=noun, max=limit)
+    if total == limit:
+        return texts.PHOTO_LIMIT_REACHED_SHARED.format(n=n, noun=noun, max=limit)
+    return texts.PHOTO_RECEIVED_SHARED.format(n=n, noun=noun, total=total, max=limit)
+
+
 def with_recordings(d: Dialogue, summary: str) -> str:
     """The summary with a line for the voice messages and one for the videos, if any,
     after the photos' line."""

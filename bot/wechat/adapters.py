@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 from wechatpy.exceptions import WeChatClientException
 
@@ -97,27 +99,25 @@ class WeChatQRCodeIssuer:
 
     def issue(self, *, token: str, scene: str) -> IssuedQRCode:
         data = {"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": scene}}}
-        try:
-            res = self.client.qrcode.create(data)
-        except (WeChatClientException, requests.RequestException) as exc:
-            raise QRCodeIssueError(f"qrcode/create for {scene}: {exc}") from exc
-        url, ticket = (res.get("url"), res.get("ticket")) if isinstance(res, dict) else (None, None)
-        if not isinstance(url, str) or not url or not isinstance(ticket, str) or not ticket:
-            raise QRCodeIssueError(f"qrcode/create for {scene}: unexpected answer {res!r:.200}")
-        return IssuedQRCode(url=url, ticket=ticket)
+        return self._create(data, what=f"qrcode/create for {scene}")
 
     def issue_temporary(self, *, scene: str, expire_seconds: int) -> IssuedQRCode:
         """A temporary code (QR_STR_SCENE) for the console's scan-to-sign-in: no quota to
         spend (unlike permanent ones), void by itself after ``expire_seconds``."""
         data = {"action_name": "QR_STR_SCENE", "expire_seconds": int(expire_seconds),
                 "action_info": {"scene": {"scene_str": scene}}}
+        return self._create(data, what="qrcode/create (temporary)")
+
+    def _create(self, data: dict[str, Any], *, what: str) -> IssuedQRCode:
+        """``qrcode/create``; a failed call or an answer without url and ticket is a
+        QRCodeIssueError named ``what``."""
         try:
             res = self.client.qrcode.create(data)
         except (WeChatClientException, requests.RequestException) as exc:
-            raise QRCodeIssueError(f"qrcode/create (temporary): {exc}") from exc
+            raise QRCodeIssueError(f"{what}: {exc}") from exc
         url, ticket = (res.get("url"), res.get("ticket")) if isinstance(res, dict) else (None, None)
         if not isinstance(url, str) or not url or not isinstance(ticket, str) or not ticket:
-            raise QRCodeIssueError(f"qrcode/create (temporary): unexpected answer {res!r:.200}")
+            raise QRCodeIssueError(f"{what}: unexpected answer {res!r:.200}")
         return IssuedQRCode(url=url, ticket=ticket)
 
 

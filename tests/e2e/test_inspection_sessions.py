@@ -93,21 +93,27 @@ def test_a_manager_checks_his_own_plant(
     assert reply.startswith(f"【企业自查】{STEEL}")
     say(peer, "o_insp_mgr", "2", "外协单位焊工未持证上岗作业")
     reply = say(peer, "o_insp_mgr", "跳过")
-    assert "已登记隐患 YH" in reply
+    assert "已登记隐患 YH" in reply and "（重大事故隐患），已定级，转入整改" in reply
     hazard = one(engine, Hazard)
     manager = one(engine, User, User.openid == "o_insp_mgr")
     assert (hazard.source, hazard.check_unit, hazard.reporter_id) == ("self_check", STEEL, manager.id)
     assert hazard.basis == "《工贸企业重大事故隐患判定标准》第三条第（一）项" and hazard.level == "major"
+    # 自查自改: the item gives the level, and the plant's own rectification starts at once.
+    assert hazard.state == "rectifying"
 
     # Finished: the county's officers are told what the self-check found.
     bind_as(live, peer, A, "--role", "county_officer", "--region", "140105", "--name", "赵科长")
     say(peer, "o_insp_mgr", "完成")
     reply = say(peer, "o_insp_mgr", "确认")
-    assert "检查已结束" in reply and "属地监管部门可见" in reply
+    assert "检查已结束" in reply and f"已列入本企业整改：{hazard.number}。" in reply
+    assert "回复“整改 编号”提交五落实整改方案" in reply and "已报属地监管部门" in reply
     live.run_worker()
     [told] = received(fake_wechat, A)
     assert told.startswith(f"【企业自查】{STEEL} 完成自查，发现隐患 1 条（重大 1 条）")
-    assert hazard.number in told
+    assert f"{hazard.number}（重大）" in told and "已转企业自行整改" in told and "督办 编号" in told
+    assert "待定级" not in told
+    assert received(fake_wechat, "o_insp_mgr") == []  # his own finding: no 整改通知 to himself
+    assert hazard.number in say(peer, "o_insp_mgr", "待办")
 
 
 def test_who_may_inspect_whom(live: LiveServer, peer: WeChatPeer) -> None:

@@ -177,12 +177,33 @@ def test_videos_and_voices_count_toward_the_evidence_limit(live: LiveServer, pee
     voice(peer, "VOICE_9", "旁边的梯子也坏了")
     reply = video(peer, "VIDEO_10", "THUMB_10")
     assert reply.startswith("最多只能发送 9 件照片、语音或视频，这条视频没有保存")
-    assert send_photo(peer, ALICE, "MEDIA_11") == texts.PHOTO_OVER_LIMIT.format(max=9)
+    assert send_photo(peer, ALICE, "MEDIA_11") == texts.PHOTO_OVER_LIMIT_SHARED.format(
+        noun="照片、语音和视频", max=9)
     engine = engine_of(live)
     assert count(engine, Attachment) == 9
     assert "VIDEO_10" not in {a.media_id for a in rows(engine, Attachment)}
     summary = say(peer, ALICE, "好了", "跳过", "2", "2")
     assert "照片：7 张\n语音：1 条\n视频：1 段\n" in summary
+
+
+def test_when_videos_share_the_limit_the_photo_step_says_photos_or_videos(
+    live: LiveServer, peer: WeChatPeer
+) -> None:
+    say(peer, ALICE, "举报", "晋钢", "1")
+    assert "请发送现场照片或视频（最多 9 件）" in say(peer, ALICE, DESCRIPTION)
+    for i in range(1, 8):
+        video(peer, f"VIDEO_{i}", f"THUMB_{i}")
+    # The first photo is the first photo, among 8 pieces of evidence; the ninth fills the limit.
+    reply = send_photo(peer, ALICE, "MEDIA_1")
+    assert reply.startswith("已收到第 1 张照片（照片和视频共 8 件，最多 9 件）")
+    reply = send_photo(peer, ALICE, "MEDIA_2")
+    assert reply == "已收到第 2 张照片，照片和视频已达到 9 件上限。请回复“好了”继续。"
+    reply = send_photo(peer, ALICE, "MEDIA_3")
+    assert reply == "照片和视频最多 9 件，已经发满，这张照片没有保存。请回复“好了”继续。"
+    assert "9 张照片" not in reply and count(engine_of(live), Attachment) == 9
+    assert "照片或视频" in say(peer, ALICE, "还有吗")  # the step's reminder says so too
+    summary = say(peer, ALICE, "好了", "跳过", "2", "2")
+    assert "照片：2 张\n视频：7 段\n" in summary
 
 
 def test_outside_a_report_a_voice_or_video_is_answered_and_nothing_kept(

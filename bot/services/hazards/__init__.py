@@ -14,7 +14,8 @@ Modules and their public names:
   duplicate_lines
 - ``hazard_search``: is_hazard, escape_like, HazardFilters, LedgerEntry, LedgerPage, search, export_rows
 - ``lifecycle``: WorkflowSettings, ReporterView, ack_due, notify_new_report, acknowledge, reject, classify,
-  set_deadline, supervise, verify, send_back, merge, pending_for, reporter_identity, record_penalty
+  classify_finding, set_deadline, supervise, verify, send_back, merge, pending_for, reporter_identity,
+  record_penalty
 - ``notifications``: officers_at, city_code_of, new_report_officers, jurisdiction_officers,
   managers, followers, new_report, acknowledged, rejected, assigned, regraded, deadline_set,
   supervised, plan_submitted, proof_submitted, sent_back, closed, merged_target_closed, merged,

@@ -47,6 +47,7 @@ from bot.services.hazards.rewards import DEFAULT_REWARDS, RewardSettings
 from bot.services.hazards.workflow_common import (
     Party,
     WorkflowError,
+    check_state,
     clean_text,
     find_hazard,
     load_for_step,
@@ -61,7 +62,8 @@ from bot.services.people import anonymity
 
 __all__ = [
     "MERGE_STATES", "PenaltyDraft", "PlanDraft", "ReporterView", "WorkflowError", "WorkflowSettings",
-    "ack_due", "acknowledge", "classify", "merge", "notify_new_report", "pending_for", "record_penalty",
+    "ack_due", "acknowledge", "classify", "classify_finding", "merge", "notify_new_report",
+    "pending_for", "record_penalty",
     "reject", "reporter_identity", "send_back", "set_deadline", "submit_plan", "submit_proof",
     "supervise", "verify",
 ]
@@ -162,29 +164,23 @@ def classify(
     挂牌督办, which is for major hazards only. A basis given as a clause's short form ("4.4")
     is stored as its citation."""
     hazard = _officer_step(session, number, actor, "classify", ("acknowledged", "rectifying"))
-    code = T.LEVEL_WORDS.get((level or "").strip().lower())
-    if code is None:
-        raise WorkflowError(T.BAD_LEVEL)
-    new_basis = clean_text(clause_hints.expand(basis.strip() if basis else basis), what=T.WHAT_BASIS,
-                           max_chars=MAX_BASIS_CHARS, required=False)
-    if new_basis is None and code == hazard.level:
-        new_basis = hazard.basis
-    first = hazard.state == "acknowledged"
-    # An inspection's finding arrives acknowledged with its level already set: grading it the
-    # same way for the first time is what sends it to the enterprise, not a no-op.
-    if not first and code == hazard.level and new_basis == hazard.basis:
-        raise WorkflowError(T.SAME_LEVEL.format(level=T.LEVEL_NAMES[code]))
-    note = T.LEVEL_NAMES[code] + (T.BASIS_SUFFIX.format(basis=new_basis) if new_basis else "")
-    if code == "general" and hazard.supervising_unit:
-        note += "；" + T.NOTE_SUPERVISION_LIFTED.format(unit=hazard.supervising_unit)
-        hazard.supervising_unit = None
-    hazard.level, hazard.basis = code, new_basis
-    event = record_event(session, hazard, action="classify", to_state="rectifying", actor=actor,
-                         now=now, note=note)
-    if first:
-        notifications.assigned(session, hazard, unit=unit_name(session, actor.region_code), now=now)
-    else:
-        notifications.regraded(session, hazard, event=event, now=now)
+    _grade(session, hazard, level=level, basis=basis, actor=actor, now=now,
+           unit=unit_name(session, actor.region_code))
+    return hazard
+
+
+def classify_finding(
+    session: Session, hazard: Hazard, *, actor: User, level: str, basis: str | None, unit: str,
+    now: datetime, tell_actor: bool = True,
+) -> Hazard:
+    """定级 at once for an inspection's finding that carries its level (a checklist item's):
+    the same step, event and notice as ``classify``, by the inspector who found it (his stage
+    gave him the right, see inspections.walks), in the name of ``unit`` (the inspection's
+    检查单位). ``tell_actor`` False: a manager's own 自查 finding is not sent back to him
+    (the walk's summary tells him); the enterprise's other managers are told."""
+    check_state(hazard, "classify", ("acknowledged",))
+    _grade(session, hazard, level=level, basis=basis, actor=actor, now=now, unit=unit,
+           skip=None if tell_actor else actor)
     return hazard
 
 
@@ -330,3 +326,34 @@ def record_penalty(
 
 def _officer_step(session: Session, number: str, actor: User, step: str, states: tuple[str, ...]) -> Hazard:
     return load_for_step(session, number, actor=actor, step=step, party=Party.OFFICER, states=states)
+
+
+def _grade(
+    session: Session, hazard: Hazard, *, level: str, basis: str | None, actor: User, now: datetime,
+    unit: str, skip: User | None = None,
+) -> None:
+    """The one rule of 定级, for the chat's step and an inspection's finding alike."""
+    code = T.LEVEL_WORDS.get((level or "").strip().lower())
+    if code is None:
+        raise WorkflowError(T.BAD_LEVEL)
+    new_basis = clean_text(clause_hints.expand(basis.strip() if basis else basis), what=T.WHAT_BASIS,
+                           max_chars=MAX_BASIS_CHARS, required=False)
+    if new_basis is None and code == hazard.level:
+        new_basis = hazard.basis
+    first = hazard.state == "acknowledged"
+    # A finding recorded before findings were graded at once arrives acknowledged with its
+    # level already set: grading it the same way for the first time is what sends it to the
+    # enterprise, not a no-op.
+    if not first and code == hazard.level and new_basis == hazard.basis:
+        raise WorkflowError(T.SAME_LEVEL.format(level=T.LEVEL_NAMES[code]))
+    note = T.LEVEL_NAMES[code] + (T.BASIS_SUFFIX.format(basis=new_basis) if new_basis else "")
+    if code == "general" and hazard.supervising_unit:
+        note += "；" + T.NOTE_SUPERVISION_LIFTED.format(unit=hazard.supervising_unit)
+        hazard.supervising_unit = None
+    hazard.level, hazard.basis = code, new_basis
+    event = record_event(session, hazard, action="classify", to_state="rectifying", actor=actor,
+                         now=now, note=note)
+    if first:
+        notifications.assigned(session, hazard, unit=unit, now=now, skip=skip)
+    else:
+        notifications.regraded(session, hazard, event=event, now=now)

@@ -159,9 +159,10 @@ def _queue(
 
 def _to_enterprise(
     session: Session, hazard: Hazard, *, action: str, text: str, now: datetime,
-    event: HazardEvent | None = None,
+    event: HazardEvent | None = None, skip: User | None = None,
 ) -> None:
-    _queue(session, managers(session, hazard), action=action, hazard=hazard, text=text, now=now,
+    told = [u for u in managers(session, hazard) if skip is None or u.id != skip.id]
+    _queue(session, told, action=action, hazard=hazard, text=text, now=now,
            event=event, for_enterprise=True)
 
 
@@ -264,9 +265,12 @@ def rejected(session: Session, hazard: Hazard, *, unit: str, reason: str, now: d
         number=hazard.number, enterprise=hazard.enterprise_name, unit=unit, reason=reason))
 
 
-def assigned(session: Session, hazard: Hazard, *, unit: str, now: datetime) -> None:
+def assigned(
+    session: Session, hazard: Hazard, *, unit: str, now: datetime, skip: User | None = None
+) -> None:
+    """``skip``: a manager who graded his own 自查 finding is not told of it again."""
     level, basis = _level(hazard)
-    _to_enterprise(session, hazard, action="assign", now=now, text=T.ASSIGNED.format(
+    _to_enterprise(session, hazard, action="assign", now=now, skip=skip, text=T.ASSIGNED.format(
         number=hazard.number, unit=unit, enterprise=hazard.enterprise_name,
         description=hazard.description, level=level, basis=basis,
         deadline=hazard.deadline.isoformat() if hazard.deadline else T.NO_DEADLINE))

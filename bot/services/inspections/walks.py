@@ -5,11 +5,18 @@ a hazard at once.
 Who inspects at which stage follows the seeds (000 四): an officer whose region covers the
 enterprise does 市县检查 (a province officer 省级督查), a city officer from another city
 交叉检查, the enterprise's own manager 企业自查. Each finding is a ``Hazard`` with
-``source`` = the stage, ``basis`` = the item's clause, ``level`` major when the item is a
-major criterion (else general), already acknowledged (the inspector found it himself), and
-``reporter_id`` = the inspector, whose region splits 市本级 from 县级 in the weekly figures
-(``coverage.py``); ``checked_at`` dates it there. One inspection per enterprise and
-stage is open at a time: a second inspector joins it, and anyone of them can resume it.
+``source`` = the stage and ``reporter_id`` = the inspector. A finding at a checklist item
+carries its level (重大 when the item is a major criterion, else 一般) and its 判定依据 (the
+item's clause): it is recorded as found (受理, the inspector found it himself) and graded at
+once by the lifecycle's own 定级 step (``lifecycle.classify_finding``), so it is 整改中 and the
+enterprise's managers get the same 整改通知 as after a 定级 in chat. A free finding (清单外)
+has neither: it is graded the same way when the officer gives its level as he records it
+(``一般`` / ``重大 4.4``), else it stays 已受理 until an officer sends ``定级 编号 …``. A
+manager's 企业自查 finding goes the same way into the enterprise's own rectification (seed
+000 四（一）: 自查自改, 逐一销号), without the notice to the manager who recorded it. The
+inspector's region splits 市本级 from 县级 in the weekly figures (``coverage.py``);
+``checked_at`` dates it there. One inspection per enterprise and stage is open at a time: a
+second inspector joins it, and anyone of them can resume it.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from bot.models import (
     InspectionResult,
     User,
 )
-from bot.services.hazards import notifications
+from bot.services.hazards import lifecycle, notifications
 from bot.services.hazards.numbers import next_hazard_number
 from bot.services.hazards.workflow_common import unit_name
 from bot.services.inspections.checklists import applicable_items
@@ -46,8 +53,11 @@ STAGE_NAMES = {
     "cross_inspection": "交叉检查",
     "provincial": "省级督查",
 }
+LEVEL_LABELS = {"general": "一般", "major": "重大"}
 RESULT_NAMES = {"pass": "合格", "hazard": "有隐患", "not_applicable": "不适用", "skipped": "跳过"}
 MAX_DESCRIPTION = 1000
+SELF_CHECK_UNIT = "企业自查"  # who "核实确认" a self-check's finding in the enterprise's notice
+SELF_CHECK_LINES = 12  # findings listed by name in the officers' self-check notice
 
 
 class InspectionError(ValueError):
@@ -224,12 +234,20 @@ def record_finding(
     photo_ids: list[int],
     user: User,
     now: datetime,
+    level: str | None = None,
+    basis: str | None = None,
 ) -> Hazard:
-    """Create the hazard an item failed (or a free finding, ``item_id`` None) and link it."""
+    """Create the hazard an item failed (or a free finding, ``item_id`` None) and link it.
+    A free finding is graded at once when its inspector gives ``level`` (general|major, and
+    optionally ``basis``) as he records it; a finding at an item takes the item's."""
     _check_open(inspection)
     description = description.strip()
     if not 2 <= len(description) <= MAX_DESCRIPTION:
         raise InspectionError(f"隐患描述须为 2–{MAX_DESCRIPTION} 字。")
+    if level not in (None, "general", "major"):
+        raise InspectionError("隐患等级只能是“一般”或“重大”。")
+    if basis and len(basis.strip()) > lifecycle.MAX_BASIS_CHARS:
+        raise InspectionError(f"判定依据不能超过 {lifecycle.MAX_BASIS_CHARS} 字。")
     enterprise = session.get(Enterprise, inspection.enterprise_id)
     if enterprise is None:
         raise InspectionError("该企业已不在登记库中。")
@@ -240,7 +258,6 @@ def record_finding(
         number=next_hazard_number(session, now),
         state="acknowledged",
         source=inspection.stage,
-        level="major" if checked and checked.major else "general",
         enterprise_id=enterprise.id,
         enterprise_name=enterprise.name,
         region_code=enterprise.region_code,
@@ -252,7 +269,6 @@ def record_finding(
         reported_at=now,
         check_unit=inspection.unit,
         checked_at=now,
-        basis=basis_text(checked) if checked else None,
         possibly_major=bool(checked and checked.major),
     )
     session.add(hazard)
@@ -261,6 +277,17 @@ def record_finding(
     note = f"{stage}发现" + (f"（{checked.basis}）" if checked else "（清单外）")
     session.add(HazardEvent(hazard_id=hazard.id, at=now, action="inspect", from_state=None,
                             to_state="acknowledged", actor_id=user.id, note=note))
+    session.flush()
+    if checked is not None:
+        self_check = inspection.stage == "self_check"
+        lifecycle.classify_finding(
+            session, hazard, actor=user, level="major" if checked.major else "general",
+            basis=basis_text(checked), unit=SELF_CHECK_UNIT if self_check else inspection.unit,
+            now=now, tell_actor=not self_check)
+    elif level is not None:
+        lifecycle.classify_finding(session, hazard, actor=user, level=level, basis=basis,
+                                   unit=inspection.unit, now=now,
+                                   tell_actor=inspection.stage != "self_check")
     if photo_ids:
         session.execute(
             update(Attachment)
@@ -329,18 +356,34 @@ def finish(session: Session, inspection: Inspection, *, user: User, now: datetim
     return inspection
 
 
+def awaiting_grade(hazard: Hazard) -> bool:
+    """A finding still to be graded by an officer (定级): one without a checklist level."""
+    return hazard.state == "acknowledged"
+
+
 def _report_self_check(session: Session, inspection: Inspection, *, now: datetime) -> None:
-    found = findings(session, inspection)
+    found = [h for _, h in findings(session, inspection)]
     if not found:
         return
-    first = found[0][1]
-    major = sum(h.level == "major" for _, h in found)
+    first = found[0]
+    major = sum(h.level == "major" for h in found)
+    ungraded = [h for h in found if awaiting_grade(h)]
     lines = "\n".join(
-        f"{h.number}（{'重大' if h.level == 'major' else '一般'}）{h.description[:60]}" for _, h in found
-    )
+        f"{h.number}（{'待定级' if awaiting_grade(h) else LEVEL_LABELS.get(h.level or '', '')}）"
+        f"{h.description[:60]}" for h in found[:SELF_CHECK_LINES])
+    if len(found) > SELF_CHECK_LINES:
+        lines += f"\n……另有 {len(found) - SELF_CHECK_LINES} 条，见隐患台账。"
+    graded = len(found) - len(ungraded)
+    steps = []
+    if graded:
+        steps.append(f"按检查项定级的 {graded} 条已转企业自行整改，可回复“限期 编号 日期”设定整改期限，"
+                     "重大隐患可回复“督办 编号”挂牌督办。")
+    if ungraded:
+        steps.append(f"清单外发现的 {len(ungraded)} 条待定级，请回复“定级 编号 重大|一般 [判定依据]”，"
+                     f"例如“定级 {ungraded[0].number} 一般”。")
     text = (
         f"【企业自查】{first.enterprise_name} 完成自查，发现隐患 {len(found)} 条（重大 {major} 条）：\n"
-        f"{lines}\n隐患已登记为已受理，请定级（定级 编号 重大|一般）、限期后督促整改。"
+        f"{lines}\n" + "\n".join(steps)
     )
     for officer in notifications.jurisdiction_officers(session, first):
         outbox.queue_message(session, key=f"self_check:{inspection.id}:{officer.id}", openid=officer.openid,

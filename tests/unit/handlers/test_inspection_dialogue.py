@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from bot.handlers import inspect_texts as IT
 from bot.handlers.core import FindingOutcome, FinishedInspection, InspectionView, ItemView, State
 from bot.handlers.incoming import Intent, classify, inspect_target
 from bot.services.inspections.walks import InspectionError
@@ -25,6 +26,9 @@ class FakeInspections(FakeChat):
     started: list[int] = field(default_factory=list)
     is_open: bool = True
     may_inspect: bool = True
+    rectifying: tuple[str, ...] = ()
+    ungraded: tuple[str, ...] = ()
+    levels: list[tuple[str | None, str | None]] = field(default_factory=list)
 
     def own_enterprise(self) -> int | None:
         return None
@@ -62,17 +66,23 @@ class FakeInspections(FakeChat):
         self.answers[item_id] = result
 
     def add_finding(self, inspection_id: int, item_id: str | None, description: str,
-                    photo_ids: list[int]) -> FindingOutcome:
+                    photo_ids: list[int], level: str | None = None,
+                    basis: str | None = None) -> FindingOutcome:
         if not self.is_open:
             raise InspectionError("本次检查已经结束。")
         if item_id:
             self.answers[item_id] = "hazard"
         self.findings.append((item_id, description, photo_ids))
-        return FindingOutcome(f"YH2026112400{len(self.findings):02d}", "一般隐患")
+        self.levels.append((level, basis))
+        names = {"major": "重大事故隐患", "general": "一般隐患"}
+        label = names.get(level or "", "" if item_id is None else "一般隐患")
+        return FindingOutcome(f"YH2026112400{len(self.findings):02d}", label,
+                              rectifying=bool(item_id or level))
 
     def finish_inspection(self, inspection_id: int) -> FinishedInspection:
         self.is_open = False
-        return FinishedInspection(self.inspection(5), "http://x/l.xlsx", "http://x/l.pdf")
+        return FinishedInspection(self.inspection(5), "http://x/l.xlsx", "http://x/l.pdf",
+                                  rectifying=self.rectifying, ungraded=self.ungraded)
 
 
 @pytest.fixture
@@ -119,8 +129,10 @@ def test_back_extra_and_unknown_answers(chat: Chat) -> None:
     assert "没有看懂" in chat.say("好像还行")
     assert "清单外隐患" in chat.say("补充")
     chat.say("厂区道路积水结冰")
+    assert "这条清单外隐患的等级" in chat.say("跳过")  # no photos; then the level
     reply = chat.say("跳过")
-    assert "已登记隐患" in reply and "第 1/3 项" in reply  # back where the walk was
+    assert "已登记隐患" in reply and "（待定级），检查结束后请定级" in reply
+    assert "第 1/3 项" in reply  # back where the walk was
     assert "第 1/3 项" in chat.send(image("M9")).split("\n\n")[-1]  # a stray photo: the item again
 
 
@@ -158,3 +170,55 @@ def test_refused_and_unknown(chat: Chat) -> None:
     assert chat.state is State.INSPECT_CHOOSE
     port.may_inspect = False
     assert chat.say("2") == "您不能检查该企业"
+
+
+def _number(i: int) -> str:
+    return f"YH20261124{i:04d}"
+
+
+def test_the_end_names_what_went_to_rectification_and_what_to_grade(chat: Chat) -> None:
+    port: FakeInspections = chat.port  # type: ignore[assignment]
+    port.rectifying = (_number(1),)
+    port.ungraded = tuple(_number(i) for i in range(2, 15))  # 13 free findings
+    port.findings = [("a", "x", [])]
+    walking(chat).say("完成")
+    reply = chat.say("确认")
+    assert f"转企业整改（已向企业负责人发出整改通知）：{_number(1)}。" in reply
+    lines = [line for line in reply.splitlines() if line.startswith("定级 ")]
+    assert lines == [f"定级 {_number(i)} 重大|一般" for i in range(2, 12)]
+    assert "……另有 3 条" in reply and len(reply.encode()) <= 2048
+
+
+def test_a_managers_end_sends_him_to_his_plan(chat: Chat) -> None:
+    port: FakeInspections = chat.port  # type: ignore[assignment]
+    port.user_role = "manager"
+    port.rectifying, port.ungraded = (_number(1),), (_number(2),)
+    port.findings = [("a", "x", [])]
+    walking(chat).say("完成")
+    reply = chat.say("确认")
+    assert f"已列入本企业整改：{_number(1)}。" in reply and "回复“整改 编号”" in reply
+    assert f"待属地监管部门定级：{_number(2)}。" in reply and "定级 YH" not in reply
+
+
+def test_an_officer_gives_a_free_finding_its_level_as_he_records_it(chat: Chat) -> None:
+    port: FakeInspections = chat.port  # type: ignore[assignment]
+    walking(chat).say("补充")
+    chat.say("厂区道路积水结冰")
+    assert chat.say("好了") == IT.ASK_LEVEL and chat.state is State.INSPECT_LEVEL
+    assert chat.say("很严重").startswith(IT.LEVEL_EXPECTED)
+    reply = chat.say("重大 4.4")
+    assert reply.startswith("已登记隐患 YH202611240001（重大事故隐患），已定级，转入整改")
+    chat.say("补充")
+    chat.say("配电室门口堆放杂物")
+    chat.say("跳过")
+    assert "（一般隐患），已定级" in chat.say("1")
+    assert port.levels == [("major", "4.4"), ("general", None)]
+
+
+def test_a_manager_is_not_asked_the_level_of_a_free_finding(chat: Chat) -> None:
+    port: FakeInspections = chat.port  # type: ignore[assignment]
+    port.user_role = "manager"
+    walking(chat).say("补充")
+    chat.say("厂区道路积水结冰")
+    reply = chat.say("跳过")
+    assert "（待定级），由属地监管部门定级" in reply and port.levels == [(None, None)]

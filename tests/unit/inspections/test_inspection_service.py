@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import ChecklistItem, Enterprise, Inspection, User
+from bot.models import ChecklistItem, Enterprise, HazardEvent, Inspection, User
 from bot.services.inspections import walks
 from bot.services.inspections.checklists import load_checklists
 from bot.services.inspections.inspection_export import COLUMNS, hazard_list, render_pdf, render_xlsx
@@ -28,6 +28,11 @@ def library(factory: sessionmaker[Session], world: World) -> World:
         load_checklists(s, now=T0)
         s.commit()
     return world
+
+
+def _events(s: Session, hazard_id: int) -> list[HazardEvent]:
+    return list(s.scalars(select(HazardEvent).where(HazardEvent.hazard_id == hazard_id)
+                          .order_by(HazardEvent.id)))
 
 
 def _start(s: Session, user_id: int, enterprise_id: int) -> Inspection:
@@ -82,7 +87,24 @@ def test_walk_order_corrections_and_findings(factory: sessionmaker[Session], lib
         photo = make_photo(s, uploader=county)
         hazard = walks.record_finding(s, inspection, item_id=first, description="承包单位未统一管理",
                                             photo_ids=[photo.id], user=county, now=T0)
-        assert (hazard.state, hazard.source, hazard.level) == ("acknowledged", "joint_inspection", "major")
+        # A checklist item gives the level: graded at once, by the same 定级 step as in chat.
+        assert (hazard.state, hazard.source, hazard.level) == ("rectifying", "joint_inspection", "major")
+        assert [(e.action, e.from_state, e.to_state) for e in _events(s, hazard.id)] == [
+            ("inspect", None, "acknowledged"), ("classify", "acknowledged", "rectifying")]
+        free = walks.record_finding(s, inspection, item_id=None, description="厂区道路积水结冰",
+                                    photo_ids=[], user=county, now=T0)
+        assert (free.state, free.level, free.basis) == ("acknowledged", None, None)
+        assert walks.awaiting_grade(free) and not walks.awaiting_grade(hazard)
+        graded = walks.record_finding(s, inspection, item_id=None, description="配电室门口堆放杂物",
+                                      photo_ids=[], user=county, now=T0, level="major", basis="4.4")
+        assert (graded.state, graded.level, graded.basis) == (
+            "rectifying", "major", "《工贸企业重大事故隐患判定标准》第四条第（四）项")
+        with pytest.raises(InspectionError, match="隐患等级"):
+            walks.record_finding(s, inspection, item_id=None, description="配电室门口堆放杂物",
+                                 photo_ids=[], user=county, now=T0, level="严重")
+        with pytest.raises(InspectionError, match="判定依据"):
+            walks.record_finding(s, inspection, item_id=None, description="配电室门口堆放杂物",
+                                 photo_ids=[], user=county, now=T0, level="general", basis="x" * 501)
         s.refresh(photo)
         assert photo.hazard_id == hazard.id
         with pytest.raises(InspectionError, match="已登记隐患"):
@@ -90,7 +112,7 @@ def test_walk_order_corrections_and_findings(factory: sessionmaker[Session], lib
         walks.record_result(s, inspection, second, "not_applicable", user=county, now=T0)
         progress = walks.progress(s, inspection)
         assert (progress.counts, progress.findings, progress.major) == (
-            {"hazard": 1, "not_applicable": 1}, 1, 1)
+            {"hazard": 1, "not_applicable": 1}, 3, 2)
         with pytest.raises(InspectionError, match="隐患描述"):
             walks.record_finding(s, inspection, item_id=None, description=" ", photo_ids=[],
                                        user=county, now=T0)
