@@ -25,10 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-import qrcode
-from fontTools.ttLib import TTLibError
 from PIL import Image, ImageDraw
-from qrcode.constants import ERROR_CORRECT_Q
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -190,6 +187,9 @@ def draw_poster(data: PosterData, *, dpi: int = DPI) -> Poster:
 
 def qr_matrix(content: str) -> list[list[bool]]:
     """The QR code's modules (error correction Q, 4-module quiet zone), dark as True."""
+    import qrcode  # here, not at the top: a web worker that draws no poster does without it
+    from qrcode.constants import ERROR_CORRECT_Q
+
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, border=QR_BORDER, box_size=1)
     code.add_data(content)
     code.make(fit=True)
@@ -300,6 +300,8 @@ def _pdf_writer(fh: BinaryIO, title: str, vector: bool) -> VectorPdfWriter | Ima
 def _embeddable_fonts() -> dict[str, EmbeddedFont] | None:
     """The poster's regular and bold faces as fonts to embed (bold may be the regular face);
     None when only Pillow's own font is there, which has no file to embed."""
+    from fontTools.ttLib import TTLibError
+
     faces: dict[str, EmbeddedFont] = {}
     for key, bold in (("regular", False), ("bold", True)):
         font = load_font(12, bold=bold)
