@@ -15,7 +15,10 @@ def test_every_command_sounds_as_pypinyin_says(word: str) -> None:
     assert suggest._sound(word) == "".join(lazy_pinyin(word))
 
 
-@pytest.mark.parametrize("typo", ["举包", "查寻", "受里", "帮主", "不与受里", "我似员工", "整该", "代办", "督半"])
+TYPOS = ["举包", "查寻", "受里", "帮主", "不与受里", "我似员工", "整该", "代办", "督半"]
+
+
+@pytest.mark.parametrize("typo", TYPOS)
 def test_a_typo_sounds_as_pypinyin_says(typo: str) -> None:
     assert suggest._sound(typo) == "".join(lazy_pinyin(typo))
 
