@@ -2,6 +2,10 @@
 
     python bench/wechat_load.py [--users 50] [--seconds 20] [--workers 3] [--threads 4]
                                 [--db postgresql|sqlite] [--admin-url postgresql+psycopg://…/test]
+                                [--rss-only]
+
+``--rss-only``: the workers' RSS before and after the dialogue phase (``--seconds`` of it),
+with no bare phase, ratios or statement counts: a quick check of what the app costs in memory.
 
 Not a test: it prints figures (docs/performance.md). What it does:
 
@@ -183,11 +187,14 @@ def _measured(master: int, name: str, users: int, seconds: float, target: Any, u
     return result
 
 
-def load_generator(url: str, master: int, users: int, seconds: float, results: Any) -> None:
+def load_generator(
+    url: str, master: int, users: int, seconds: float, results: Any, bare: bool = True
+) -> None:
     """Warm every worker up, then the dialogue phase, then the bare phase; results → queue."""
     _phase("warm-up", users, 3, _warm_user, url)
     results.put(_measured(master, "/wechat dialogues", users, seconds, _dialogue_user, url))
-    results.put(_measured(master, "bare Flask /bare/", users, seconds, _bare_user, url))
+    if bare:
+        results.put(_measured(master, "bare Flask /bare/", users, seconds, _bare_user, url))
 
 
 # -- the server side ---------------------------------------------------------------------------
@@ -347,6 +354,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--rss-only", action="store_true", help="worker RSS before and after the dialogues")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="hazardbot-load-") as tmp_name:
@@ -383,11 +391,19 @@ def main() -> None:
             ctx = multiprocessing.get_context("spawn")
             results = ctx.Queue()
             gen = ctx.Process(
-                target=load_generator, args=(base, server.pid, args.users, args.seconds, results)
+                target=load_generator,
+                args=(base, server.pid, args.users, args.seconds, results, not args.rss_only),
             )
             gen.start()
             wait = args.seconds * 4 + 120
-            wechat, bare = results.get(timeout=wait), results.get(timeout=wait)
+            wechat = results.get(timeout=wait)
+            if args.rss_only:
+                gen.join(timeout=30)
+                print(wechat.line())
+                print(f"worker RSS idle:       {', '.join(f'{m:.0f}' for m in rss_idle)} MiB")
+                print(f"worker RSS after load: {', '.join(f'{m:.0f}' for m in _workers_rss(server.pid))} MiB")
+                return
+            bare = results.get(timeout=wait)
             gen.join(timeout=30)
             rss_loaded = _workers_rss(server.pid)
             stored, given = _count_hazards(url, wechat.numbers)

@@ -13,7 +13,6 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from bot import migrate
 from bot.db import session_factory
 from bot.services.platform.clock import utcnow
 
@@ -46,6 +45,8 @@ def init_app(app: Flask) -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Migrate the database to REVISION (default: the latest)."""
+    from bot import migrate  # Alembic only for this command, not in every web worker
+
     _ensure_sqlite_dir()
     migrate.upgrade(current_app.extensions["engine"], revision)
     click.echo(f"database at {revision}")
@@ -55,6 +56,8 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION."""
+    from bot import migrate
+
     migrate.downgrade(current_app.extensions["engine"], revision)
     click.echo(f"database at {revision}")
 

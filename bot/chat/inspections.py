@@ -16,7 +16,6 @@ from bot.models import Enterprise, Inspection, User
 from bot.services.hazards import notifications
 from bot.services.hazards import workflow_texts as T
 from bot.services.inspections import walks
-from bot.services.inspections.inspection_export import download_urls
 from bot.services.inspections.walks import RESULT_NAMES, STAGE_NAMES, InspectionError
 
 log = logging.getLogger(__name__)
@@ -89,6 +88,9 @@ class InspectionChat:
     def finish_inspection(self, inspection_id: int) -> FinishedInspection:
         inspection = self._inspection(inspection_id, lock=True)
         walks.finish(self.session, inspection, user=self.user, now=self.now)
+        # Imported here: the export module brings openpyxl, which a chat step does not need.
+        from bot.services.inspections.inspection_export import download_urls
+
         xlsx, pdf = download_urls(self.public_base_url, inspection)
         log.info("inspection %s finished by user %s", inspection.id, self.user.id)
         found = [h for _, h in walks.findings(self.session, inspection)]

@@ -19,7 +19,6 @@ import logging
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-import qrcode
 from flask import current_app, g, jsonify, request, session, url_for
 from werkzeug.wrappers import Response
 
@@ -51,6 +50,8 @@ ISSUE_FAILED = "暂时无法生成登录二维码（微信服务异常），请�
 
 def _image(url: str) -> str:
     """The QR image as a ``data:`` URI (the CSP allows ``img-src data:``); never cached."""
+    import qrcode  # only when a desk browser asks to sign in: not in every worker's start
+
     buf = io.BytesIO()
     qrcode.make(url, box_size=6, border=2).save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()

@@ -2,8 +2,10 @@
 
 Why pinyin as well as edit distance: typos on a phone keyboard are mostly homophones picked
 from the candidate bar (举包, 查寻, 受里) or the pinyin itself typed without choosing (jubao);
-their characters differ from the command's, their sounds don't. ``pypinyin`` turns both into
-toneless syllables, and ``difflib`` finds the nearest.
+their characters differ from the command's, their sounds don't. Both become toneless
+syllables, each character read with its most common reading from ``bot/data/pinyin.txt``
+(written from pypinyin by ``scripts/pinyin_table.py``; pypinyin's own dictionaries would cost
+every worker about 55 MiB), and ``difflib`` finds the nearest.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from functools import cache
-
-from pypinyin import lazy_pinyin
+from importlib import resources
 
 from bot.handlers.incoming import fold
 
@@ -29,8 +30,22 @@ _LATIN = re.compile(r"^[a-z]+$")
 
 
 @cache
+def _syllables() -> tuple[tuple[str, str], ...]:
+    """(syllable, every character read so): read on the first suggestion, about 200 KiB."""
+    text = resources.files("bot.data").joinpath("pinyin.txt").read_text(encoding="utf-8")
+    return tuple((sound, chars) for sound, chars in (line.split(" ", 1) for line in text.splitlines()))
+
+
+def _char_sound(char: str) -> str:
+    for sound, chars in _syllables():
+        if char in chars:
+            return sound
+    return char  # not a Chinese character: it stands for itself
+
+
+@cache
 def _sound(word: str) -> str:
-    return "".join(lazy_pinyin(word))
+    return "".join(_char_sound(char) for char in word)
 
 
 def commands_for(role: str) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from wechatpy import parse_message
@@ -99,8 +100,15 @@ def parse(xml: str) -> Incoming:
     number belongs): a nested or repeated element, a non-numeric MsgId or a coordinate that is
     not a finite number is a 400 here rather than a 500 (or a stored NaN) further on.
     """
+    return parse_delivery(xml)[0]
+
+
+def parse_delivery(xml: str) -> tuple[Incoming, str]:
+    """``parse``, and the account the message was sent to (its ToUserName): the reply comes
+    from there, so ``render_reply`` needs no second parse of the XML."""
     try:
-        return _incoming(parse_message(xml))
+        msg = parse_message(xml)
+        return _incoming(msg), str(msg.target or "")
     except ProtocolError:
         raise
     except Exception as exc:  # noqa: BLE001 - xmltodict/wechatpy raise many kinds
@@ -173,17 +181,22 @@ def _field(data: dict[str, Any], name: str) -> str:
     return value.strip() if name != "Content" else value
 
 
-def render_reply(settings: WireSettings, xml_in: str, text: str, *, encrypted: bool, nonce: str) -> str:
-    """A passive text reply, encrypted when the delivery was; ``success`` when silent."""
+def render_reply(
+    settings: WireSettings, text: str, *, account: str, openid: str, encrypted: bool, nonce: str
+) -> str:
+    """A passive text reply from ``account`` to ``openid``, encrypted when the delivery was;
+    ``success`` when silent."""
     if not text:
         return "success"
-    reply = TextReply(content=text, message=parse_message(xml_in)).render()
+    reply = TextReply(content=text, source=account, target=openid).render()
     if encrypted:
         return str(_crypto(settings).encrypt_message(reply, nonce or "0", str(int(time.time()))))
     return str(reply)
 
 
+@lru_cache(maxsize=8)
 def _crypto(settings: WireSettings) -> WeChatCrypto:
+    """One per account and key (it holds nothing but them), not one per message."""
     return WeChatCrypto(settings.token, settings.encoding_aes_key, settings.appid)
 
 

@@ -12,7 +12,14 @@ from bot.chat.inbound_log import dedupe_key
 from bot.db import session_factory
 from bot.handlers import texts
 from bot.services.platform.clock import utcnow
-from bot.wechat.protocol import ProtocolError, WireSettings, check_signature, open_body, parse, render_reply
+from bot.wechat.protocol import (
+    ProtocolError,
+    WireSettings,
+    check_signature,
+    open_body,
+    parse_delivery,
+    render_reply,
+)
 from bot.wechat.ratelimit import TOO_FAST
 
 log = logging.getLogger(__name__)
@@ -37,7 +44,7 @@ def receive() -> Response:
     try:
         check_signature(settings, args)
         xml, encrypted = open_body(settings, args, _body())
-        msg = parse(xml)
+        msg, account = parse_delivery(xml)
     except ProtocolError as exc:
         return _refuse(exc)
     key = dedupe_key(msg_id=msg.msg_id, openid=msg.openid, create_time=msg.create_time,
@@ -45,7 +52,8 @@ def receive() -> Response:
     if not current_app.extensions["wechat_rate_limiter"].allow(msg.openid, key):
         # Nothing processed or recorded: the same message sent again later is served.
         log.warning("rate limit: message from %s not processed", msg.openid)
-        body = render_reply(settings, xml, TOO_FAST, encrypted=encrypted, nonce=args.get("nonce", ""))
+        body = render_reply(settings, TOO_FAST, account=account, openid=msg.openid, encrypted=encrypted,
+                            nonce=args.get("nonce", ""))
         return Response(body, mimetype="application/xml")
     try:
         reply = process_message(session_factory(), msg, now=utcnow(), settings=_chat_settings())
@@ -54,7 +62,8 @@ def receive() -> Response:
         log.exception("could not process message from %s", msg.openid)
         reply = texts.BUSY
     current_app.extensions["job_runner"].wake()
-    body = render_reply(settings, xml, reply, encrypted=encrypted, nonce=args.get("nonce", ""))
+    body = render_reply(settings, reply, account=account, openid=msg.openid, encrypted=encrypted,
+                        nonce=args.get("nonce", ""))
     return Response(body, mimetype="application/xml" if reply else "text/plain")
 
 

@@ -21,12 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from bot.services.forms.figures import STAGE_LABELS, StageFigures, WeeklyFigures
 from bot.services.forms.major_ledger import LedgerRow
@@ -34,6 +29,9 @@ from bot.services.forms.periods import period_label
 from bot.services.forms.two_sessions import TwoSessionsTable
 from bot.services.platform.print_setup import DATE_WIDTH, Orientation, fit_row_heights, fit_widths, setup_page
 from bot.services.platform.sheets import append_row
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 WEEKLY_TITLE = "冶金工贸行业隐患排查整治专项行动\n周调度统计表"
 WEEKLY_HEADERS = ("序号", "类别", "要点", "备注")
@@ -254,20 +252,23 @@ def ledger_sheet(region_name: str, rows: Sequence[LedgerRow], filed_on: date) ->
 
 
 # --- rendering --------------------------------------------------------------------------------
-
-_THIN = Side(style="thin")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_WRAP = Alignment(vertical="center", wrap_text=True)
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_TOP = Alignment(vertical="top", wrap_text=True)
-
+# openpyxl is imported by the functions that write a file: the rows above are also what chat
+# and the console show, and a web worker need not carry openpyxl (about 8 MiB) to show them.
 
 def _render(ws: Worksheet, sheet: Sheet) -> None:
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin")
+    boxed = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrapped = Alignment(vertical="center", wrap_text=True)
+    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    top_aligned = Alignment(vertical="top", wrap_text=True)
     ncols = max(len(r) for r in [*sheet.header_rows, *sheet.body])
     append_row(ws, [sheet.title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     ws.cell(1, 1).font = Font(bold=True, size=16)
-    ws.cell(1, 1).alignment = _CENTER
+    ws.cell(1, 1).alignment = centred
     ws.row_dimensions[1].height = 48
     append_row(ws, [sheet.filer_line])
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
@@ -286,31 +287,31 @@ def _render(ws: Worksheet, sheet: Sheet) -> None:
     last = first_body + len(sheet.body) - 1
     for row_cells in ws.iter_rows(min_row=first_header, max_row=max(last, first_body - 1), max_col=ncols):
         for cell in row_cells:
-            cell.border = _BOX
+            cell.border = boxed
             if cell.row < first_body:
                 cell.font = Font(bold=True)
-                cell.alignment = _CENTER
+                cell.alignment = centred
             else:
-                cell.alignment = _CENTER if isinstance(cell.value, int | float | Decimal) else _WRAP
+                cell.alignment = centred if isinstance(cell.value, int | float | Decimal) else wrapped
                 if isinstance(cell.value, Decimal):  # 万元: 4.30, not 4.3
                     cell.number_format = "0.00"
                 if isinstance(cell.value, date):
                     cell.number_format = "yyyy-mm-dd"
-                    cell.alignment = _CENTER
+                    cell.alignment = centred
     if sheet.note:
         append_row(ws, [sheet.note])
         ws.merge_cells(start_row=last + 1, start_column=1, end_row=last + 1, end_column=ncols)
-        ws.cell(last + 1, 1).alignment = _WRAP
+        ws.cell(last + 1, 1).alignment = wrapped
         ws.row_dimensions[last + 1].height = 36
     preferred = [sheet.widths[i] if i < len(sheet.widths) else 12 for i in range(ncols)]
     dated = {i for row in sheet.body for i, v in enumerate(row) if isinstance(v, date)}
     floors = {i: DATE_WIDTH for i in dated}
     for index, width in enumerate(fit_widths(preferred, sheet.orientation, floors=floors), start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
-    ws.cell(2, 1).alignment = _WRAP
+    ws.cell(2, 1).alignment = wrapped
     for r1, c1, r2, _ in sheet.body_merges:
         if r2 > r1:  # may run over a page break: its text at the top, within its first row's height
-            ws.cell(first_body + r1 - 1, c1).alignment = _TOP
+            ws.cell(first_body + r1 - 1, c1).alignment = top_aligned
     # Every row as tall as its wrapped text (headers and note too), the free-text rows taller.
     fit_row_heights(ws, 1, ws.max_row,
                     minimum={first_body + r - 1: FREE_TEXT_POINTS for r in sheet.tall_rows})
@@ -319,6 +320,8 @@ def _render(ws: Worksheet, sheet: Sheet) -> None:
 
 
 def write_workbook(target: Path | BinaryIO, sheets: Sequence[Sheet]) -> None:
+    from openpyxl import Workbook
+
     workbook = Workbook()
     first = workbook.active
     assert first is not None

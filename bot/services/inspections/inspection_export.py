@@ -17,14 +17,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.drawing.image import Image as XlsxImage
-from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, OneCellAnchor
-from openpyxl.drawing.xdr import XDRPositiveSize2D
-from openpyxl.styles import Alignment, Border, Side
-from openpyxl.styles import Font as CellFont
-from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +32,9 @@ from bot.services.platform.pdfpages import ImagePdfWriter
 from bot.services.platform.print_setup import fit_row_heights, fit_widths, line_points, setup_page
 from bot.services.platform.sheets import append_row
 from bot.services.platform.storage import LocalDirectoryStore, MediaStore, StorageError
+
+if TYPE_CHECKING:  # openpyxl is imported by the workbook's writer only (not by chat's links)
+    from openpyxl.worksheet.worksheet import Worksheet
 
 _NO_LINE_START = set("，。；：、！？）》」』”’,.;:!?)]")
 _NO_LINE_END = set("（《「『“‘([")
@@ -144,6 +141,10 @@ _EMU_PER_PX = 9525
 def render_xlsx(data: HazardList) -> bytes:
     """The list as a workbook that prints like the PDF: A4 portrait, one page wide, the title
     and header rows on every page, the photos' thumbnails in the 现场证据 cell."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Side
+    from openpyxl.styles import Font as CellFont
+
     wb = Workbook()
     ws = wb.active
     ws.title = "检查问题隐患清单"
@@ -196,6 +197,10 @@ def render_xlsx(data: HazardList) -> bytes:
 
 def _embed_thumbnails(ws: Worksheet, row: int, photos: list[PhotoSource]) -> int:
     """Each readable photo as a thumbnail under the 现场证据 text, one a line; how many."""
+    from openpyxl.drawing.image import Image as XlsxImage
+    from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, OneCellAnchor
+    from openpyxl.drawing.xdr import XDRPositiveSize2D
+
     placed = 0
     for path in photos:
         thumb = _thumbnail(path, XLSX_THUMB)

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # openpyxl itself only where a sheet is written: not in every web worker
+    from openpyxl.worksheet.worksheet import Worksheet
 
 Orientation = Literal["portrait", "landscape"]
 
@@ -140,6 +140,8 @@ def fit_row_heights(ws: Worksheet, first_row: int, last_row: int, *,
         spans[(merged.min_row, merged.min_col)] = merged.max_col
         covered.update((r, c) for r in range(merged.min_row, merged.max_row + 1)
                        for c in range(merged.min_col, merged.max_col + 1))
+
+    from openpyxl.utils import get_column_letter
 
     def width(column: int) -> float:
         return float(ws.column_dimensions[get_column_letter(column)].width or 13.0)

@@ -24,10 +24,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # openpyxl itself only where a sheet is written: not in every web worker
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 CSV_ESCAPE = "'"
@@ -39,6 +40,8 @@ def is_formula_like(text: str) -> bool:
 
 
 def _clean(text: str) -> str:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return ILLEGAL_CHARACTERS_RE.sub("", text)[:32767]
 
 
@@ -62,6 +65,8 @@ def write_cell(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
 
 def append_row(ws: Worksheet, values: Iterable[Any]) -> None:
     """``ws.append(values)``, inert: text goes in as ready-made string cells."""
+    from openpyxl.cell.cell import Cell
+
     ws.append([set_value(Cell(ws), v) if isinstance(v, str) else v for v in values])
 
 

@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -155,6 +154,8 @@ def _map_columns(
         if column is None:
             result.ignored_columns.append(written)
         elif column.header in seen:
+            from openpyxl.utils import get_column_letter  # not at the top: see ledger_io
+
             first = get_column_letter(seen[column.header] + 1)
             result.problems.append(LedgerProblem(header_row, written, (
                 f"与{first}列重复，都表示“{column.header}”，请只保留一列")))

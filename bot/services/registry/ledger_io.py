@@ -26,15 +26,13 @@ import io
 import logging
 import warnings
 from collections.abc import Iterable, Sequence
+from datetime import date, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
-
+# openpyxl (about 8 MiB) is imported by the functions that read or write a workbook: the web
+# workers import this module for the console's ledger pages, which mostly do neither.
 from bot.models.enterprise import INDUSTRIES, SCALES
 from bot.services.platform.print_setup import fit_row_heights, fit_widths, setup_page
 from bot.services.platform.sheets import append_row, csv_text, display_width, unescape_csv_text
@@ -79,8 +77,15 @@ def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+_PLAIN = (str, int, float, Decimal, date, time, timedelta)  # datetime is a date
+
+
 def _plain(value: Any) -> Any:
     """A formula object as the text openpyxl gives for a plain formula ("=…")."""
+    if value is None or isinstance(value, _PLAIN):
+        return value
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
     if isinstance(value, ArrayFormula):
         return value.text or "="
     if isinstance(value, DataTableFormula):
@@ -124,6 +129,8 @@ def _read_xlsx(data: bytes) -> list[list[Row]]:
     except UnsafeWorkbook as exc:
         log.warning("ledger upload refused before parsing: %s", exc)
         raise LedgerFileError(str(exc)) from None
+    from openpyxl import load_workbook
+
     budget = _RowBudget()
     with warnings.catch_warnings():
         # openpyxl warns about parts it does not read (styles, extensions); they do not matter here.
@@ -188,6 +195,10 @@ def write_xlsx(target: Path | BinaryIO, rows: Sequence[Sequence[Any]]) -> None:
     are not turned into numbers; the head count stays a number. Every cell goes in through
     ``platform.sheets``, so a name beginning with "=" stays a name.
     """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -229,6 +240,9 @@ def _preferred_width(column: Any, values: Sequence[Any]) -> float:
 
 def _add_choices(sheet: Any, row_count: int) -> None:
     """Drop-down lists for the columns with a fixed set of answers."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     last = max(row_count + 1, 1000)
     lists = {"industry": INDUSTRIES, "scale": SCALES}
     for index, column in enumerate(COLUMNS, start=1):

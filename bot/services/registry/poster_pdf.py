@@ -27,10 +27,9 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import BinaryIO
 
-from fontTools import subset
-from fontTools.ttLib import TTFont
-
-# The subsetter logs every glyph list it cuts at INFO: noise in our logs, once per document.
+# fontTools is imported where a font is read or cut (its subsetter alone is some 10 MiB that a
+# web worker which never prints a poster does not need). The subsetter logs every glyph list
+# it cuts at INFO: noise in our logs, once per document.
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
 A4_POINTS = (595.276, 841.890)  # 210 × 297 mm in PostScript points
@@ -44,6 +43,8 @@ class EmbeddedFont:
     """
 
     def __init__(self, path: str, index: int = 0) -> None:
+        from fontTools.ttLib import TTFont
+
         self.path, self.index = path, index
         # Read what the pages need (each character's glyph, code and advance) and let go of
         # the file: a CJK font's outlines are some 17 MB that need not stay in memory.
@@ -116,6 +117,9 @@ class EmbeddedFont:
         """The font program cut down to the glyphs used: a bare CFF table, or a TrueType file.
         A CID-keyed CFF keeps its CIDs whatever the new glyph order; other fonts keep their
         glyph ids (``retain_gids``), since the pages already hold them."""
+        from fontTools import subset
+        from fontTools.ttLib import TTFont
+
         options = subset.Options()
         options.retain_gids = self._ros is None
         options.notdef_outline = True
