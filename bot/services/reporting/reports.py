@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
@@ -231,20 +231,20 @@ def lookup_status(
 
     Wrong numbers and wrong codes look the same to the asker, so numbers cannot be probed:
     the same answer, and (when a code is given) the same cost, one hash checked, whether the
-    number is anonymous, named or missing. Failed lookups are limited by the caller
+    number is anonymous, named or missing; the follower check rides in the one statement that
+    loads the hazard, so a named number does not cost one query more. Failed lookups are limited by the caller
     (``lookups.QueryGuard``) before this runs.
     """
-    hazard = session.scalars(select(Hazard).where(Hazard.number == number)).one_or_none()
+    followed = exists().where(
+        HazardFollower.hazard_id == Hazard.id, HazardFollower.user_id == asker.id)
+    row = session.execute(
+        select(Hazard, followed.label("followed")).where(Hazard.number == number)).one_or_none()
+    hazard, follows = (row[0], bool(row[1])) if row is not None else (None, False)
     code_ok = bool(query_code) and query_code_matches(
         hazard.query_code_hash if hazard is not None else None, query_code or "")
     if hazard is None:
         return None
     if code_ok and is_legacy_hash(hazard.query_code_hash):
         hazard.query_code_hash = hash_query_code(query_code or "")  # scrypt → keyed, on use
-    if hazard.reporter_id is not None and hazard.reporter_id == asker.id:
-        return hazard
-    if code_ok:
-        return hazard
-    follower = session.scalar(select(HazardFollower.id).where(
-        HazardFollower.hazard_id == hazard.id, HazardFollower.user_id == asker.id))
-    return hazard if follower is not None else None
+    mine = hazard.reporter_id is not None and hazard.reporter_id == asker.id
+    return hazard if mine or code_ok or follows else None
