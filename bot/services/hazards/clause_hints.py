@@ -16,8 +16,8 @@ import functools
 import math
 import re
 import tomllib
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,17 +145,24 @@ def tokens(text: str) -> list[str]:
 
 class Bm25Index:
     """BM25 statistics of a set of documents (here the clauses' texts; ``duplicates`` indexes
-    reports)."""
+    reports in front of them)."""
 
-    def __init__(self, documents: Iterable[list[str]]) -> None:
-        self.counts = [Counter(doc) for doc in documents]
-        self.lengths = [sum(c.values()) for c in self.counts]
-        self.average = sum(self.lengths) / len(self.lengths)
+    def __init__(self, documents: Iterable[Sequence[str]], *, behind: Bm25Index | None = None) -> None:
+        """Index ``documents``; with ``behind``, that index's documents follow them (numbered
+        after), counted without recounting them (``behind`` has none of its own behind it): the
+        duplicate check puts a few reports in front of the 64 clauses on every report."""
+        counts = [Counter(doc) for doc in documents]
         frequency: Counter[str] = Counter()
-        for counts in self.counts:
-            frequency.update(counts.keys())
-        n = len(self.counts)
-        self.idf = {term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in frequency.items()}
+        for found in counts:
+            frequency.update(found.keys())
+        self.frequency = frequency  # of these documents, not of those behind
+        self.counts: list[Counter[str]] = counts + (behind.counts if behind else [])
+        self.lengths: list[int] = [sum(c.values()) for c in counts] + (behind.lengths if behind else [])
+        self.average = sum(self.lengths) / len(self.lengths)
+        n, base = len(self.counts), behind.frequency if behind else Counter()
+        # Only these documents' terms get an idf: with ``behind``, they are the only queries.
+        self.idf = {term: math.log(1 + (n - df + 0.5) / (df + 0.5))
+                    for term, df in ((t, c + base.get(t, 0)) for t, c in frequency.items())}
 
     def score(self, i: int, query: Counter[str]) -> float:
         counts, norm = self.counts[i], K1 * (1 - B + B * self.lengths[i] / self.average)
@@ -196,21 +203,50 @@ UNKNOWN = Profile()
 
 
 def suggest(description: str, profile: Profile = UNKNOWN, *, limit: int = 3) -> list[Suggestion]:
-    """The clauses most likely meant by ``description``, best first; none when nothing matches."""
+    """The clauses most likely meant by ``description``, best first; none when nothing matches.
+
+    Only the clauses that share a bigram or a hint word with the description are scored (an
+    inverted index of the 64): every report's duplicate check runs this once per open hazard
+    of the plant, so it must cost microseconds, not a pass over every clause."""
     query = Counter(tokens(description))
     if not query:
         return []
-    index, ranked = _index(), []
-    for i, clause in enumerate(clauses()):
+    index, postings = _index(), _postings()
+    totals: dict[int, float] = {}
+    for term, times in query.items():
+        for i, tf, norm in postings.get(term, ()):
+            totals[i] = totals.get(i, 0.0) + times * index.idf[term] * tf * (K1 + 1) / (tf + norm)
+    bonuses: dict[int, float] = {}
+    for word, i in _hint_words():
+        if word in description:
+            bonuses[i] = bonuses.get(i, 0) + WORD_BONUS * len(word)
+    ranked = []
+    for i in sorted(totals.keys() | bonuses.keys()):
+        clause = clauses()[i]
         weight = _applicability(clause, profile)
-        if not weight:
-            continue
-        bonus = sum(WORD_BONUS * len(word) for word in clause.words if word in description)
-        score = (index.score(i, query) + bonus) * weight
+        score = (totals.get(i, 0.0) + bonuses.get(i, 0)) * weight
         if score > 0:
             ranked.append(Suggestion(clause, round(score, 3)))
     ranked.sort(key=lambda s: (-s.score, s.clause.article, s.clause.item or 0))
     return ranked[:limit]
+
+
+@functools.cache
+def _postings() -> dict[str, list[tuple[int, int, float]]]:
+    """Each bigram of the clauses' texts: the clauses holding it, its count there and the
+    clause's length norm (the parts of ``Bm25Index.score``)."""
+    index, found = _index(), defaultdict(list)
+    for i, counts in enumerate(index.counts):
+        norm = K1 * (1 - B + B * index.lengths[i] / index.average)
+        for term, tf in counts.items():
+            found[term].append((i, tf, norm))
+    return dict(found)
+
+
+@functools.cache
+def _hint_words() -> tuple[tuple[str, int], ...]:
+    """Every hint word with the clause it points to, in the clauses' order."""
+    return tuple((word, i) for i, clause in enumerate(clauses()) for word in clause.words)
 
 
 def profile_of(enterprise: Enterprise | None) -> Profile:

@@ -21,7 +21,6 @@ knowing that a report exists would expose the reporter (``workflow_common.manage
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -64,7 +63,8 @@ class Likely:
     score: float
 
 
-def _terms(text: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _terms(text: str) -> tuple[str, ...]:
     """The text's bigrams less the filler, plus one term for the clause of the 判定标准 it most
     likely meets (``clause_hints.suggest``, which knows the words people use: 天车 for 行车, CO
     for 一氧化碳), so that two wordings of one problem meet in it."""
@@ -72,13 +72,14 @@ def _terms(text: str) -> list[str]:
     best = clause_hints.suggest(text, limit=1)
     if best and best[0].score >= clause_hints.MIN_SCORE:
         found.append(CLAUSE_TERM + best[0].clause.id)
-    return found
+    return tuple(found)
 
 
 @functools.cache
-def _background() -> tuple[list[str], ...]:
+def _background() -> clause_hints.Bm25Index:
     """The clauses as documents of the index: their text's bigrams and their own term."""
-    return tuple([*clause_hints.tokens(c.text), CLAUSE_TERM + c.id] for c in clause_hints.clauses())
+    return clause_hints.Bm25Index(
+        [*clause_hints.tokens(c.text), CLAUSE_TERM + c.id] for c in clause_hints.clauses())
 
 
 def similarity(first: str, second: str) -> float:
@@ -91,12 +92,12 @@ def _similarities(text: str, others: list[str]) -> list[float]:
     query, docs = _terms(text), [_terms(o) for o in others]
     if not query:
         return [0.0] * len(others)
-    index = clause_hints.Bm25Index([query, *docs, *_background()])
-    q = Counter(query)
+    index = clause_hints.Bm25Index([query, *docs], behind=_background())
+    q = index.counts[0]
     own = index.score(0, q)
     found = []
-    for i, doc in enumerate(docs, start=1):
-        d = Counter(doc)
+    for i in range(1, len(docs) + 1):
+        d = index.counts[i]
         theirs = index.score(i, d)
         if not d or own <= 0 or theirs <= 0:
             found.append(0.0)
