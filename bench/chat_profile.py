@@ -1,6 +1,7 @@
 """Profile of whole report dialogues in one process: where /wechat's CPU goes, by function.
 
     python bench/chat_profile.py [--dialogues 20] [--db sqlite|postgresql] [--top 15] [--cpu-only]
+                                 [--callers PATTERN]
 
 Not a test: it prints figures (docs/performance.md, "Profile"). The WeChat peer (safe mode)
 talks to the app served on a loopback port, as tests/e2e do; every request of the server is
@@ -35,6 +36,7 @@ def main() -> None:
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--cpu-only", action="store_true", help="no profiler: CPU per message only")
+    parser.add_argument("--callers", metavar="PATTERN", help="also print who calls the functions matching this")
     args = parser.parse_args()
 
     from bot import create_app
@@ -111,6 +113,12 @@ def main() -> None:
             if line.strip() and (line.lstrip()[0].isdigit()):
                 print("  " + line.strip().replace(str(ROOT) + "/", "").replace(site + "/", "")
                       .replace(".venv/lib/python3.11/site-packages/", ""))
+    if args.callers:
+        out.seek(0)
+        out.truncate()
+        stats.sort_stats("cumulative").print_callers(args.callers)
+        print(f"--- callers of {args.callers}")
+        print(out.getvalue().replace(str(ROOT) + "/", "").replace(".venv/lib/python3.11/site-packages/", ""))
 
 
 if __name__ == "__main__":

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.handlers import inspect_texts, texts
@@ -18,7 +17,20 @@ from bot.services.people.users import get_or_create_user, note_inbound
 from bot.services.reporting import media
 from bot.services.reporting.reports import ReportDraft
 
+# The table itself, for the Core statements of the hot path (no ORM unit of work).
+_TABLE = cast(Table, Conversation.__table__)
+
 _ROWS = "hazardbot.conversation_rows"  # session.info: user id -> his row (None: none yet)
+# Built once: every message runs these, and building a statement and its cache key costs
+# about as much CPU as the round trip itself.
+_LOAD_USER = (
+    select(User, Conversation).join(Conversation, Conversation.user_id == User.id)
+    .where(User.openid == bindparam("openid")).with_for_update(of=Conversation)
+)
+_INSERT = insert(_TABLE)
+_UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(
+    state=bindparam("b_state"), data=bindparam("b_data", type_=_TABLE.c.data.type),
+    updated_at=bindparam("b_updated_at"))
 
 
 def load_user(session: Session, openid: str, *, now: datetime) -> User:
@@ -27,10 +39,7 @@ def load_user(session: Session, openid: str, *, now: datetime) -> User:
     ``load`` and ``save`` then use that row instead of reading it again. A user without a
     dialogue row yet (the first message, or one after retention) costs one statement more.
     """
-    found = session.execute(
-        select(User, Conversation).join(Conversation, Conversation.user_id == User.id)
-        .where(User.openid == openid).with_for_update(of=Conversation)
-    ).first()
+    found = session.execute(_LOAD_USER, {"openid": openid}).first()
     if found is None:
         user = get_or_create_user(session, openid, now=now)
         session.info.setdefault(_ROWS, {})[user.id] = None  # no row yet: save() makes it
@@ -96,14 +105,16 @@ def mark_paused(dialogue: Dialogue, updated_at: datetime | None, *, now: datetim
 
 
 def save(session: Session, user: User, dialogue: Dialogue, *, now: datetime) -> None:
+    """Write the dialogue back: one Core statement on the row ``load_user`` locked.
+
+    Core, not the ORM's unit of work: this runs on every message, and a flush of a changed
+    object costs several times the statement itself; nothing reads the row after this."""
     row = _row(session, user, lock=False)
-    if row is None:
-        row = Conversation(user_id=user.id, state="", data={}, updated_at=now)
-        session.add(row)
-        session.info[_ROWS][user.id] = row
-    row.state = dialogue.state.value
-    row.data = _to_json(dialogue)
-    row.updated_at = now
+    state, data = dialogue.state.value, _to_json(dialogue)
+    if row is None:  # a new user's first message, or one after retention
+        session.execute(_INSERT, {"user_id": user.id, "state": state, "data": data, "updated_at": now})
+    else:
+        session.execute(_UPDATE, {"row_id": row.id, "b_state": state, "b_data": data, "b_updated_at": now})
 
 
 def _to_json(dialogue: Dialogue) -> dict[str, Any]:
@@ -116,9 +127,8 @@ def _to_json(dialogue: Dialogue) -> dict[str, Any]:
 
 
 def _from_json(state: str, data: dict[str, Any]) -> Dialogue:
-    # A copy: appending to a list read from the row would change the row's loaded value in
-    # place, and SQLAlchemy, comparing old and new, could then see nothing to write.
-    data = copy.deepcopy(data)
+    # No copy: the dialogue may change the row's loaded lists in place, but ``save`` writes
+    # the row with a Core UPDATE, never through the ORM's comparison of old and new.
     try:
         known = {f.name for f in dataclasses.fields(ReportDraft)}
         draft = ReportDraft(**{k: v for k, v in data.get("draft", {}).items() if k in known})

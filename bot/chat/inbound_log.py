@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import InboundMessage
 from bot.services.platform.dml import affected_rows
+
+# The table itself, for the Core statements of the hot path (no ORM unit of work).
+_TABLE = cast(Table, InboundMessage.__table__)
+
+# Built once (every message runs them): building a statement costs about as much as running it.
+_EARLIER = select(_TABLE.c.dedupe_key, _TABLE.c.openid, _TABLE.c.reply).where(
+    _TABLE.c.dedupe_key.in_([bindparam("plain"), bindparam("own")]))
+_RECORD = insert(_TABLE)
 
 # WeChat retries within ~15 s; keep replies a while longer, then forget them (they may
 # hold an anonymous reporter's query code, which is otherwise stored only as a hash).
@@ -55,10 +64,7 @@ def earlier_delivery(session: Session, key: str, *, openid: str) -> tuple[str, s
     """
     own_if_taken = f"{key}:{_sender_digest(openid)}" if key.startswith("msg:") else key
     found = {
-        row.dedupe_key: row for row in session.execute(
-            select(InboundMessage.dedupe_key, InboundMessage.openid, InboundMessage.reply)
-            .where(InboundMessage.dedupe_key.in_({key, own_if_taken}))
-        )
+        row.dedupe_key: row for row in session.execute(_EARLIER, {"plain": key, "own": own_if_taken})
     }
     plain = found.get(key)
     own = key if plain is None or plain.openid == openid else own_if_taken
@@ -84,12 +90,10 @@ def previous_reply(session: Session, key: str) -> str | None:
 def record(
     session: Session, *, key: str, openid: str, msg_type: str, reply: str, now: datetime
 ) -> None:
-    """Log the message with its reply, in the transaction of its effects."""
-    session.add(
-        InboundMessage(
-            dedupe_key=key, openid=openid, msg_type=msg_type, received_at=now, reply=reply
-        )
-    )
+    """Log the message with its reply, in the transaction of its effects (a Core INSERT: it
+    runs on every message, and nothing reads the row back in this transaction)."""
+    session.execute(_RECORD, {"dedupe_key": key, "openid": openid, "msg_type": msg_type,
+                              "received_at": now, "reply": reply})
 
 
 def purge_old_replies(session: Session, *, now: datetime) -> int:
