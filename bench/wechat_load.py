@@ -199,10 +199,13 @@ def load_generator(
 
 # -- the server side ---------------------------------------------------------------------------
 
-def statements_per_step(url: str, instance: Path) -> list[tuple[str, int]]:
+def statements_per_step(
+    url: str, instance: Path, *, keep: list[list[str]] | None = None
+) -> list[tuple[str, int]]:
     """SQL statements of each step of one report dialogue, counted in process with SQLAlchemy's
     ``before_cursor_execute`` (BEGIN left out: PostgreSQL's driver sends it unseen), as
     tests/e2e/test_statement_counts.py does: the WeChat peer against the app on a loopback port.
+    ``keep``, when given, receives each step's statements (to see what a count is made of).
     """
     from sqlalchemy import event
 
@@ -237,6 +240,8 @@ def statements_per_step(url: str, instance: Path) -> list[tuple[str, int]]:
                 reply = peer.send_text("o_bench_count", text)
                 assert expect in reply.content, (text, reply.content)
                 counts.append((text[:8], len(seen)))
+                if keep is not None:
+                    keep.append(list(seen))
             event.remove(engine, "before_cursor_execute", count)
     finally:
         app.extensions["worker"].stop()
