@@ -35,6 +35,35 @@ def test_the_app_starts_without_the_rarely_used_libraries(tmp_path: Path) -> Non
     assert json.loads(done.stdout.splitlines()[-1]) == []
 
 
+POSTER = """
+import json, sys
+from bot.services.registry.posters import PosterData, render_poster_pdf
+pdf = render_poster_pdf(PosterData("太原晋钢钢铁有限公司", "91140105MA0K1234X5", "山西省太原市小店区",
+                                   "http://weixin.qq.com/q/02kZgfwMTm72WWPkovabbI", "kZgfwM"))
+sys.stdout.buffer.write(pdf)
+print(json.dumps("fontTools" in sys.modules), file=sys.stderr)
+"""
+
+
+def test_a_pdf_poster_embeds_its_font_without_fonttools_in_the_worker() -> None:
+    """fontTools reads and cuts the CJK face in a child process (``font_process``): a worker
+    that printed a poster must not carry the ~100 MiB it costs."""
+    import pypdfium2 as pdfium
+
+    done = subprocess.run([sys.executable, "-c", POSTER], cwd=ROOT, capture_output=True,
+                          timeout=120, check=True)
+    assert json.loads(done.stderr.decode().splitlines()[-1]) is False
+    doc = pdfium.PdfDocument(done.stdout)
+    try:
+        page = doc[0]
+        assert "太原晋钢钢铁有限公司" in page.get_textpage().get_text_range()
+        fonts = [obj for obj in page.get_objects() if obj.type == pdfium.raw.FPDF_PAGEOBJ_TEXT]
+        assert fonts, "the poster's text is drawn as text, in the embedded font"
+        page.close()
+    finally:
+        doc.close()
+
+
 def test_the_readiness_probe_reads_the_same_heads_as_alembic() -> None:
     from alembic.script import ScriptDirectory
 

@@ -21,6 +21,7 @@ Modules and their public names:
   column_for_header
 - ``ledger_io``: LedgerFileError, read_sheets, write_xlsx, write_csv
 - ``ledger_regions``: RegionResolver
+- ``font_process``: FaceMetrics, FontToolError, read_face, cut_subset, unpack
 - ``poster_pdf``: EmbeddedFont, VectorPage, VectorPdfWriter
 - ``posters``: PosterError, PosterData, DrawnText, Poster, PlacedText, PosterLayout, px,
   poster_layout, draw_poster, qr_matrix, qr_image_for, wrap, printable, render_poster_png,

@@ -10,76 +10,51 @@ whole document in memory until it is saved. Here each page is written as soon as
 what is kept is one byte offset per object and the set of characters used. reportlab also
 cannot embed the CFF outlines of Noto Sans CJK, the font the posters are drawn with.
 
-Fonts are embedded once per document, as subsets (fontTools) of the glyphs the pages used,
-written when the document is closed: pages refer to the font objects before they exist, which
-PDF allows. Text is encoded as the font's CIDs (or glyph ids for TrueType), with a ToUnicode
-map so that viewers can extract it.
+Fonts are embedded once per document, as subsets of the glyphs the pages used (cut by
+fontTools in a child process, ``font_process``), written when the document is closed: pages
+refer to the font objects before they exist, which PDF allows. Text is encoded as the font's
+CIDs (or glyph ids for TrueType), with a ToUnicode map so that viewers can extract it.
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import io
-import logging
 import zlib
 from collections.abc import Mapping
 from types import TracebackType
 from typing import BinaryIO
 
-# fontTools is imported where a font is read or cut (its subsetter alone is some 10 MiB that a
-# web worker which never prints a poster does not need). The subsetter logs every glyph list
-# it cuts at INFO: noise in our logs, once per document.
-logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
+from bot.services.registry import font_process
 
 A4_POINTS = (595.276, 841.890)  # 210 × 297 mm in PostScript points
 RGB = tuple[int, int, int]
 
 
 class EmbeddedFont:
-    """One face of a TrueType/OpenType font (or of a collection), as the pages use it.
+    """One face of a TrueType/OpenType font (or of a collection), as the pages use it. The
+    face is read and cut by fontTools in a child process (``font_process``): a worker keeps
+    only the character map.
 
-    :raises ValueError: the file has neither CFF nor TrueType outlines.
+    :raises font_process.FontToolError: the file cannot be read or has neither CFF nor
+        TrueType outlines.
     """
 
     def __init__(self, path: str, index: int = 0) -> None:
-        from fontTools.ttLib import TTFont
-
         self.path, self.index = path, index
-        # Read what the pages need (each character's glyph, code and advance) and let go of
-        # the file: a CJK font's outlines are some 17 MB that need not stay in memory.
-        with TTFont(path, fontNumber=index, lazy=True) as font:
-            self._cff = "CFF " in font
-            if not self._cff and "glyf" not in font:
-                raise ValueError(f"{path}: no CFF or TrueType outlines")
-            top = font["CFF "].cff.topDictIndex[0] if self._cff else None
-            self._ros: tuple[str, str, int] | None = getattr(top, "ROS", None)
-            scale = 1000 / font["head"].unitsPerEm
-            self.ascent = font["hhea"].ascent * scale  # per 1000 units of the em
-            self.descent = font["hhea"].descent * scale
-            head = font["head"]
-            self._bbox = [round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
-            os2 = font["OS/2"] if "OS/2" in font else None
-            self._cap = round(getattr(os2, "sCapHeight", 0) * scale) or round(self.ascent)
-            self.postscript_name = (font["name"].getDebugName(6) or "Font").replace(" ", "")
-            hmtx, glyph_ids = font["hmtx"], font.getReverseGlyphMap()
-
-            def glyph(name: str) -> tuple[int, int, int]:
-                gid = glyph_ids[name]
-                # A CID-keyed CFF is addressed by CID (kept by the subset); others by glyph id.
-                code = int(name[3:]) if self._ros is not None and name.startswith("cid") else gid
-                return gid, code, round(hmtx[name][0] * scale)
-
-            self._glyphs = {point: glyph(name) for point, name in font.getBestCmap().items()}
-            self._notdef = glyph(font.getGlyphName(0))
-        gc.collect()  # fontTools' tables refer to each other: free the outlines now, not later
-        self._used: dict[int, tuple[int, str, int]] = {self._notdef[1]: (0, "", self._notdef[2])}
+        face = font_process.read_face(path, index)
+        self._cff, self._ros = face.cff, face.ros
+        self.ascent, self.descent = face.ascent, face.descent  # per 1000 units of the em
+        self._bbox, self._cap = list(face.bbox), face.cap_height
+        self.postscript_name = face.postscript_name
+        self._face = face
+        _, notdef_code, notdef_width = font_process.unpack(face.notdef)
+        self._used: dict[int, tuple[int, str, int]] = {notdef_code: (0, "", notdef_width)}
 
     def encode(self, text: str) -> tuple[bytes, float]:
         """The text as a PDF hex string of 2-byte codes, and its advance in 1/1000 em."""
         codes, advance = [], 0
         for char in text:
-            gid, code, width = self._glyphs.get(ord(char), self._notdef)
+            gid, code, width = self._face.glyph(char)
             if code not in self._used:
                 self._used[code] = (gid, char, width)
             codes.append(b"%04X" % code)
@@ -117,31 +92,9 @@ class EmbeddedFont:
         """The font program cut down to the glyphs used: a bare CFF table, or a TrueType file.
         A CID-keyed CFF keeps its CIDs whatever the new glyph order; other fonts keep their
         glyph ids (``retain_gids``), since the pages already hold them."""
-        from fontTools import subset
-        from fontTools.ttLib import TTFont
-
-        options = subset.Options()
-        options.retain_gids = self._ros is None
-        options.notdef_outline = True
-        options.layout_features = []
-        options.name_IDs = []
-        options.hinting = False
-        font = TTFont(self.path, fontNumber=self.index, lazy=True)
-        if self._cff:  # only the CFF table is embedded: parsing the others is wasted time
-            kept = ("CFF ", "head", "maxp", "GlyphOrder")
-            options.drop_tables = [tag for tag in font.keys() if tag not in kept]
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(gids=sorted({used[0] for used in self._used.values()}))
-        try:
-            with font:
-                subsetter.subset(font)
-                if self._cff:
-                    return font["CFF "].compile(font)  # type: ignore[no-any-return]
-                buf = io.BytesIO()
-                font.save(buf)
-                return buf.getvalue()
-        finally:
-            gc.collect()  # as in __init__: before the next face is read
+        return font_process.cut_subset(
+            self.path, self.index, sorted({used[0] for used in self._used.values()}),
+            cff=self._cff, retain_gids=self._ros is None)
 
 
 class VectorPage:

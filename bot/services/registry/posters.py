@@ -34,6 +34,7 @@ from bot.services.people.jurisdiction import jurisdiction_codes
 from bot.services.platform.fonts import Font, load_font
 from bot.services.platform.pdfpages import ImagePdfWriter
 from bot.services.platform.ports import QRCodeIssuer
+from bot.services.registry.font_process import FontToolError
 from bot.services.registry.poster_pdf import EmbeddedFont, VectorPdfWriter
 from bot.services.registry.qrcodes import printable_codes
 
@@ -305,8 +306,6 @@ def _pdf_writer(fh: BinaryIO, title: str, vector: bool) -> VectorPdfWriter | Ima
 def _embeddable_fonts() -> dict[str, EmbeddedFont] | None:
     """The poster's regular and bold faces as fonts to embed (bold may be the regular face);
     None when only Pillow's own font is there, which has no file to embed."""
-    from fontTools.ttLib import TTLibError
-
     faces: dict[str, EmbeddedFont] = {}
     for key, bold in (("regular", False), ("bold", True)):
         font = load_font(12, bold=bold)
@@ -315,7 +314,7 @@ def _embeddable_fonts() -> dict[str, EmbeddedFont] | None:
         same = [face for face in faces.values() if (face.path, face.index) == (font.path, font.index)]
         try:
             faces[key] = same[0] if same else EmbeddedFont(font.path, font.index)
-        except (ValueError, OSError, TTLibError):
+        except FontToolError:
             log.warning("cannot embed %s: posters are printed as images", font.path, exc_info=True)
             return None
     return faces
