@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--cpu-only", action="store_true", help="no profiler: CPU per message only")
-    parser.add_argument("--callers", metavar="PATTERN", help="also print who calls the functions matching this")
+    parser.add_argument("--callers", metavar="PATTERN", help="also print the callers of matching functions")
     args = parser.parse_args()
 
     from bot import create_app
