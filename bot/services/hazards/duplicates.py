@@ -95,14 +95,17 @@ def _similarities(text: str, others: list[str]) -> list[float]:
     index = clause_hints.Bm25Index([query, *docs], behind=_background())
     q = index.counts[0]
     own = index.score(0, q)
+    # Texts with the same terms score the same (the same counts and length in one index): a
+    # plant's open reports are often one text sent again, so each is scored once.
+    scored: dict[tuple[str, ...], float] = {}
     found = []
-    for i in range(1, len(docs) + 1):
-        d = index.counts[i]
-        theirs = index.score(i, d)
-        if not d or own <= 0 or theirs <= 0:
-            found.append(0.0)
-            continue
-        found.append(round((index.score(i, q) / own + index.score(0, d) / theirs) / 2, 3))
+    for i, doc in enumerate(docs, start=1):
+        if doc not in scored:
+            d = index.counts[i]
+            theirs = index.score(i, d)
+            scored[doc] = 0.0 if not d or own <= 0 or theirs <= 0 else round(
+                (index.score(i, q) / own + index.score(0, d) / theirs) / 2, 3)
+        found.append(scored[doc])
     return found
 
 
