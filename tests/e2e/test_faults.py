@@ -319,6 +319,7 @@ def test_kill_9_at_random_points_of_100_dialogues_loses_and_doubles_nothing(
     problems: list[str] = []
     stop = threading.Event()
     lock = threading.Lock()
+    answered = [0]  # messages answered so far, by all clients
 
     def client() -> None:
         while not stop.is_set():
@@ -329,6 +330,8 @@ def test_kill_9_at_random_points_of_100_dialogues_loses_and_doubles_nothing(
             try:
                 for content, expected in zip(DIALOGUE, EXPECTED, strict=True):
                     reply = _until_answered(server.base, openid, content, expected, stop)
+                    with lock:
+                        answered[0] += 1
                 numbers[openid] = reply.split("编号：")[1].split()[0]
             except BaseException as exc:  # noqa: BLE001 - reported below
                 problems.append(f"{type(exc).__name__}: {exc}")
@@ -340,8 +343,12 @@ def test_kill_9_at_random_points_of_100_dialogues_loses_and_doubles_nothing(
         for t in clients:
             t.start()
         rng = random.Random(20261124)
-        while any(t.is_alive() for t in clients) and kills < 4:
-            time.sleep(rng.uniform(1.5, 5.0))
+        # Kill at random points of the work itself, not of the clock: a fast server may
+        # finish the 100 dialogues before any fixed delay has passed.
+        total = len(users) * len(DIALOGUE)
+        for at in sorted(rng.sample(range(total // 20, total * 4 // 5), 4)):
+            while answered[0] < at and any(t.is_alive() for t in clients):
+                time.sleep(0.01)
             if not any(t.is_alive() for t in clients):
                 break
             server.kill9()
