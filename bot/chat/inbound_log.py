@@ -40,27 +40,16 @@ def dedupe_key(
     return f"evt:{openid}:{create_time}:{what}"
 
 
-def sender_key(session: Session, key: str, *, openid: str) -> str:
-    """The key this sender's message is logged under: ``key``, or, when another sender's
-    message already holds that MsgId, ``key`` with a digest of this sender.
-
-    Why: a stored reply (a query code, a summary) must never be served to another person who
-    sends the same MsgId. WeChat's MsgIds are unique, so a clash is a forgery or a
-    simulator; the first sender keeps the plain ``msg:<MsgId>`` key (the format of rows
-    already logged, so nothing changes for them), every other sender gets his own.
-    Event keys hold the sender already.
-    """
-    if not key.startswith("msg:"):
-        return key
-    holder = session.scalar(select(InboundMessage.openid).where(InboundMessage.dedupe_key == key))
-    if holder is None or holder == openid:
-        return key
-    return f"{key}:{_sender_digest(openid)}"
-
-
 def earlier_delivery(session: Session, key: str, *, openid: str) -> tuple[str, str | None]:
-    """``sender_key`` and ``previous_reply`` of that key, in one statement: the hot path of
-    every message (the two keys this sender's message could be logged under, read at once).
+    """The key this sender's message is logged under, and the reply already given to it
+    (None if it is new; "" if seen but the reply is gone or was empty: answer nothing).
+
+    The key is ``key``, or, when another sender's message already holds that MsgId, ``key``
+    with a digest of this sender. Why: a stored reply (a query code, a summary) must never be
+    served to another person who sends the same MsgId. WeChat's MsgIds are unique, so a clash
+    is a forgery or a simulator; the first sender keeps the plain ``msg:<MsgId>`` key (the
+    format of rows already logged), every other sender gets his own. Event keys hold the
+    sender already. Both keys are read in one statement: this runs on every message.
     """
     own_if_taken = f"{key}:{_sender_digest(openid)}" if key.startswith("msg:") else key
     found = {
@@ -74,17 +63,6 @@ def earlier_delivery(session: Session, key: str, *, openid: str) -> tuple[str, s
 
 def _sender_digest(openid: str) -> str:
     return hashlib.sha256(openid.encode()).hexdigest()[:16]
-
-
-def previous_reply(session: Session, key: str) -> str | None:
-    """The reply already given to this message, or None if it is new.
-
-    An empty string means "seen, but the reply is gone or was empty": answer nothing.
-    """
-    row = session.scalars(select(InboundMessage).where(InboundMessage.dedupe_key == key)).first()
-    if row is None:
-        return None
-    return row.reply or ""
 
 
 def record(

@@ -41,12 +41,8 @@ class EmbeddedFont:
 
     def __init__(self, path: str, index: int = 0) -> None:
         self.path, self.index = path, index
-        face = font_process.read_face(path, index)
-        self._cff, self._ros = face.cff, face.ros
+        self._face = face = font_process.read_face(path, index)
         self.ascent, self.descent = face.ascent, face.descent  # per 1000 units of the em
-        self._bbox, self._cap = list(face.bbox), face.cap_height
-        self.postscript_name = face.postscript_name
-        self._face = face
         _, notdef_code, notdef_width = font_process.unpack(face.notdef)
         self._used: dict[int, tuple[int, str, int]] = {notdef_code: (0, "", notdef_width)}
 
@@ -65,14 +61,14 @@ class EmbeddedFont:
         """The five objects (Type0 font, CID font, descriptor, font file, ToUnicode) that embed
         the subset of what ``encode`` saw, numbered from ``first_id`` (the Type0 font)."""
         type0, cid_font, descriptor, font_file, to_unicode = range(first_id, first_id + 5)
-        program = self._subset_program()
+        face, program = self._face, self._subset_program()
         tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(program).digest()[:6])
-        name = f"/{tag}+{self.postscript_name}".encode()
-        registry, ordering, supplement = self._ros or ("Adobe", "Identity", 0)
+        name = f"/{tag}+{face.postscript_name}".encode()
+        registry, ordering, supplement = face.ros or ("Adobe", "Identity", 0)
         widths = b" ".join(b"%d [%d]" % (code, used[2]) for code, used in sorted(self._used.items()))
-        kind = b"/CIDFontType0" if self._cff else b"/CIDFontType2 /CIDToGIDMap /Identity"
-        file_key = b"/FontFile3" if self._cff else b"/FontFile2"
-        file_head = b"/Subtype /CIDFontType0C " if self._cff else b"/Length1 %d " % len(program)
+        kind = b"/CIDFontType0" if face.cff else b"/CIDFontType2 /CIDToGIDMap /Identity"
+        file_key = b"/FontFile3" if face.cff else b"/FontFile2"
+        file_head = b"/Subtype /CIDFontType0C " if face.cff else b"/Length1 %d " % len(program)
         packed = zlib.compress(program, 6)
         return [
             (b"<< /Type /Font /Subtype /Type0 /BaseFont %s /Encoding /Identity-H "
@@ -82,8 +78,8 @@ class EmbeddedFont:
              % (kind, name, _latin(registry), _latin(ordering), supplement, descriptor, widths), None),
             (b"<< /Type /FontDescriptor /FontName %s /Flags 4 /FontBBox [%s] /ItalicAngle 0 "
              b"/Ascent %d /Descent %d /CapHeight %d /StemV 80 %s %d 0 R >>"
-             % (name, " ".join(map(str, self._bbox)).encode(), round(self.ascent), round(self.descent),
-                self._cap, file_key, font_file), None),
+             % (name, " ".join(map(str, face.bbox)).encode(), round(face.ascent), round(face.descent),
+                face.cap_height, file_key, font_file), None),
             (b"<< %s/Filter /FlateDecode /Length %d >>" % (file_head, len(packed)), packed),
             _to_unicode({code: used[1] for code, used in self._used.items() if used[1]}),
         ]
@@ -94,7 +90,7 @@ class EmbeddedFont:
         glyph ids (``retain_gids``), since the pages already hold them."""
         return font_process.cut_subset(
             self.path, self.index, sorted({used[0] for used in self._used.values()}),
-            cff=self._cff, retain_gids=self._ros is None)
+            cff=self._face.cff, retain_gids=self._face.ros is None)
 
 
 class VectorPage:

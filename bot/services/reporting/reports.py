@@ -232,8 +232,8 @@ def lookup_status(
     Wrong numbers and wrong codes look the same to the asker, so numbers cannot be probed:
     the same answer, and (when a code is given) the same cost, one hash checked, whether the
     number is anonymous, named or missing; the follower check rides in the one statement that
-    loads the hazard, so a named number does not cost one query more. Failed lookups are limited by the caller
-    (``lookups.QueryGuard``) before this runs.
+    loads the hazard, so a named number does not cost one query more. Failed lookups are
+    limited by the caller (``lookups.QueryGuard``) before this runs.
     """
     followed = exists().where(
         HazardFollower.hazard_id == Hazard.id, HazardFollower.user_id == asker.id)
