@@ -83,10 +83,10 @@ class ChatServices(WorkflowChat, ReportChat, InspectionChat, ReporterChat):
         ]
 
     def enterprise_label(self, enterprise_id: int) -> str:
-        ent = enterprises.get_enterprise(self.session, enterprise_id)
-        if ent is None:
+        found = enterprises.named(self.session, enterprise_id)
+        if found is None:
             return "（企业已不在登记库中）"
-        return f"{ent.name}（{enterprises.region_name(self.session, ent.region_code)}）"
+        return f"{found.name}（{found.county}）"
 
     def county_label(self, code: str) -> str:
         return enterprises.region_name(self.session, code)

@@ -10,7 +10,7 @@ Modules and their public names:
 - ``citations``: cited
 - ``clause_hints``: Clause, Profile, Suggestion, Bm25Index, chinese_number, clauses, by_code, tokens, suggest,
   profile_of, suggest_for, expand, hint_lines, hints_for_officer
-- ``duplicates``: Likely, similarity, likely_duplicates, duplicates_of, offered_to, excerpt,
+- ``duplicates``: Candidate, Likely, similarity, likely_duplicates, duplicates_of, offered_to, excerpt,
   duplicate_lines
 - ``hazard_search``: is_hazard, escape_like, HazardFilters, LedgerEntry, LedgerPage, search, export_rows
 - ``lifecycle``: WorkflowSettings, ReporterView, ack_due, notify_new_report, acknowledge, reject, classify,

@@ -23,8 +23,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.models import Hazard, User
@@ -56,10 +57,26 @@ FILLER = frozenset(
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """What the check reads of an open hazard: enough to rank it, show it and blank its
+    reporter out of it. Not a ``Hazard``: the check runs twice per report on up to
+    ``MAX_CANDIDATES`` rows, and loading them as mapped objects cost ten times the scoring."""
+
+    id: int
+    number: str
+    state: str
+    reported_at: datetime
+    description: str
+    reporter_id: int | None
+    reporter_name: str | None
+    reporter_phone: str | None
+
+
+@dataclass(frozen=True)
 class Likely:
     """An open hazard a description is likely a repeat of, with the pair's similarity."""
 
-    hazard: Hazard
+    hazard: Candidate
     score: float
 
 
@@ -109,27 +126,41 @@ def _similarities(text: str, others: list[str]) -> list[float]:
     return found
 
 
+def _candidates_of(*where: ColumnElement[bool]) -> Select[tuple[Any, ...]]:
+    """The open hazards reported in ``[:since, :now]`` that meet ``where``, less ``:exclude``,
+    newest first (built once: the check runs on every report)."""
+    return (
+        select(Hazard.id, Hazard.number, Hazard.state, Hazard.reported_at, Hazard.description,
+               Hazard.reporter_id, Hazard.reporter_name, Hazard.reporter_phone)
+        .where(Hazard.state.in_(OPEN_STATES), Hazard.reported_at >= bindparam("since"),
+               Hazard.reported_at <= bindparam("now"), Hazard.id != bindparam("exclude"), *where)
+        .order_by(Hazard.reported_at.desc(), Hazard.id.desc()).limit(MAX_CANDIDATES)
+    )
+
+
+_OF_ENTERPRISE = _candidates_of(Hazard.enterprise_id == bindparam("enterprise_id"))
+# An unregistered enterprise's: the same name in the same county.
+_OF_UNREGISTERED = _candidates_of(
+    Hazard.enterprise_id.is_(None), Hazard.enterprise_name == bindparam("enterprise_name"),
+    Hazard.region_code == bindparam("region_code"))
+
+
 def _candidates(
     session: Session, *, enterprise_id: int | None, enterprise_name: str, region_code: str,
     now: datetime, exclude: int | None,
-) -> list[Hazard]:
+) -> list[Candidate]:
     """The enterprise's open hazards reported within the window (an unregistered one's: same
     name in the same county), newest first."""
-    where = [Hazard.state.in_(OPEN_STATES), Hazard.reported_at >= now - timedelta(days=WINDOW_DAYS),
-             Hazard.reported_at <= now]
+    window = {"since": now - timedelta(days=WINDOW_DAYS), "now": now,
+              "exclude": 0 if exclude is None else exclude}  # ids start at 1
     if enterprise_id is not None:
-        where.append(Hazard.enterprise_id == enterprise_id)
+        rows = session.execute(_OF_ENTERPRISE, {**window, "enterprise_id": enterprise_id})
     elif enterprise_name and region_code:
-        where += [Hazard.enterprise_id.is_(None), Hazard.enterprise_name == enterprise_name,
-                  Hazard.region_code == region_code]
+        rows = session.execute(_OF_UNREGISTERED, {
+            **window, "enterprise_name": enterprise_name, "region_code": region_code})
     else:
         return []
-    if exclude is not None:
-        where.append(Hazard.id != exclude)
-    return list(session.scalars(
-        select(Hazard).where(*where).order_by(Hazard.reported_at.desc(), Hazard.id.desc())
-        .limit(MAX_CANDIDATES)
-    ))
+    return [Candidate(*row) for row in rows]
 
 
 def likely_duplicates(
@@ -138,9 +169,11 @@ def likely_duplicates(
 ) -> list[Likely]:
     """The open hazards of the enterprise (last ``WINDOW_DAYS`` days) whose description is at
     least ``THRESHOLD`` alike to ``description``, most alike first."""
+    if not description.strip():
+        return []
     found = _candidates(session, enterprise_id=enterprise_id, enterprise_name=enterprise_name,
                         region_code=region_code, now=now, exclude=exclude)
-    if not found or not description.strip():
+    if not found:
         return []
     scores = _similarities(description, [h.description or "" for h in found])
     ranked = sorted((Likely(h, s) for h, s in zip(found, scores, strict=True) if s >= THRESHOLD),

@@ -7,7 +7,7 @@ Must not import: any domain package but ``platform``, nor any outer layer.
 
 Modules and their public names:
 
-- ``anonymity``: named_reporter, scrub, scrub_person, scrub_for_enterprise, scrub_details,
+- ``anonymity``: Reported, named_reporter, scrub, scrub_person, scrub_for_enterprise, scrub_details,
   has_personal_details
 - ``api_accounts``: login, is_mini_program_user
 - ``bindings``: BindingError, Bound, hash_code, normalize_code, issue_code, level_fits, bind,

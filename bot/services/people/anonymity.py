@@ -26,10 +26,11 @@ message can use it.
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.models import Hazard, User
+from bot.models import User
 
 _BLANK = "***"
 
@@ -84,12 +85,24 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for 
 ))
 
 
-def named_reporter(session: Session, hazard: Hazard) -> User | None:
+class Reported(Protocol):
+    """What blanking a reporter out of a text reads of his report: a ``Hazard``, or a lighter
+    row of one (``duplicates.Candidate``)."""
+
+    @property
+    def reporter_id(self) -> int | None: ...
+    @property
+    def reporter_name(self) -> str | None: ...
+    @property
+    def reporter_phone(self) -> str | None: ...
+
+
+def named_reporter(session: Session, hazard: Reported) -> User | None:
     """The reporter, for a named report; an anonymous one has no link to anybody."""
     return session.get(User, hazard.reporter_id) if hazard.reporter_id is not None else None
 
 
-def scrub(session: Session, hazard: Hazard, text: str) -> str:
+def scrub(session: Session, hazard: Reported, text: str) -> str:
     """Blank the reporter's name, phone and openid out of a text meant for anyone but him."""
     secrets = [hazard.reporter_name, hazard.reporter_phone]
     reporter = named_reporter(session, hazard)
@@ -109,7 +122,7 @@ def scrub_person(text: str, person: User, *typed: str | None) -> str:
     return text
 
 
-def scrub_for_enterprise(session: Session, hazard: Hazard, text: str) -> str:
+def scrub_for_enterprise(session: Session, hazard: Reported, text: str) -> str:
     """A text meant for the enterprise: ``scrub``, then anything that looks like identity."""
     return scrub_details(scrub(session, hazard, text))
 

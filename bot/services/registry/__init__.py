@@ -13,7 +13,7 @@ Modules and their public names:
 - ``coordinates``: Point, parse_longitude, parse_latitude, parse_system, in_shanxi, to_gcj02,
   distance_km
 - ``enterprises``: EnterpriseMatch, normalize, search_enterprises, search_counties, get_enterprise,
-  region_name, find_by_reference, nearby_enterprises
+  Named, named, region_name, find_by_reference, nearby_enterprises
 - ``ledger``: LedgerProblem, ImportResult, import_actor, create_enterprise, update_enterprise,
   import_ledger, ledger_rows, export_ledger
 - ``ledger_columns``: CellError, cell_text, clean_text, code_text, parse_name, parse_credit_code,
