@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from bot import cli, db, logs, security_headers, wiring
+from bot import cli, cookie_sessions, db, logs, security_headers, wiring
 from bot.config import check_production, load_config
 from bot.services.platform import clock
 from bot.services.reporting import reports
@@ -36,6 +36,7 @@ def create_app(
     )
     logs.init_app(app)
     security_headers.init_app(app)  # CSP, no framing, referrer: on every response
+    cookie_sessions.init_app(app)
 
     clock.configure(config["app"]["timezone"])
     reports.configure_query_code_key(config["security"]["query_code_key"])

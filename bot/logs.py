@@ -124,8 +124,10 @@ def _finish_request(response: Response) -> Response:
     rid = g.get("request_id")
     if rid:
         response.headers[REQUEST_ID_HEADER] = rid
-        elapsed_ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
         level = logging.DEBUG if request.path in _QUIET_PATHS else logging.INFO
+        if not access_log.isEnabledFor(level):  # the line's fields cost more than the check
+            return response
+        elapsed_ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
         access_log.log(
             level, "%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed_ms,
             extra={"http": {

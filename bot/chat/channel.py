@@ -179,15 +179,15 @@ def process_message(
     for attempt in range(3):
         with session_factory() as session:
             try:
-                own_key, earlier = inbound_log.earlier_delivery(session, key, openid=msg.openid)
-                if earlier is not None:
+                sender = conversations.load_sender(session, msg.openid, key=key, now=now)
+                if isinstance(sender, conversations.Answered):
                     # Not the key: an event's key holds the sender's openid (logs never name people).
                     log.info("duplicate delivery of a %s message (MsgId %s) answered from the log",
                              msg.kind, msg.msg_id or "-")
-                    return earlier
-                reply = _answer(session, msg, now=now, settings=settings)
+                    return sender.reply
+                reply = _answer(session, sender.user, msg, now=now, settings=settings)
                 inbound_log.record(
-                    session, key=own_key, openid=msg.openid, msg_type=msg.kind, reply=reply, now=now
+                    session, key=sender.key, openid=msg.openid, msg_type=msg.kind, reply=reply, now=now
                 )
                 session.commit()
                 return reply
@@ -201,8 +201,7 @@ def process_message(
     raise AssertionError("unreachable")
 
 
-def _answer(session: Session, msg: Incoming, *, now: datetime, settings: ChatSettings) -> str:
-    user = conversations.load_user(session, msg.openid, now=now)
+def _answer(session: Session, user: User, msg: Incoming, *, now: datetime, settings: ChatSettings) -> str:
     if classify(msg) is Intent.SCAN and console_login.is_login_scene(scene_of(msg)):
         return _console_login(session, user, msg, now)
     port = ChatServices(session, user, settings, now)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.chat import inbound_log
 from bot.handlers import inspect_texts, texts
 from bot.handlers.core import Dialogue, State
 from bot.models import Conversation, User
@@ -21,41 +23,79 @@ from bot.services.reporting.reports import ReportDraft
 _TABLE = cast(Table, Conversation.__table__)
 
 _ROWS = "hazardbot.conversation_rows"  # session.info: user id -> his row (None: none yet)
+
+
+class _Row(NamedTuple):
+    """A dialogue row as read (columns, not a mapped object: nothing writes it through the ORM)."""
+
+    id: int
+    state: str
+    data: dict[str, Any]
+    updated_at: datetime
+
+
+_COLUMNS = (_TABLE.c.id, _TABLE.c.state, _TABLE.c.data, _TABLE.c.updated_at)
 # Built once: every message runs these, and building a statement and its cache key costs
 # about as much CPU as the round trip itself.
-_LOAD_USER = (
-    select(User, Conversation).join(Conversation, Conversation.user_id == User.id)
-    .where(User.openid == bindparam("openid")).with_for_update(of=Conversation)
-)
+_LOAD_SENDER = inbound_log.outerjoin_keys(
+    select(User, *_COLUMNS, *inbound_log.COLUMNS).join(_TABLE, _TABLE.c.user_id == User.id)
+).where(User.openid == bindparam("openid")).with_for_update(of=_TABLE)
+_LOAD_ROW = select(*_COLUMNS).where(_TABLE.c.user_id == bindparam("user_id"))
 _INSERT = insert(_TABLE)
 _UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(
     state=bindparam("b_state"), data=bindparam("b_data", type_=_TABLE.c.data.type),
     updated_at=bindparam("b_updated_at"))
 
 
-def load_user(session: Session, openid: str, *, now: datetime) -> User:
-    """The sender of a message, with his dialogue row (locked) read in the same statement.
+@dataclass(frozen=True)
+class Sender:
+    """The sender of a new message, and the key it is to be logged under."""
 
-    ``load`` and ``save`` then use that row instead of reading it again. A user without a
-    dialogue row yet (the first message, or one after retention) costs one statement more.
+    user: User
+    key: str
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The message was answered before (a retry, a second delivery): the reply given then."""
+
+    reply: str
+
+
+def load_sender(session: Session, openid: str, *, key: str, now: datetime) -> Sender | Answered:
+    """The sender of a message with his dialogue row (locked), and whether the message was
+    answered before (``inbound_log.resolve``), all in one statement: it runs on every message.
+
+    ``load`` and ``save`` then use that row instead of reading it again. A person without a
+    dialogue row yet (the first message, or one after retention) costs two statements more.
     """
-    found = session.execute(_LOAD_USER, {"openid": openid}).first()
+    keys = inbound_log.keys_for(key, openid=openid)
+    found = session.execute(_LOAD_SENDER, {
+        "openid": openid, "plain": keys.plain, "own": keys.own_if_taken}).first()
     if found is None:
+        mine, earlier = inbound_log.earlier_delivery(session, key, openid=openid)
+        if earlier is not None:
+            return Answered(earlier)
         user = get_or_create_user(session, openid, now=now)
         session.info.setdefault(_ROWS, {})[user.id] = None  # no row yet: save() makes it
-        return user
-    user, row = found
+        return Sender(user, mine)
+    user, row = found[0], _Row(*found[1:5])
+    plain, own = inbound_log.from_columns(found[5:])
+    mine, earlier = inbound_log.resolve(keys, openid=openid, plain=plain, own=own)
+    if earlier is not None:
+        return Answered(earlier)
     session.info.setdefault(_ROWS, {})[user.id] = row
     note_inbound(user, now)
-    return user
+    return Sender(user, mine)
 
 
-def _row(session: Session, user: User, *, lock: bool) -> Conversation | None:
-    rows: dict[int, Conversation | None] = session.info.setdefault(_ROWS, {})
+def _row(session: Session, user: User, *, lock: bool) -> _Row | None:
+    rows: dict[int, _Row | None] = session.info.setdefault(_ROWS, {})
     if user.id in rows:
         return rows[user.id]
-    query = select(Conversation).where(Conversation.user_id == user.id)
-    row = session.scalars(query.with_for_update() if lock else query).one_or_none()
+    query = _LOAD_ROW.with_for_update() if lock else _LOAD_ROW
+    found = session.execute(query, {"user_id": user.id}).first()
+    row = None if found is None else _Row(*found)
     rows[user.id] = row
     return row
 
@@ -105,7 +145,7 @@ def mark_paused(dialogue: Dialogue, updated_at: datetime | None, *, now: datetim
 
 
 def save(session: Session, user: User, dialogue: Dialogue, *, now: datetime) -> None:
-    """Write the dialogue back: one Core statement on the row ``load_user`` locked.
+    """Write the dialogue back: one Core statement on the row ``load_sender`` locked.
 
     Core, not the ORM's unit of work: this runs on every message, and a flush of a changed
     object costs several times the statement itself; nothing reads the row after this."""
@@ -117,9 +157,14 @@ def save(session: Session, user: User, dialogue: Dialogue, *, now: datetime) -> 
         session.execute(_UPDATE, {"row_id": row.id, "b_state": state, "b_data": data, "b_updated_at": now})
 
 
+_DRAFT_FIELDS = tuple(f.name for f in dataclasses.fields(ReportDraft))
+
+
 def _to_json(dialogue: Dialogue) -> dict[str, Any]:
+    # Not dataclasses.asdict, which deep-copies every value: the UPDATE serialises this at
+    # once, so a flat look at the draft's fields is all it needs.
     return {
-        "draft": dataclasses.asdict(dialogue.draft),
+        "draft": {name: getattr(dialogue.draft, name) for name in _DRAFT_FIELDS},
         "choices": list(dialogue.choices),
         "typed": dialogue.typed,
         "data": dialogue.data,
@@ -130,8 +175,7 @@ def _from_json(state: str, data: dict[str, Any]) -> Dialogue:
     # No copy: the dialogue may change the row's loaded lists in place, but ``save`` writes
     # the row with a Core UPDATE, never through the ORM's comparison of old and new.
     try:
-        known = {f.name for f in dataclasses.fields(ReportDraft)}
-        draft = ReportDraft(**{k: v for k, v in data.get("draft", {}).items() if k in known})
+        draft = ReportDraft(**{k: v for k, v in data.get("draft", {}).items() if k in _DRAFT_FIELDS})
         return Dialogue(
             state=State(state), draft=draft,
             choices=[str(c) for c in data.get("choices", [])], typed=str(data.get("typed", "")),

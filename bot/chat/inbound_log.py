@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Select, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import InboundMessage
@@ -40,25 +42,71 @@ def dedupe_key(
     return f"evt:{openid}:{create_time}:{what}"
 
 
+@dataclass(frozen=True)
+class Keys:
+    """The keys a message may be logged under: ``plain``, and ``own_if_taken`` when another
+    sender's message already holds the plain key (see ``earlier_delivery``)."""
+
+    plain: str
+    own_if_taken: str
+
+
+@dataclass(frozen=True)
+class Logged:
+    """A row of the log as the check reads it (``reply`` None: seen, the reply gone)."""
+
+    openid: str
+    reply: str | None
+
+
+def keys_for(key: str, *, openid: str) -> Keys:
+    return Keys(key, f"{key}:{_sender_digest(openid)}" if key.startswith("msg:") else key)
+
+
+def resolve(keys: Keys, *, openid: str, plain: Logged | None, own: Logged | None) -> tuple[str, str | None]:
+    """The key this sender's message is logged under, and the reply already given to it
+    (None if it is new; "" if seen but the reply is gone or was empty: answer nothing), from
+    the rows found under the two keys."""
+    mine = keys.plain if plain is None or plain.openid == openid else keys.own_if_taken
+    row = plain if mine == keys.plain else own
+    return mine, None if row is None else (row.reply or "")
+
+
 def earlier_delivery(session: Session, key: str, *, openid: str) -> tuple[str, str | None]:
     """The key this sender's message is logged under, and the reply already given to it
-    (None if it is new; "" if seen but the reply is gone or was empty: answer nothing).
+    (``resolve``). The sender's first message reads it here; every later one with his
+    dialogue row (``conversations.load_sender``, through ``outerjoin_keys``), in one statement.
 
     The key is ``key``, or, when another sender's message already holds that MsgId, ``key``
     with a digest of this sender. Why: a stored reply (a query code, a summary) must never be
     served to another person who sends the same MsgId. WeChat's MsgIds are unique, so a clash
     is a forgery or a simulator; the first sender keeps the plain ``msg:<MsgId>`` key (the
     format of rows already logged), every other sender gets his own. Event keys hold the
-    sender already. Both keys are read in one statement: this runs on every message.
+    sender already. Both keys are read in one statement.
     """
-    own_if_taken = f"{key}:{_sender_digest(openid)}" if key.startswith("msg:") else key
-    found = {
-        row.dedupe_key: row for row in session.execute(_EARLIER, {"plain": key, "own": own_if_taken})
-    }
-    plain = found.get(key)
-    own = key if plain is None or plain.openid == openid else own_if_taken
-    row = found.get(own)
-    return own, None if row is None else (row.reply or "")
+    keys = keys_for(key, openid=openid)
+    found = {row.dedupe_key: Logged(row.openid, row.reply) for row in session.execute(
+        _EARLIER, {"plain": keys.plain, "own": keys.own_if_taken})}
+    return resolve(keys, openid=openid, plain=found.get(keys.plain), own=found.get(keys.own_if_taken))
+
+
+# The log's rows under the two keys, outer-joined to the statement that loads the sender.
+_PLAIN = _TABLE.alias("logged_plain")
+_OWN = _TABLE.alias("logged_own")
+COLUMNS = (_PLAIN.c.id, _PLAIN.c.openid, _PLAIN.c.reply, _OWN.c.id, _OWN.c.openid, _OWN.c.reply)
+
+
+def outerjoin_keys(query: Select[Any]) -> Select[Any]:
+    """``query`` (which selects ``COLUMNS``) with the log's rows under ``:plain`` and ``:own``."""
+    return (query.outerjoin(_PLAIN, _PLAIN.c.dedupe_key == bindparam("plain"))
+            .outerjoin(_OWN, _OWN.c.dedupe_key == bindparam("own")))
+
+
+def from_columns(values: Sequence[Any]) -> tuple[Logged | None, Logged | None]:
+    """The rows under the two keys, from the values of ``COLUMNS`` in a result row."""
+    plain = Logged(values[1], values[2]) if values[0] is not None else None
+    own = Logged(values[4], values[5]) if values[3] is not None else None
+    return plain, own
 
 
 def _sender_digest(openid: str) -> str:

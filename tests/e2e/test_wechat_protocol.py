@@ -265,6 +265,8 @@ ODD_FIELDS = {
     "msgid_300_digits": _wire("text", "<Content>举报</Content>", msg_id=f"<MsgId>{'9' * 300}</MsgId>"),
     "content_nested": _wire("text", "<Content><b>举报</b></Content>"),
     "content_repeated": _wire("text", "<Content>举报</Content><Content>取消</Content>"),
+    "content_with_attribute": _wire("text", '<Content lang="zh">举报</Content>'),
+    "event_without_event": _wire("event", "<EventKey>x</EventKey>", msg_id=""),
     "sender_nested": _wire("text", "<Content>举报</Content>", sender="]]><x>1</x><![CDATA["),
     "sender_too_long": _wire("text", "<Content>举报</Content>", sender="o" * 300),
     "createtime_missing": _wire("text", "<Content>举报</Content>", created=""),

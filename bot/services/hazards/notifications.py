@@ -27,8 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from bot.models import Attachment, Hazard, HazardEvent, HazardFollower, Region, User
 from bot.services.hazards import clause_hints, duplicates
@@ -60,6 +60,17 @@ def city_code_of(session: Session, region_code: str) -> str | None:
     if region is None:
         return None
     return region.parent_code if region.is_county_level else region.code
+
+
+_PARENT = aliased(Region, name="parent")
+_WITH_PARENT = (select(Region, _PARENT).outerjoin(_PARENT, _PARENT.code == Region.parent_code)
+                .where(Region.code == bindparam("code")))
+
+
+def _with_parent(session: Session, code: str) -> tuple[Region | None, Region | None]:
+    """A region and the one above it, in one statement (both then in the identity map)."""
+    row = session.execute(_WITH_PARENT, {"code": code}).first()
+    return (None, None) if row is None else (row[0], row[1])
 
 
 def new_report_officers(session: Session, hazard: Hazard) -> list[User]:
@@ -239,9 +250,10 @@ def new_report(session: Session, hazard: Hazard, *, now: datetime, photos: int |
             .where(Attachment.hazard_id == hazard.id, Attachment.event_id.is_(None),
                    Attachment.kind == "photo")
         )
-    # Held while the officers are found: they read the county again (the session's identity
-    # map keeps only what is referenced, and a confirmation's budget is a dozen statements).
-    county = session.get(Region, hazard.region_code)
+    # Held while the officers are found: they read the county and its city again (the
+    # session's identity map keeps only what is referenced, and a confirmation's budget is a
+    # dozen statements).
+    county, _city = _with_parent(session, hazard.region_code)
     text = T.NEW_REPORT.format(
         major=T.NEW_REPORT_MAJOR if hazard.possibly_major else "",
         number=hazard.number, enterprise=hazard.enterprise_name,

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from bot.models import HazardCounter
@@ -16,8 +15,8 @@ from bot.services.platform.clock import local
 def next_hazard_number(session: Session, now: datetime) -> str:
     """Issue the next number of the local day: unique, and increasing within the day.
 
-    On PostgreSQL the counter row is moved in a short transaction of its own, on a separate
-    connection, and committed at once: no lock is held across the report's transaction, so
+    On PostgreSQL the counter row is moved by one statement in autocommit, on a separate
+    connection, so it is committed at once: no lock is held across the report's transaction, so
     confirmations do not queue behind one another. A report that rolls back after taking its
     number leaves a gap (README: numbers may skip). SQLite has one writer at a time anyway
     (the report's transaction holds the file's write lock, which a second connection would wait
@@ -33,11 +32,10 @@ def next_hazard_number(session: Session, now: datetime) -> str:
 
 
 def _take_apart(engine: Engine, day: str) -> int:
-    """The counter moved and committed on its own connection, at once."""
-    with engine.connect() as conn:
-        last = _take(conn, day)
-        conn.commit()
-    return last
+    """The counter moved on a connection of its own in autocommit: the upsert is its whole
+    transaction, one round trip (no BEGIN, no COMMIT), and commits at once."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return _take(conn, day)
 
 
 def _take_inside(session: Session, day: str) -> int:
@@ -45,14 +43,17 @@ def _take_inside(session: Session, day: str) -> int:
     return _take(session.connection(), day)
 
 
+# One upsert: the day's row made with 1, or moved on by one (SQLite ≥ 3.35 and PostgreSQL
+# spell it alike). Written out, not built with the dialects' ``on_conflict_do_update``, which
+# SQLAlchemy cannot cache: that one was compiled anew for every report.
+_UPSERT = text(
+    f"INSERT INTO {HazardCounter.__tablename__} (day, last) VALUES (:day, 1) "
+    f"ON CONFLICT (day) DO UPDATE SET last = {HazardCounter.__tablename__}.last + 1 RETURNING last"
+)
+
+
 def _take(conn: Connection, day: str) -> int:
-    """One upsert: the day's row made with 1, or moved on by one (SQLite ≥ 3.35, PostgreSQL)."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    upsert = insert(HazardCounter).values(day=day, last=1)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[HazardCounter.day], set_={"last": HazardCounter.last + 1}
-    )
-    return int(conn.execute(upsert.returning(HazardCounter.last)).scalar_one())
+    return int(conn.execute(_UPSERT, {"day": day}).scalar_one())
 
 
 def _format(day: str, last: int) -> str:
