@@ -41,7 +41,7 @@ _LOAD_SENDER = inbound_log.outerjoin_keys(
     select(User, *_COLUMNS, *inbound_log.COLUMNS).join(_TABLE, _TABLE.c.user_id == User.id)
 ).where(User.openid == bindparam("openid")).with_for_update(of=_TABLE)
 _LOAD_ROW = select(*_COLUMNS).where(_TABLE.c.user_id == bindparam("user_id"))
-_INSERT = insert(_TABLE)
+_INSERT = insert(_TABLE).inline()  # no RETURNING: nothing reads the new row's id
 _UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(
     state=bindparam("b_state"), data=bindparam("b_data", type_=_TABLE.c.data.type),
     updated_at=bindparam("b_updated_at"))
@@ -148,13 +148,15 @@ def save(session: Session, user: User, dialogue: Dialogue, *, now: datetime) -> 
     """Write the dialogue back: one Core statement on the row ``load_sender`` locked.
 
     Core, not the ORM's unit of work: this runs on every message, and a flush of a changed
-    object costs several times the statement itself; nothing reads the row after this."""
+    object costs several times the statement itself; nothing reads the row after this. (A
+    new user's row is flushed already: ``get_or_create_user`` flushes it for its id.)"""
     row = _row(session, user, lock=False)
     state, data = dialogue.state.value, _to_json(dialogue)
+    conn = session.connection()  # past the ORM's execution layer: no ORM object is involved
     if row is None:  # a new user's first message, or one after retention
-        session.execute(_INSERT, {"user_id": user.id, "state": state, "data": data, "updated_at": now})
+        conn.execute(_INSERT, {"user_id": user.id, "state": state, "data": data, "updated_at": now})
     else:
-        session.execute(_UPDATE, {"row_id": row.id, "b_state": state, "b_data": data, "b_updated_at": now})
+        conn.execute(_UPDATE, {"row_id": row.id, "b_state": state, "b_data": data, "b_updated_at": now})
 
 
 _DRAFT_FIELDS = tuple(f.name for f in dataclasses.fields(ReportDraft))

@@ -20,7 +20,7 @@ _TABLE = cast(Table, InboundMessage.__table__)
 # Built once (every message runs them): building a statement costs about as much as running it.
 _EARLIER = select(_TABLE.c.dedupe_key, _TABLE.c.openid, _TABLE.c.reply).where(
     _TABLE.c.dedupe_key.in_([bindparam("plain"), bindparam("own")]))
-_RECORD = insert(_TABLE)
+_RECORD = insert(_TABLE).inline()  # no RETURNING: nothing reads the new row's id
 
 # WeChat retries within ~15 s; keep replies a while longer, then forget them (they may
 # hold an anonymous reporter's query code, which is otherwise stored only as a hash).
@@ -116,9 +116,10 @@ def _sender_digest(openid: str) -> str:
 def record(
     session: Session, *, key: str, openid: str, msg_type: str, reply: str, now: datetime
 ) -> None:
-    """Log the message with its reply, in the transaction of its effects (a Core INSERT: it
-    runs on every message, and nothing reads the row back in this transaction)."""
-    session.execute(_RECORD, {"dedupe_key": key, "openid": openid, "msg_type": msg_type,
+    """Log the message with its reply, in the transaction of its effects (a Core INSERT on
+    the session's connection, past the ORM's execution layer: it runs on every message, and
+    nothing reads the row back in this transaction)."""
+    session.connection().execute(_RECORD, {"dedupe_key": key, "openid": openid, "msg_type": msg_type,
                               "received_at": now, "reply": reply})
 
 
