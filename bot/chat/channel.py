@@ -21,7 +21,7 @@ from bot.chat.reports import ReportChat
 from bot.chat.workflow import WorkflowChat
 from bot.handlers import dialogue as dialogues
 from bot.handlers import texts
-from bot.handlers.core import Choice, Nearby, ScanOutcome
+from bot.handlers.core import Choice, Dialogue, Nearby, ScanOutcome
 from bot.handlers.incoming import Incoming, Intent, classify, is_new_follower, scene_of
 from bot.models import User
 from bot.services.forms.weekly_tables import ReportLinks
@@ -185,10 +185,13 @@ def process_message(
                     log.info("duplicate delivery of a %s message (MsgId %s) answered from the log",
                              msg.kind, msg.msg_id or "-")
                     return sender.reply
-                reply = _answer(session, sender.user, msg, now=now, settings=settings)
-                inbound_log.record(
-                    session, key=sender.key, openid=msg.openid, msg_type=msg.kind, reply=reply, now=now
-                )
+                reply, dialogue = _answer(session, sender.user, msg, now=now, settings=settings)
+                log_row = inbound_log.entry(key=sender.key, openid=msg.openid, msg_type=msg.kind,
+                                            reply=reply, now=now)
+                if dialogue is None:
+                    inbound_log.record(session, log_row)
+                else:  # with the dialogue, in one statement where the database can
+                    conversations.save(session, sender.user, dialogue, now=now, log=log_row)
                 session.commit()
                 return reply
             except (IntegrityError, OperationalError) as exc:
@@ -201,9 +204,12 @@ def process_message(
     raise AssertionError("unreachable")
 
 
-def _answer(session: Session, user: User, msg: Incoming, *, now: datetime, settings: ChatSettings) -> str:
+def _answer(
+    session: Session, user: User, msg: Incoming, *, now: datetime, settings: ChatSettings
+) -> tuple[str, Dialogue | None]:
+    """The reply, and the dialogue to write back (None: untouched)."""
     if classify(msg) is Intent.SCAN and console_login.is_login_scene(scene_of(msg)):
-        return _console_login(session, user, msg, now)
+        return _console_login(session, user, msg, now), None
     port = ChatServices(session, user, settings, now)
     dialogue, updated_at = conversations.load(session, user)
     notice = ""
@@ -214,10 +220,9 @@ def _answer(session: Session, user: User, msg: Incoming, *, now: datetime, setti
         dialogues.reset(dialogue, port)
     conversations.mark_paused(dialogue, updated_at, now=now, quiet=settings.idle)
     reply = dialogues.handle(dialogue, msg, port)
-    conversations.save(session, user, dialogue, now=now)
     if notice:
-        return notice + "\n\n" + (reply or texts.GUIDE)
-    return reply
+        return notice + "\n\n" + (reply or texts.GUIDE), dialogue
+    return reply, dialogue
 
 
 def _console_login(session: Session, user: User, msg: Incoming, now: datetime) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, insert, select, update
+from sqlalchemy import CTE, Insert, Select, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import InboundMessage
@@ -113,14 +113,22 @@ def _sender_digest(openid: str) -> str:
     return hashlib.sha256(openid.encode()).hexdigest()[:16]
 
 
-def record(
-    session: Session, *, key: str, openid: str, msg_type: str, reply: str, now: datetime
-) -> None:
-    """Log the message with its reply, in the transaction of its effects (a Core INSERT on
-    the session's connection, past the ORM's execution layer: it runs on every message, and
+def entry(*, key: str, openid: str, msg_type: str, reply: str, now: datetime) -> dict[str, Any]:
+    """The log row of a message with its reply (``record`` writes it)."""
+    return {"dedupe_key": key, "openid": openid, "msg_type": msg_type, "received_at": now, "reply": reply}
+
+
+def record(session: Session, row: dict[str, Any]) -> None:
+    """Log the message (``entry``) in the transaction of its effects: a Core INSERT on the
+    session's connection, past the ORM's execution layer (it runs on every message, and
     nothing reads the row back in this transaction)."""
-    session.connection().execute(_RECORD, {"dedupe_key": key, "openid": openid, "msg_type": msg_type,
-                              "received_at": now, "reply": reply})
+    session.connection().execute(_RECORD, row)
+
+
+def recording_with(write: CTE) -> Insert:
+    """The log's INSERT carrying another write as a data-modifying ``WITH`` (PostgreSQL): the
+    two in one statement, one round trip (``conversations.save``)."""
+    return _RECORD.add_cte(write)
 
 
 def purge_old_replies(session: Session, *, now: datetime) -> int:
