@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base
 
+ABOVE_COUNTY = ("province", "prefecture_city")  # levels that are not county-level
+
 
 class Region(Base):
     """A division of Shanxi; officers act within a region and everything under it."""
@@ -22,4 +24,4 @@ class Region(Base):
 
     @property
     def is_county_level(self) -> bool:
-        return self.level not in ("province", "prefecture_city")
+        return self.level not in ABOVE_COUNTY

@@ -16,9 +16,9 @@ Modules and their public names:
 - ``lifecycle``: WorkflowSettings, ReporterView, ack_due, notify_new_report, acknowledge, reject, classify,
   classify_finding, set_deadline, supervise, verify, send_back, merge, pending_for, reporter_identity,
   record_penalty
-- ``notifications``: officers_at, city_code_of, new_report_officers, jurisdiction_officers,
-  managers, followers, new_report, acknowledged, rejected, assigned, regraded, deadline_set,
-  supervised, plan_submitted, proof_submitted, sent_back, closed, merged_target_closed, merged,
+- ``notifications``: officers_at, city_code_of, Jurisdiction, jurisdiction_of, new_report_officers,
+  jurisdiction_officers, managers, followers, new_report, acknowledged, rejected, assigned, regraded,
+  deadline_set, supervised, plan_submitted, proof_submitted, sent_back, closed, merged_target_closed, merged,
   supplemented, reward_opened, reward_approved
 - ``numbers``: next_hazard_number, is_hazard_number
 - ``penalties``: PenaltyDraft, money_wan, measures_of, describe, validated, add_penalty,

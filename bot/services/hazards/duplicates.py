@@ -150,13 +150,14 @@ def _candidates(
     now: datetime, exclude: int | None,
 ) -> list[Candidate]:
     """The enterprise's open hazards reported within the window (an unregistered one's: same
-    name in the same county), newest first."""
+    name in the same county), newest first, as the transaction has flushed them."""
     window = {"since": now - timedelta(days=WINDOW_DAYS), "now": now,
               "exclude": 0 if exclude is None else exclude}  # ids start at 1
+    conn = session.connection()  # Core rows, past the ORM's execution layer (and its autoflush)
     if enterprise_id is not None:
-        rows = session.execute(_OF_ENTERPRISE, {**window, "enterprise_id": enterprise_id})
+        rows = conn.execute(_OF_ENTERPRISE, {**window, "enterprise_id": enterprise_id})
     elif enterprise_name and region_code:
-        rows = session.execute(_OF_UNREGISTERED, {
+        rows = conn.execute(_OF_UNREGISTERED, {
             **window, "enterprise_name": enterprise_name, "region_code": region_code})
     else:
         return []

@@ -25,12 +25,14 @@ self-introduction in them is blanked too, named report or anonymous, whoever typ
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.models import Attachment, Hazard, HazardEvent, HazardFollower, Region, User
+from bot.models.region import ABOVE_COUNTY
 from bot.services.hazards import clause_hints, duplicates
 from bot.services.hazards import workflow_texts as T
 from bot.services.hazards.citations import cited
@@ -62,44 +64,69 @@ def city_code_of(session: Session, region_code: str) -> str | None:
     return region.parent_code if region.is_county_level else region.code
 
 
+@dataclass(frozen=True)
+class Jurisdiction:
+    """A region's name and the codes of the levels that answer for it (None: no such level)."""
+
+    name: str
+    county: str
+    city: str | None
+    province: str | None
+
+
 _PARENT = aliased(Region, name="parent")
-_WITH_PARENT = (select(Region, _PARENT).outerjoin(_PARENT, _PARENT.code == Region.parent_code)
-                .where(Region.code == bindparam("code")))
+# Built once: every report reads it (a region with the one above it, in one statement).
+_JURISDICTION = (
+    select(Region.name, Region.level, Region.parent_code, _PARENT.parent_code)
+    .outerjoin(_PARENT, _PARENT.code == Region.parent_code).where(Region.code == bindparam("code"))
+)
 
 
-def _with_parent(session: Session, code: str) -> tuple[Region | None, Region | None]:
-    """A region and the one above it, in one statement (both then in the identity map)."""
-    row = session.execute(_WITH_PARENT, {"code": code}).first()
-    return (None, None) if row is None else (row[0], row[1])
+def jurisdiction_of(session: Session, region_code: str) -> Jurisdiction:
+    """The region's name, city and province: a county's city is its parent, a city is its
+    own (``city_code_of``), and the province is the city's parent. An unknown code is named
+    by itself and has no city or province."""
+    row = session.execute(_JURISDICTION, {"code": region_code}).first()
+    if row is None:
+        return Jurisdiction(region_code, region_code, None, None)
+    name, level, parent, grandparent = row
+    if level not in ABOVE_COUNTY:  # a county-level region
+        return Jurisdiction(name, region_code, parent, grandparent)
+    return Jurisdiction(name, region_code, region_code, parent)
 
 
-def new_report_officers(session: Session, hazard: Hazard) -> list[User]:
+# Built once: the officers of all three levels in one statement (a level with no code matches
+# nobody: ``region_code = NULL`` is never true).
+_OFFICERS = select(User).where(or_(
+    and_(User.role == "county_officer", User.region_code == bindparam("county")),
+    and_(User.role == "city_officer", User.region_code == bindparam("city")),
+    and_(User.role == "province_officer", User.region_code == bindparam("province")),
+)).order_by(User.id)
+
+
+def new_report_officers(
+    session: Session, hazard: Hazard, *, where: Jurisdiction | None = None
+) -> list[User]:
     """The county's officers; the city's too when the reporter thinks it may be major.
 
     A report must reach someone: with no officer bound in the county it goes to the city,
     and with none there to the province. The officers of all three levels are read in one
-    statement (a confirmation's budget is a dozen) and chosen from here.
+    statement (a confirmation's budget is a dozen) and chosen from here. ``where``: the
+    hazard's jurisdiction, when the caller has read it already.
     """
-    city = city_code_of(session, hazard.region_code)
-    city_region = session.get(Region, city) if city is not None else None
-    province = city_region.parent_code if city_region is not None else None
-    levels = [("county_officer", hazard.region_code), ("city_officer", city),
-              ("province_officer", province)]
+    where = where or jurisdiction_of(session, hazard.region_code)
     found = list(session.scalars(
-        select(User).where(or_(*(and_(User.role == role, User.region_code == code)
-                                 for role, code in levels if code is not None)))
-        .order_by(User.id)
-    ))
+        _OFFICERS, {"county": where.county, "city": where.city, "province": where.province}))
 
     def at(role: str, code: str | None) -> list[User]:
         return [u for u in found if u.role == role and code is not None and u.region_code == code]
 
-    county = at("county_officer", hazard.region_code)
+    county = at("county_officer", where.county)
     chosen = county
     if hazard.possibly_major or not county:
-        chosen = county + at("city_officer", city)
-    if not chosen and city is not None:
-        chosen = at("province_officer", province)
+        chosen = county + at("city_officer", where.city)
+    if not chosen and where.city is not None:
+        chosen = at("province_officer", where.province)
     return chosen
 
 
@@ -250,20 +277,17 @@ def new_report(session: Session, hazard: Hazard, *, now: datetime, photos: int |
             .where(Attachment.hazard_id == hazard.id, Attachment.event_id.is_(None),
                    Attachment.kind == "photo")
         )
-    # Held while the officers are found: they read the county and its city again (the
-    # session's identity map keeps only what is referenced, and a confirmation's budget is a
-    # dozen statements).
-    county, _city = _with_parent(session, hazard.region_code)
+    where = jurisdiction_of(session, hazard.region_code)  # the county's name and the officers'
     text = T.NEW_REPORT.format(
         major=T.NEW_REPORT_MAJOR if hazard.possibly_major else "",
         number=hazard.number, enterprise=hazard.enterprise_name,
-        county=county.name if county is not None else hazard.region_code,
+        county=where.name,
         source=T.SOURCE_NAMES.get(hazard.source, hazard.source),
         summary=_summary(hazard.description), photos=photos or 0,
         location=T.NEW_REPORT_LOCATION.format(label=hazard.location_label) if hazard.location_label else "",
         ack_due=format_local(hazard.ack_due_at), hints=_hints(session, hazard, now),
     )
-    _queue(session, new_report_officers(session, hazard), action="new_report", hazard=hazard,
+    _queue(session, new_report_officers(session, hazard, where=where), action="new_report", hazard=hazard,
            text=text, now=now)
 
 
