@@ -53,7 +53,8 @@ class Keys:
 
 @dataclass(frozen=True)
 class Logged:
-    """A row of the log as the check reads it (``reply`` None: seen, the reply gone)."""
+    """A row of the log as the check reads it (``reply`` None: seen, the reply gone; ``openid``
+    '' where it is not read: a row under the own key is always this sender's)."""
 
     openid: str
     reply: str | None
@@ -93,7 +94,9 @@ def earlier_delivery(session: Session, key: str, *, openid: str) -> tuple[str, s
 # The log's rows under the two keys, outer-joined to the statement that loads the sender.
 _PLAIN = _TABLE.alias("logged_plain")
 _OWN = _TABLE.alias("logged_own")
-COLUMNS = (_PLAIN.c.id, _PLAIN.c.openid, _PLAIN.c.reply, _OWN.c.id, _OWN.c.openid, _OWN.c.reply)
+# The plain key's sender (never NULL in a row: NULL, no row) and reply; the own key's id (NULL:
+# no row) and reply. The own key is this sender's by construction: its openid is not read.
+COLUMNS = (_PLAIN.c.openid, _PLAIN.c.reply, _OWN.c.id, _OWN.c.reply)
 
 
 def outerjoin_keys(query: Select[Any]) -> Select[Any]:
@@ -104,8 +107,8 @@ def outerjoin_keys(query: Select[Any]) -> Select[Any]:
 
 def from_columns(values: Sequence[Any]) -> tuple[Logged | None, Logged | None]:
     """The rows under the two keys, from the values of ``COLUMNS`` in a result row."""
-    plain = Logged(values[1], values[2]) if values[0] is not None else None
-    own = Logged(values[4], values[5]) if values[3] is not None else None
+    plain = Logged(values[0], values[1]) if values[0] is not None else None
+    own = Logged("", values[3]) if values[2] is not None else None
     return plain, own
 
 

@@ -30,8 +30,21 @@ def prompt(d: Dialogue, port: ChatPort) -> str:
     }[d.state]
 
 
+_LABEL = "enterprise_label"  # dialogue data: [what it names, the label], read once per dialogue
+
+
 def enterprise_label(d: Dialogue, port: ChatPort) -> str:
-    """The enterprise of the report being written, registered or as typed."""
-    if d.draft.enterprise_id is not None:
-        return port.enterprise_label(d.draft.enterprise_id)
-    return f"{d.draft.enterprise_name}（未登记，{port.county_label(d.draft.region_code)}）"
+    """The enterprise of the report being written, registered or as typed: looked up once and
+    kept in the dialogue (the steps name it twice), as long as the draft names the same one."""
+    draft = d.draft
+    named = f"id:{draft.enterprise_id}" if draft.enterprise_id is not None \
+        else f"typed:{draft.enterprise_name}|{draft.region_code}"
+    kept = d.data.get(_LABEL)
+    if isinstance(kept, list) and len(kept) == 2 and kept[0] == named:
+        return str(kept[1])
+    if draft.enterprise_id is not None:
+        label = port.enterprise_label(draft.enterprise_id)
+    else:
+        label = f"{draft.enterprise_name}（未登记，{port.county_label(draft.region_code)}）"
+    d.data[_LABEL] = [named, label]
+    return label
