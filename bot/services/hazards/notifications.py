@@ -86,7 +86,7 @@ def jurisdiction_of(session: Session, region_code: str) -> Jurisdiction:
     """The region's name, city and province: a county's city is its parent, a city is its
     own (``city_code_of``), and the province is the city's parent. An unknown code is named
     by itself and has no city or province."""
-    row = session.execute(_JURISDICTION, {"code": region_code}).first()
+    row = session.connection().execute(_JURISDICTION, {"code": region_code}).first()  # Core row
     if row is None:
         return Jurisdiction(region_code, region_code, None, None)
     name, level, parent, grandparent = row

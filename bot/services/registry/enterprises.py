@@ -53,7 +53,7 @@ def search_enterprises(session: Session, text: str, *, limit: int = 5) -> list[E
     if not query:
         return []
     pieces = {query} | {query[i : i + 2] for i in range(len(query) - 1)}
-    rows = session.execute(
+    rows = session.connection().execute(  # Core rows: past the ORM's execution layer
         select(Enterprise.id, Enterprise.name, Enterprise.region_code, Region.name)
         .join(Region, Region.code == Enterprise.region_code)
         .where(or_(*(Enterprise.name.contains(p, autoescape=True) for p in pieces)))
@@ -117,7 +117,7 @@ _NAMED = (select(Enterprise.name, Region.name, Enterprise.region_code)
 def named(session: Session, enterprise_id: int) -> Named | None:
     """The enterprise's name and its county's in one statement (None: not registered), not
     the whole row and its region as two objects."""
-    row = session.execute(_NAMED, {"id": enterprise_id}).first()
+    row = session.connection().execute(_NAMED, {"id": enterprise_id}).first()  # a Core row
     if row is None:
         return None
     name, county, code = row
