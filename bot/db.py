@@ -40,7 +40,7 @@ def _refuse_dead(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
     ``poll`` with no timeout tells, without a round trip. (What it cannot see, a peer gone
     without a word, a ping would only find after the TCP timeout as well.)
     """
-    if dbapi_conn.closed or dbapi_conn.broken:
+    if dbapi_conn.closed or getattr(dbapi_conn, "broken", False):
         raise exc.DisconnectionError("connection closed")
     poller = select.poll()
     poller.register(dbapi_conn.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)

@@ -165,11 +165,11 @@ def save(
     if row is None:  # a new user's first message, or one after retention
         conn.execute(_INSERT, {"user_id": user.id, "state": state, "data": data, "updated_at": now})
     else:
-        update = {"row_id": row.id, "b_state": state, "b_data": data, "b_updated_at": now}
+        params = {"row_id": row.id, "b_state": state, "b_data": data, "b_updated_at": now}
         if log is not None and conn.dialect.name == "postgresql":
-            conn.execute(_UPDATE_AND_LOG, {**update, **log})
+            conn.execute(_UPDATE_AND_LOG, {**params, **log})
             return
-        conn.execute(_UPDATE, update)
+        conn.execute(_UPDATE, params)
     if log is not None:
         inbound_log.record(session, log)
 

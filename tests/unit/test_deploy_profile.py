@@ -45,3 +45,29 @@ def test_gunicorn_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for unit in ("web", "scheduler", "worker"):
         text = (DEPLOY / "systemd" / f"hazardbot-{unit}.service").read_text()
         assert "EnvironmentFile=/etc/hazardbot/hazardbot.env" in text and "User=hazardbot" in text
+
+
+def test_gunicorn_builds_no_access_line_that_its_logging_drops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The profile's gunicorn.access logger is at WARNING (the app writes the access lines):
+    gunicorn must not build each request's line only to drop it, nor skip one it would keep."""
+    import logging
+
+    from gunicorn.config import Config
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    cfg = Config()
+    cfg.set("logconfig_dict", settings["logconfig_dict"])
+    access = logging.getLogger("gunicorn.access")
+    before = access.level
+    root_handlers, root_level = logging.root.handlers[:], logging.root.level  # dictConfig resets them
+    try:
+        logger = settings["logger_class"](cfg)
+        assert access.getEffectiveLevel() == logging.WARNING
+        assert logger.access_log_enabled is False
+        access.setLevel(logging.INFO)  # were the access lines wanted, they would be built
+        assert logger.access_log_enabled is True
+    finally:
+        access.setLevel(before)
+        logging.root.handlers[:] = root_handlers
+        logging.root.setLevel(root_level)
