@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import OutboxMessage, User
@@ -111,7 +111,7 @@ _QUEUE = text(
     "(key, openid, kind, text, status, attempts, next_attempt_at, created_at) "
     "VALUES (:key, :openid, :kind, :text, 'pending', 0, :now, :now) "
     "ON CONFLICT (key) DO NOTHING RETURNING id"
-)
+).bindparams(bindparam("now", type_=OutboxMessage.__table__.c.created_at.type))  # stored as the ORM stores it
 
 
 def queue_message(
