@@ -7,11 +7,10 @@ SQLite connection gets all three here (docs/design.md §7).
 
 from __future__ import annotations
 
-import select
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -23,29 +22,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         _tune_sqlite(engine)
         return engine
-    engine = create_engine(url, echo=echo, pool_size=5, max_overflow=10)
-    event.listen(engine, "checkout", _refuse_dead)
-    return engine
-
-
-def _refuse_dead(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
-    """Never hand out a pooled connection the server has closed (a restart, a failover,
-    ``pg_terminate_backend``): the pool then replaces it with a new one.
-
-    Not ``pool_pre_ping``, which sends a query and waits for its answer on every checkout, a
-    round trip on every message (a sixth of an ordinary step's database time). An idle
-    connection in good order has nothing to read: PostgreSQL speaks only when spoken to, and
-    a backend that ends a session says why (FATAL 57P01) and closes the socket. So a socket
-    with something to read, or in error, while the connection sits in the pool, is dead; one
-    ``poll`` with no timeout tells, without a round trip. (What it cannot see, a peer gone
-    without a word, a ping would only find after the TCP timeout as well.)
-    """
-    if dbapi_conn.closed or getattr(dbapi_conn, "broken", False):
-        raise exc.DisconnectionError("connection closed")
-    poller = select.poll()
-    poller.register(dbapi_conn.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
-    if poller.poll(0):
-        raise exc.DisconnectionError("the server closed the connection while it was idle")
+    # pool_pre_ping: a dead pooled connection (a restart, a failover, pg_terminate_backend) is
+    # replaced before it is handed out. A socket poll instead (no round trip) was tried and
+    # lost a race: a backend just told to end has not always closed its socket yet when the
+    # next request checks its connection out, while a ping reaches it only after the signal.
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
 def _tune_sqlite(engine: Engine) -> None:

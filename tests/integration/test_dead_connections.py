@@ -1,11 +1,10 @@
 """The pool never hands out a connection the server has closed.
 
-``bot/db.py`` checks a pooled PostgreSQL connection's socket on checkout instead of pinging
-(``pool_pre_ping`` cost a round trip per message). Here the server ends a pooled connection's
-session (``pg_terminate_backend``, as a failover or a restart does) and the next checkout must
-get a working connection. (tests/e2e/test_faults.py does the same to gunicorn workers' pools,
-and restarts PostgreSQL under load.)
-"""
+Here the server ends a pooled connection's session (``pg_terminate_backend``, as a failover or
+a restart does) and the next checkout must get a working connection (``pool_pre_ping`` in
+``bot/db.py``; a socket poll tried instead lost the race with a backend not yet gone).
+(tests/e2e/test_faults.py does the same to gunicorn workers' pools, and restarts PostgreSQL
+under load.)"""
 
 from __future__ import annotations
 

@@ -57,11 +57,8 @@ def officers_at(session: Session, role: str, region_code: str | None) -> list[Us
 
 
 def city_code_of(session: Session, region_code: str) -> str | None:
-    """The city a county belongs to (a city-level code is its own city)."""
-    region = session.get(Region, region_code)
-    if region is None:
-        return None
-    return region.parent_code if region.is_county_level else region.code
+    """The city a county belongs to (a city-level code is its own city; ``jurisdiction_of``)."""
+    return jurisdiction_of(session, region_code).city
 
 
 @dataclass(frozen=True)
@@ -84,8 +81,8 @@ _JURISDICTION = (
 
 def jurisdiction_of(session: Session, region_code: str) -> Jurisdiction:
     """The region's name, city and province: a county's city is its parent, a city is its
-    own (``city_code_of``), and the province is the city's parent. An unknown code is named
-    by itself and has no city or province."""
+    own, and the province is the city's parent. An unknown code is named by itself and has no
+    city or province."""
     row = session.connection().execute(_JURISDICTION, {"code": region_code}).first()  # Core row
     if row is None:
         return Jurisdiction(region_code, region_code, None, None)
@@ -133,10 +130,10 @@ def new_report_officers(
 def jurisdiction_officers(session: Session, hazard: Hazard) -> list[User]:
     """Officers who follow a hazard: those told of the report, the city's for a major one,
     and any officer of the jurisdiction who has acted on it."""
-    found = {u.id: u for u in new_report_officers(session, hazard)}
+    where = jurisdiction_of(session, hazard.region_code)
+    found = {u.id: u for u in new_report_officers(session, hazard, where=where)}
     if hazard.level == "major":
-        city = city_code_of(session, hazard.region_code)
-        found.update((u.id, u) for u in officers_at(session, "city_officer", city))
+        found.update((u.id, u) for u in officers_at(session, "city_officer", where.city))
     actors = session.scalars(
         select(User).join(HazardEvent, HazardEvent.actor_id == User.id)
         .where(HazardEvent.hazard_id == hazard.id, User.role.in_(OFFICER_ROLES)).distinct()
