@@ -18,12 +18,14 @@ Not a test: it prints figures (docs/performance.md). What it does:
    are signed and AES-encrypted by ``bot/dev/peer.py`` (an implementation independent of the
    server's wechatpy). Each runs whole report dialogues (举报 → enterprise → pick → description
    → no photo → no location → anonymous → not major → 确认) for SECONDS, checking every reply;
-   then the same users hit the bare endpoint for SECONDS;
-4. messages/s, p50 / p99 latency and errors for both, the RSS of each gunicorn worker
+   then the same users hit the bare endpoint for SECONDS, then the floor (see 5);
+4. messages/s, p50 / p99 latency and errors for each, the RSS of each gunicorn worker
    before and after, and a check that every completed dialogue left exactly one hazard;
 5. the ratios of the same run (messages/s of /wechat over bare, server CPU per message over
-   bare), and the SQL statements of each dialogue step, counted with SQLAlchemy events in a
-   short in-process pass after the load (``statements_per_step``).
+   bare), the same for the floor (``bench/served_app.py``: the least a chat step does on our
+   stack, after the bare phase, for SECONDS too), and the SQL statements of each dialogue
+   step, counted with SQLAlchemy events in a short in-process pass after the load
+   (``statements_per_step``).
 """
 
 from __future__ import annotations
@@ -152,6 +154,30 @@ def _bare_user(url: str, _user: int, deadline: float, out: PhaseResult, lock: th
         out.errors += errors
 
 
+def _floor_user(url: str, user: int, deadline: float, out: PhaseResult, lock: threading.Lock) -> None:
+    """``bench/served_app.py``'s floor: a signed, encrypted message, one transaction, a reply."""
+    import requests
+
+    from bot.dev.peer import WeChatPeer
+
+    peer = WeChatPeer(f"{url}/floor/", token=TOKEN, appid=APPID, encoding_aes_key=AES_KEY,
+                      mode="safe", http=requests.Session(), timeout=30)
+    latencies: list[float] = []
+    errors = 0
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        try:
+            reply = peer.send_text(f"oWarm_{user}", "跳过")  # the warm-up made this user
+            ok = reply.status_code == 200 and reply.content == "ok"
+        except Exception:  # noqa: BLE001
+            ok = False
+        latencies.append(time.perf_counter() - started)
+        errors += not ok
+    with lock:
+        out.latencies.extend(latencies)
+        out.errors += errors
+
+
 def _phase(name: str, users: int, seconds: float, target: Any, url: str) -> PhaseResult:
     """``users`` threads run ``target(url, user, deadline, out, lock)`` for ``seconds``."""
     out = PhaseResult(name)
@@ -190,11 +216,13 @@ def _measured(master: int, name: str, users: int, seconds: float, target: Any, u
 def load_generator(
     url: str, master: int, users: int, seconds: float, results: Any, bare: bool = True
 ) -> None:
-    """Warm every worker up, then the dialogue phase, then the bare phase; results → queue."""
+    """Warm every worker up, then the dialogue phase, then the bare and the floor phases;
+    results → queue."""
     _phase("warm-up", users, 3, _warm_user, url)
     results.put(_measured(master, "/wechat dialogues", users, seconds, _dialogue_user, url))
     if bare:
         results.put(_measured(master, "bare Flask /bare/", users, seconds, _bare_user, url))
+        results.put(_measured(master, "floor /floor/", users, seconds, _floor_user, url))
 
 
 # -- the server side ---------------------------------------------------------------------------
@@ -247,6 +275,11 @@ def statements_per_step(
         app.extensions["worker"].stop()
         engine.dispose()
     return counts
+
+
+def _cpu_ratio(first: PhaseResult, second: PhaseResult) -> float:
+    """Server CPU per request of ``first`` over ``second``'s."""
+    return (first.server_cpu / len(first.latencies)) / (second.server_cpu / len(second.latencies))
 
 
 def _free_port() -> int:
@@ -409,6 +442,7 @@ def main() -> None:
                 print(f"worker RSS after load: {', '.join(f'{m:.0f}' for m in _workers_rss(server.pid))} MiB")
                 return
             bare = results.get(timeout=wait)
+            floor = results.get(timeout=wait)
             gen.join(timeout=30)
             rss_loaded = _workers_rss(server.pid)
             stored, given = _count_hazards(url, wechat.numbers)
@@ -419,15 +453,17 @@ def main() -> None:
             load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
             print(f"machine:  {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
                   f"load average after the run {load} (other processes share these cores)")
-            print(wechat.line())
-            print(bare.line())
-            print(wechat.cpu_line())
-            print(bare.cpu_line())
+            for phase in (wechat, bare, floor):
+                print(phase.line())
+            for phase in (wechat, bare, floor):
+                print(phase.cpu_line())
             if bare.latencies and wechat.latencies and bare.server_cpu:
                 rate = (len(wechat.latencies) / wechat.seconds) / (len(bare.latencies) / bare.seconds)
-                cpu = (wechat.server_cpu / len(wechat.latencies)) / (bare.server_cpu / len(bare.latencies))
                 print(f"ratios of this run:    /wechat msg/s = {rate:.0%} of bare; "
-                      f"server CPU per message = {cpu:.1f}× bare")
+                      f"server CPU per message = {_cpu_ratio(wechat, bare):.1f}× bare")
+            if floor.latencies and floor.server_cpu and bare.server_cpu:
+                print(f"the stack's floor:     server CPU per message = {_cpu_ratio(floor, bare):.1f}× bare; "
+                      f"/wechat = {_cpu_ratio(wechat, floor):.1f}× the floor")
             ordinary = [n for _, n in statements[:-1]]
             print("SQL statements per step (in process, one dialogue): "
                   + ", ".join(f"{label} {n}" for label, n in statements))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from bot.chat import inbound_log
 from bot.handlers import inspect_texts, texts
@@ -19,8 +21,11 @@ from bot.services.people.users import get_or_create_user, note_inbound
 from bot.services.reporting import media
 from bot.services.reporting.reports import ReportDraft
 
-# The table itself, for the Core statements of the hot path (no ORM unit of work).
+# The tables themselves, for the Core statements of the hot path (no ORM unit of work).
 _TABLE = cast(Table, Conversation.__table__)
+_USERS = cast(Table, User.__table__)
+_USER_KEYS = tuple(User.__mapper__.get_property_by_column(c).key for c in _USERS.c)
+_USER_MANAGER = manager_of_class(User)
 
 _ROWS = "hazardbot.conversation_rows"  # session.info: user id -> his row (None: none yet)
 
@@ -38,8 +43,8 @@ _COLUMNS = (_TABLE.c.id, _TABLE.c.state, _TABLE.c.data, _TABLE.c.updated_at)
 # Built once: every message runs these, and building a statement and its cache key costs
 # about as much CPU as the round trip itself.
 _LOAD_SENDER = inbound_log.outerjoin_keys(
-    select(User, *_COLUMNS, *inbound_log.COLUMNS).join(_TABLE, _TABLE.c.user_id == User.id)
-).where(User.openid == bindparam("openid")).with_for_update(of=_TABLE)
+    select(*_USERS.c, *_COLUMNS, *inbound_log.COLUMNS).join(_TABLE, _TABLE.c.user_id == _USERS.c.id)
+).where(_USERS.c.openid == bindparam("openid")).with_for_update(of=_TABLE)
 _LOAD_ROW = select(*_COLUMNS).where(_TABLE.c.user_id == bindparam("user_id"))
 _INSERT = insert(_TABLE).inline()  # no RETURNING: nothing reads the new row's id
 _UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(
@@ -70,7 +75,7 @@ def load_sender(session: Session, openid: str, *, key: str, now: datetime) -> Se
     dialogue row yet (the first message, or one after retention) costs two statements more.
     """
     keys = inbound_log.keys_for(key, openid=openid)
-    found = session.execute(_LOAD_SENDER, {
+    found = session.connection().execute(_LOAD_SENDER, {
         "openid": openid, "plain": keys.plain, "own": keys.own_if_taken}).first()
     if found is None:
         mine, earlier = inbound_log.earlier_delivery(session, key, openid=openid)
@@ -79,14 +84,31 @@ def load_sender(session: Session, openid: str, *, key: str, now: datetime) -> Se
         user = get_or_create_user(session, openid, now=now)
         session.info.setdefault(_ROWS, {})[user.id] = None  # no row yet: save() makes it
         return Sender(user, mine)
-    user, row = found[0], _Row(*found[1:5])
-    plain, own = inbound_log.from_columns(found[5:])
+    users = len(_USER_KEYS)
+    user, row = _attached_user(session, found[:users]), _Row(*found[users:users + 4])
+    plain, own = inbound_log.from_columns(found[users + 4:])
     mine, earlier = inbound_log.resolve(keys, openid=openid, plain=plain, own=own)
     if earlier is not None:
         return Answered(earlier)
     session.info.setdefault(_ROWS, {})[user.id] = row
     note_inbound(user, now)
     return Sender(user, mine)
+
+
+def _attached_user(session: Session, values: Sequence[Any]) -> User:
+    """The sender as a persistent ``User`` of ``session``, made from his columns as read.
+
+    Read as columns on the session's connection and attached rather than loaded as an entity:
+    on every message the ORM's loading of one row cost more CPU than the statement's round
+    trip. The object is made as the ORM's loader makes one (a new instance whose state is the
+    row, ``make_transient_to_detached`` marking it loaded, then added), so changes to him
+    (``note_inbound``, a binding) are tracked and flushed as for a loaded object; the
+    constructor is passed by, which would record every column as a change first."""
+    user = _USER_MANAGER.new_instance()
+    user.__dict__.update(zip(_USER_KEYS, values, strict=True))
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
 
 
 def _row(session: Session, user: User, *, lock: bool) -> _Row | None:

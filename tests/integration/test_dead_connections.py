@@ -1,7 +1,7 @@
 """The pool never hands out a connection the server has closed.
 
 Here the server ends a pooled connection's session (``pg_terminate_backend``, as a failover or
-a restart does) and the next checkout must get a working connection (``pool_pre_ping`` in
+a restart does) and the next checkout must get a working connection (the ping on checkout in
 ``bot/db.py``; a socket poll tried instead lost the race with a backend not yet gone).
 (tests/e2e/test_faults.py does the same to gunicorn workers' pools, and restarts PostgreSQL
 under load.)"""
