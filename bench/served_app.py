@@ -10,11 +10,16 @@ nothing else: the delivery's signatures checked and its body decrypted and parse
 as ``/wechat`` does), one transaction through the app's own session factory and pool (the
 sender's row read ``FOR UPDATE`` and written back, then COMMIT), and an encrypted reply. No
 hooks, no dialogue, no inbound log. Its CPU per message over the bare endpoint's says how much
-of the target ratio the stack itself takes before our code does anything.
+of the target ratio the stack itself takes before our code does anything. ``/floor/driver``
+does the same with the pool's driver connection (psycopg, SQL written out) in place of the
+session and SQLAlchemy's execution: what that layer costs on the floor.
 """
 
+from collections.abc import Callable
+from typing import cast
+
 from flask import Flask, Response, request
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from bot import create_app
@@ -32,9 +37,9 @@ _WIRE = WireSettings(
     encoding_aes_key=hazardbot.config["HAZARDBOT"]["wechat"]["encoding_aes_key"],
     timestamp_tolerance=int(hazardbot.config["HAZARDBOT"]["wechat"]["timestamp_tolerance_seconds"]),
 )
-_READ = select(User.__table__.c.id).where(User.__table__.c.openid == bindparam("openid")).with_for_update()
-_WRITE = update(User.__table__).where(User.__table__.c.id == bindparam("row_id")).values(
-    last_inbound_at=bindparam("now"))
+_USERS = cast(Table, User.__table__)
+_READ = select(_USERS.c.id).where(_USERS.c.openid == bindparam("openid")).with_for_update()
+_WRITE = update(_USERS).where(_USERS.c.id == bindparam("row_id")).values(last_inbound_at=bindparam("now"))
 
 
 @bare.get("/")
@@ -42,22 +47,47 @@ def hello() -> str:
     return "ok"
 
 
-@floor.post("/")
-def one_step() -> Response:
+def _transaction_orm(openid: str) -> None:
+    with hazardbot.extensions["session_factory"]() as session:
+        conn = session.connection()
+        row_id = conn.execute(_READ, {"openid": openid}).scalar_one()
+        conn.execute(_WRITE, {"row_id": row_id, "now": utcnow()})
+        session.commit()
+
+
+def _transaction_driver(openid: str) -> None:
+    conn = hazardbot.extensions["engine"].raw_connection()  # pooled, pinged on checkout
+    try:
+        cursor = conn.cursor()
+        cursor.execute("SELECT id FROM users WHERE openid = %s FOR UPDATE", (openid,))
+        (row_id,) = cursor.fetchone()
+        cursor.execute("UPDATE users SET last_inbound_at = %s WHERE id = %s", (utcnow(), row_id))
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _one_step(transaction: Callable[[str], None]) -> Response:
     """The floor of a chat step (see the module's docstring); the sender must exist (the
     bench's warm-up makes its users through ``/wechat``)."""
     args = request.args.to_dict()
     check_signature(_WIRE, args)
     xml, encrypted = open_body(_WIRE, args, request.get_data(cache=False))
     msg, account = parse_delivery(xml)
-    with hazardbot.extensions["session_factory"]() as session:
-        conn = session.connection()
-        row_id = conn.execute(_READ, {"openid": msg.openid}).scalar_one()
-        conn.execute(_WRITE, {"row_id": row_id, "now": utcnow()})
-        session.commit()
+    transaction(msg.openid)
     body = render_reply(_WIRE, "ok", account=account, openid=msg.openid, encrypted=encrypted,
                         nonce=args.get("nonce", ""))
     return Response(body, mimetype="application/xml")
+
+
+@floor.post("/")
+def one_step() -> Response:
+    return _one_step(_transaction_orm)
+
+
+@floor.post("/driver")
+def one_step_on_the_driver() -> Response:
+    return _one_step(_transaction_driver)
 
 
 app = DispatcherMiddleware(hazardbot, {"/bare": bare, "/floor": floor})

@@ -1,6 +1,6 @@
 """Benchmark: ``/wechat`` in safe mode under gunicorn, whole report dialogues, 50 users at once.
 
-    python bench/wechat_load.py [--users 50] [--seconds 20] [--workers 3] [--threads 4]
+    python bench/wechat_load.py [--users 50] [--seconds 20] [--rounds 4] [--workers 3] [--threads 4]
                                 [--db postgresql|sqlite] [--admin-url postgresql+psycopg://…/test]
                                 [--rss-only]
 
@@ -10,22 +10,24 @@ with no bare phase, ratios or statement counts: a quick check of what the app co
 Not a test: it prints figures (docs/performance.md). What it does:
 
 1. a throw-away database (PostgreSQL by default, SQLite with ``--db sqlite``), migrated with
-   Alembic, with the regions and the demo enterprises;
+   Alembic, with the regions, the demo enterprises and one county officer where the reports go
+   (so that each confirmation queues his notice, as in the field);
 2. gunicorn with ``deploy/gunicorn.conf.py`` (the production settings) on a free loopback
    port, serving the app in live mode (safe mode, production-like secrets) next to a bare
    Flask app (``bench/served_app.py``);
 3. a load generator in a second process: USERS threads, each a WeChat user whose messages
    are signed and AES-encrypted by ``bot/dev/peer.py`` (an implementation independent of the
    server's wechatpy). Each runs whole report dialogues (举报 → enterprise → pick → description
-   → no photo → no location → anonymous → not major → 确认) for SECONDS, checking every reply;
-   then the same users hit the bare endpoint for SECONDS, then the floor (see 5);
+   → no photo → no location → anonymous → not major → 确认), checking every reply; then the
+   same users hit the bare endpoint, then the floor (see 5): each phase SECONDS in all, in
+   ROUNDS alternating rounds, so that a drift of the shared machine's speed falls on all alike;
 4. messages/s, p50 / p99 latency and errors for each, the RSS of each gunicorn worker
    before and after, and a check that every completed dialogue left exactly one hazard;
 5. the ratios of the same run (messages/s of /wechat over bare, server CPU per message over
-   bare), the same for the floor (``bench/served_app.py``: the least a chat step does on our
-   stack, after the bare phase, for SECONDS too), and the SQL statements of each dialogue
-   step, counted with SQLAlchemy events in a short in-process pass after the load
-   (``statements_per_step``).
+   bare, over the whole run and in each round), the same for the floor (``bench/served_app.py``:
+   the least a chat step does on our stack; ``/floor/driver``: the same on the driver alone),
+   and the SQL statements of each dialogue step, counted with SQLAlchemy events in a short
+   in-process pass after the load (``statements_per_step``).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ DIALOGUE = (
     ("跳过", "第 4 步"), ("跳过", "第 5 步"), ("2", "第 6 步"), ("2", "请核对"), ("确认", "编号："),
 )
 _NUMBER = re.compile(r"编号：(YH\d+)")
+OFFICER_REGION = "140105"  # 小店区, 晋钢's county: the bench's officer is bound there
 
 
 @dataclass
@@ -71,6 +74,19 @@ class PhaseResult:
     numbers: list[str] = field(default_factory=list)  # hazard numbers of completed dialogues
     steps: dict[int, list[float]] = field(default_factory=dict)  # dialogue step → latencies
     server_cpu: float = 0.0  # CPU seconds the gunicorn workers spent during the phase
+    rounds: list[tuple[int, float]] = field(default_factory=list)  # (requests, server CPU) of each
+
+    def absorb(self, part: PhaseResult) -> None:
+        """Add one round of this phase (``load_generator`` alternates the phases in rounds)."""
+        self.seconds += part.seconds
+        self.latencies.extend(part.latencies)
+        self.errors += part.errors
+        self.error_samples.extend(part.error_samples)
+        self.numbers.extend(part.numbers)
+        for step, values in part.steps.items():
+            self.steps.setdefault(step, []).extend(values)
+        self.server_cpu += part.server_cpu
+        self.rounds.append((len(part.latencies), part.server_cpu))
 
     def cpu_line(self) -> str:
         """Server CPU per request: what the figures would be on cores of our own."""
@@ -92,6 +108,8 @@ class PhaseResult:
 
 # -- load generator (runs in its own process) ------------------------------------------------
 
+_RUN = uuid.uuid4().hex[:12]  # made once in the generator's process: its users' openids
+
 def _dialogue_user(url: str, user: int, deadline: float, out: PhaseResult, lock: threading.Lock) -> None:
     import requests
 
@@ -99,7 +117,7 @@ def _dialogue_user(url: str, user: int, deadline: float, out: PhaseResult, lock:
 
     peer = WeChatPeer(f"{url}/wechat", token=TOKEN, appid=APPID, encoding_aes_key=AES_KEY,
                       mode="safe", http=requests.Session(), timeout=30)
-    openid = f"oBench_{uuid.uuid4().hex[:12]}_{user}"
+    openid = f"oBench_{_RUN}_{user}"  # the same person in every round: one first message
     latencies: list[float] = []
     errors: list[str] = []
     numbers: list[str] = []
@@ -154,13 +172,14 @@ def _bare_user(url: str, _user: int, deadline: float, out: PhaseResult, lock: th
         out.errors += errors
 
 
-def _floor_user(url: str, user: int, deadline: float, out: PhaseResult, lock: threading.Lock) -> None:
+def _floor_user(url: str, user: int, deadline: float, out: PhaseResult, lock: threading.Lock,
+                path: str = "/floor/") -> None:
     """``bench/served_app.py``'s floor: a signed, encrypted message, one transaction, a reply."""
     import requests
 
     from bot.dev.peer import WeChatPeer
 
-    peer = WeChatPeer(f"{url}/floor/", token=TOKEN, appid=APPID, encoding_aes_key=AES_KEY,
+    peer = WeChatPeer(f"{url}{path}", token=TOKEN, appid=APPID, encoding_aes_key=AES_KEY,
                       mode="safe", http=requests.Session(), timeout=30)
     latencies: list[float] = []
     errors = 0
@@ -176,6 +195,10 @@ def _floor_user(url: str, user: int, deadline: float, out: PhaseResult, lock: th
     with lock:
         out.latencies.extend(latencies)
         out.errors += errors
+
+
+def _floor_driver_user(url: str, user: int, deadline: float, out: PhaseResult, lock: threading.Lock) -> None:
+    _floor_user(url, user, deadline, out, lock, path="/floor/driver")
 
 
 def _phase(name: str, users: int, seconds: float, target: Any, url: str) -> PhaseResult:
@@ -214,15 +237,24 @@ def _measured(master: int, name: str, users: int, seconds: float, target: Any, u
 
 
 def load_generator(
-    url: str, master: int, users: int, seconds: float, results: Any, bare: bool = True
+    url: str, master: int, users: int, seconds: float, results: Any, bare: bool = True, rounds: int = 4
 ) -> None:
-    """Warm every worker up, then the dialogue phase, then the bare and the floor phases;
-    results → queue."""
+    """Warm every worker up, then the phases in ``rounds`` rounds (dialogues, bare, floor,
+    floor on the driver; ``seconds / rounds`` each), so that the machine's speed, which drifts
+    on these shared cores, is the same for the phases compared; results → queue. Without
+    ``bare``: the dialogue phase alone, in one piece."""
     _phase("warm-up", users, 3, _warm_user, url)
-    results.put(_measured(master, "/wechat dialogues", users, seconds, _dialogue_user, url))
-    if bare:
-        results.put(_measured(master, "bare Flask /bare/", users, seconds, _bare_user, url))
-        results.put(_measured(master, "floor /floor/", users, seconds, _floor_user, url))
+    if not bare:
+        results.put(_measured(master, "/wechat dialogues", users, seconds, _dialogue_user, url))
+        return
+    phases = (("/wechat dialogues", _dialogue_user), ("bare Flask /bare/", _bare_user),
+              ("floor /floor/", _floor_user), ("floor, driver only", _floor_driver_user))
+    totals = {name: PhaseResult(name) for name, _ in phases}
+    for _ in range(rounds):
+        for name, target in phases:
+            totals[name].absorb(_measured(master, name, users, seconds / rounds, target, url))
+    for name, _ in phases:
+        results.put(totals[name])
 
 
 # -- the server side ---------------------------------------------------------------------------
@@ -280,6 +312,13 @@ def statements_per_step(
 def _cpu_ratio(first: PhaseResult, second: PhaseResult) -> float:
     """Server CPU per request of ``first`` over ``second``'s."""
     return (first.server_cpu / len(first.latencies)) / (second.server_cpu / len(second.latencies))
+
+
+def _round_ratios(first: PhaseResult, second: PhaseResult) -> list[float]:
+    """``_cpu_ratio`` of each round (the phases of a round ran one after the other)."""
+    return [(cpu_a / n_a) / (cpu_b / n_b)
+            for (n_a, cpu_a), (n_b, cpu_b) in zip(first.rounds, second.rounds, strict=True)
+            if n_a and n_b and cpu_b]
 
 
 def _free_port() -> int:
@@ -358,6 +397,7 @@ def _seed(url: str) -> None:
     from bot.db import make_engine
     from bot.demo import load_demo
     from bot.migrate import upgrade
+    from bot.models import User
     from bot.services.platform.clock import utcnow
     from bot.services.registry.regions import load_regions
 
@@ -366,6 +406,10 @@ def _seed(url: str) -> None:
     with Session(engine) as session:
         load_regions(session)
         load_demo(session, now=utcnow())
+        # As in the field, the county of the reported plant (晋钢, 小店区) has an officer on
+        # duty: every confirmation queues his notice (the outbox row, his last_notified_hazard_id).
+        session.add(User(openid="oBenchOfficer", role="county_officer", region_code=OFFICER_REGION,
+                         name="值班科员", created_at=utcnow(), last_inbound_at=utcnow()))
         session.commit()
     engine.dispose()
 
@@ -387,7 +431,8 @@ def _count_hazards(url: str, numbers: list[str]) -> tuple[int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=20, help="of each phase, all rounds together")
+    parser.add_argument("--rounds", type=int, default=4, help="the phases alternate in this many rounds")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
@@ -430,7 +475,7 @@ def main() -> None:
             results = ctx.Queue()
             gen = ctx.Process(
                 target=load_generator,
-                args=(base, server.pid, args.users, args.seconds, results, not args.rss_only),
+                args=(base, server.pid, args.users, args.seconds, results, not args.rss_only, args.rounds),
             )
             gen.start()
             wait = args.seconds * 4 + 120
@@ -443,6 +488,7 @@ def main() -> None:
                 return
             bare = results.get(timeout=wait)
             floor = results.get(timeout=wait)
+            driver = results.get(timeout=wait)
             gen.join(timeout=30)
             rss_loaded = _workers_rss(server.pid)
             stored, given = _count_hazards(url, wechat.numbers)
@@ -453,17 +499,23 @@ def main() -> None:
             load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
             print(f"machine:  {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
                   f"load average after the run {load} (other processes share these cores)")
-            for phase in (wechat, bare, floor):
+            for phase in (wechat, bare, floor, driver):
                 print(phase.line())
-            for phase in (wechat, bare, floor):
+            for phase in (wechat, bare, floor, driver):
                 print(phase.cpu_line())
             if bare.latencies and wechat.latencies and bare.server_cpu:
                 rate = (len(wechat.latencies) / wechat.seconds) / (len(bare.latencies) / bare.seconds)
                 print(f"ratios of this run:    /wechat msg/s = {rate:.0%} of bare; "
                       f"server CPU per message = {_cpu_ratio(wechat, bare):.1f}× bare")
+                each = _round_ratios(wechat, bare)
+                print(f"  CPU ratio of each round: {', '.join(f'{r:.1f}' for r in each)} "
+                      f"(median {statistics.median(each):.1f}×)")
             if floor.latencies and floor.server_cpu and bare.server_cpu:
                 print(f"the stack's floor:     server CPU per message = {_cpu_ratio(floor, bare):.1f}× bare; "
                       f"/wechat = {_cpu_ratio(wechat, floor):.1f}× the floor")
+            if driver.latencies and driver.server_cpu and bare.server_cpu:
+                print(f"  on the driver alone: server CPU per message = {_cpu_ratio(driver, bare):.1f}× bare "
+                      "(no session, no SQLAlchemy execution)")
             ordinary = [n for _, n in statements[:-1]]
             print("SQL statements per step (in process, one dialogue): "
                   + ", ".join(f"{label} {n}" for label, n in statements))

@@ -125,7 +125,9 @@ def notify_new_report(
     too when hazard.possibly_major, or when the county has none bound); sets their
     last_notified_hazard_id. The message never carries the reporter's identity. ``photos``:
     how many the report has, when the caller knows (saves counting them)."""
-    hazard.ack_due_at = ack_due(hazard.reported_at, settings)
+    due = ack_due(hazard.reported_at, settings)
+    if hazard.ack_due_at != due:  # submit_report writes it in the INSERT: no flush for nothing
+        hazard.ack_due_at = due
     notifications.new_report(session, hazard, now=now, photos=photos)
 
 
