@@ -7,6 +7,9 @@ SQLite connection gets all three here (docs/design.md §7).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask, current_app
@@ -34,6 +37,27 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return engine
 
 
+# Set by a caller that retries its whole unit of work when a connection turns out dead (the
+# chat's ``process_message``): its checkouts skip the ping (``unpinged_checkouts``).
+_UNPINGED: ContextVar[bool] = ContextVar("hazardbot_unpinged_checkouts", default=False)
+
+
+@contextmanager
+def unpinged_checkouts() -> Iterator[None]:
+    """Checkouts in this block skip the ping (PostgreSQL with psycopg; nothing to skip on SQLite).
+
+    Only for work that is retried as a whole on ``OperationalError`` before anything of it is
+    done: a dead connection then fails the first statement instead of the ping, SQLAlchemy
+    marks the pool stale (every connection older than the failure is replaced on checkout),
+    and the retry runs on a fresh one. That saves a round trip per WeChat message; the
+    endpoints that do not retry (``/readyz``, the console, the API) keep the ping."""
+    token = _UNPINGED.set(True)
+    try:
+        yield
+    finally:
+        _UNPINGED.reset(token)
+
+
 def _ping_on_checkout(engine: Engine) -> None:
     """SQLAlchemy's ``pool_pre_ping`` for psycopg at half the CPU: the same round trip (an
     empty query), sent by libpq itself rather than through a cursor with autocommit switched
@@ -46,6 +70,8 @@ def _ping_on_checkout(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _ping(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        if _UNPINGED.get():
+            return
         try:
             status = dbapi_conn.pgconn.exec_(b"").status
         except Exception as exc:  # noqa: BLE001 - psycopg.OperationalError: the socket is gone

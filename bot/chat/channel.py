@@ -170,7 +170,10 @@ def process_message(
     """Answer one WeChat message exactly once; returns the reply text ('' for none).
 
     Two deliveries of one message, or two messages of one new user, can race: the loser's
-    flush or commit fails on a unique key, and it starts over, finding the winner's rows.
+    flush or commit fails on a unique key, and it starts over, finding the winner's rows. A
+    pooled connection the server has closed fails the first statement the same way (an
+    ``OperationalError``, nothing done yet), and the next try runs on a fresh connection: so
+    the caller may skip the pool's ping on checkout (``bot.db.unpinged_checkouts``).
     """
     key = inbound_log.dedupe_key(
         msg_id=msg.msg_id, openid=msg.openid, create_time=msg.create_time,
@@ -199,7 +202,8 @@ def process_message(
                 if attempt == 2:
                     raise
                 # Not the key either: it may hold the sender's openid.
-                log.info("a %s message (MsgId %s) raced another transaction (%s); retrying",
+                log.info("a %s message (MsgId %s) raced another transaction or met a dead "
+                         "connection (%s); retrying",
                          msg.kind, msg.msg_id or "-", type(exc).__name__)
     raise AssertionError("unreachable")
 

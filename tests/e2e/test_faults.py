@@ -33,6 +33,7 @@ from bot.dev.peer import WeChatPeer
 from bot.models import Hazard, HazardEvent, InboundMessage
 from tests.conftest import BACKEND, TEST_AES_KEY, TEST_APPID, TEST_SECRET, TEST_TOKEN
 from tests.e2e.chat import DESCRIPTION
+from tests.e2e.conftest import LiveServer
 from tests.fakes.wechat_api import free_port
 
 pytestmark = pytest.mark.slow
@@ -206,6 +207,34 @@ def test_dropped_database_connections_are_replaced_without_a_500(
         for i in range(8):
             reply = peer.send_text(f"o_drop_{i}", "晋钢")
             assert reply.status_code == 200 and "请回复序号" in reply.content, reply.body
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="pg_terminate_backend is PostgreSQL's")
+def test_a_message_meeting_a_dead_pooled_connection_is_answered_on_a_fresh_one(
+    live: LiveServer, peer: WeChatPeer, clean_db: Engine, database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """/wechat checks its connection out without the pool's ping (``bot.db.unpinged_checkouts``):
+    the dead one fails the first statement, and ``process_message`` answers on a fresh one."""
+    assert "企业名称" in peer.send_text("o_dead_conn", "举报").content  # the pool now holds one
+    dbname = database_url.rsplit("/", 1)[1]
+    with clean_db.connect() as conn:
+        killed = conn.execute(text(
+            "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
+            "WHERE datname = :db AND pid <> pg_backend_pid()"
+        ), {"db": dbname}).scalar_one()
+        conn.commit()
+    assert killed >= 1
+    time.sleep(0.2)  # the backends have said FATAL 57P01 and closed their sockets
+    caplog.set_level("INFO", logger="bot.chat.channel")
+    reply = peer.send_text("o_dead_conn", "晋钢")
+    assert reply.status_code == 200 and "请回复序号" in reply.content, reply.body
+    # Answered by the retry, not by a ping: the dead connection was met and left behind.
+    assert any("met a dead connection" in r.getMessage() for r in caplog.records)
+    with clean_db.connect() as conn:  # each message answered and logged once
+        logged = conn.execute(text(
+            "SELECT count(*) FROM inbound_messages WHERE openid = 'o_dead_conn'")).scalar_one()
+    assert logged == 2
 
 
 def _can_restart_postgresql() -> bool:
