@@ -8,7 +8,8 @@ what our ``/wechat`` handling costs.
 The floor app answers ``/floor/`` with the least any chat step must do on our stack, and
 nothing else: the delivery's signatures checked and its body decrypted and parsed (wechatpy,
 as ``/wechat`` does), one transaction through the app's own session factory and pool (the
-sender's row read ``FOR UPDATE`` and written back, then COMMIT), and an encrypted reply. No
+sender's row read ``FOR UPDATE`` and written back, then COMMIT; the connection checked out
+without the ping, as ``/wechat`` does), and an encrypted reply. No
 hooks, no dialogue, no inbound log. Its CPU per message over the bare endpoint's says how much
 of the target ratio the stack itself takes before our code does anything. ``/floor/driver``
 does the same with the pool's driver connection (psycopg, SQL written out) in place of the
@@ -23,6 +24,7 @@ from sqlalchemy import Table, bindparam, select, update
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from bot import create_app
+from bot.db import unpinged_checkouts
 from bot.models import User
 from bot.services.platform.clock import utcnow
 from bot.wechat.protocol import WireSettings, check_signature, open_body, parse_delivery, render_reply
@@ -74,7 +76,8 @@ def _one_step(transaction: Callable[[str], None]) -> Response:
     check_signature(_WIRE, args)
     xml, encrypted = open_body(_WIRE, args, request.get_data(cache=False))
     msg, account = parse_delivery(xml)
-    transaction(msg.openid)
+    with unpinged_checkouts():
+        transaction(msg.openid)
     body = render_reply(_WIRE, "ok", account=account, openid=msg.openid, encrypted=encrypted,
                         nonce=args.get("nonce", ""))
     return Response(body, mimetype="application/xml")
