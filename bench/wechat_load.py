@@ -44,6 +44,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,19 +158,7 @@ def _bare_user(url: str, _user: int, deadline: float, out: PhaseResult, lock: th
     import requests
 
     http = requests.Session()
-    latencies: list[float] = []
-    errors = 0
-    while time.monotonic() < deadline:
-        started = time.perf_counter()
-        try:
-            ok = http.get(f"{url}/bare/", timeout=30).text == "ok"
-        except Exception:  # noqa: BLE001
-            ok = False
-        latencies.append(time.perf_counter() - started)
-        errors += not ok
-    with lock:
-        out.latencies.extend(latencies)
-        out.errors += errors
+    _ask_until(deadline, lambda: http.get(f"{url}/bare/", timeout=30).text == "ok", out, lock)
 
 
 def _floor_user(url: str, user: int, deadline: float, out: PhaseResult, lock: threading.Lock,
@@ -181,14 +170,23 @@ def _floor_user(url: str, user: int, deadline: float, out: PhaseResult, lock: th
 
     peer = WeChatPeer(f"{url}{path}", token=TOKEN, appid=APPID, encoding_aes_key=AES_KEY,
                       mode="safe", http=requests.Session(), timeout=30)
+
+    def ask() -> bool:
+        reply = peer.send_text(f"oWarm_{user}", "跳过")  # the warm-up made this user
+        return reply.status_code == 200 and reply.content == "ok"
+
+    _ask_until(deadline, ask, out, lock)
+
+
+def _ask_until(deadline: float, ask: Callable[[], bool], out: PhaseResult, lock: threading.Lock) -> None:
+    """One request after another until ``deadline``: each one's latency, and whether it failed."""
     latencies: list[float] = []
     errors = 0
     while time.monotonic() < deadline:
         started = time.perf_counter()
         try:
-            reply = peer.send_text(f"oWarm_{user}", "跳过")  # the warm-up made this user
-            ok = reply.status_code == 200 and reply.content == "ok"
-        except Exception:  # noqa: BLE001
+            ok = ask()
+        except Exception:  # noqa: BLE001 - every failure is counted
             ok = False
         latencies.append(time.perf_counter() - started)
         errors += not ok

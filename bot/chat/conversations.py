@@ -102,8 +102,8 @@ def _attached_user(session: Session, values: Sequence[Any]) -> User:
     on every message the ORM's loading of one row cost more CPU than the statement's round
     trip. The object is made as the ORM's loader makes one (a new instance whose state is the
     row, ``make_transient_to_detached`` marking it loaded, then added), so changes to him
-    (``note_inbound``, a binding) are tracked and flushed as for a loaded object; the
-    constructor is passed by, which would record every column as a change first."""
+    (``note_inbound``, a binding) are tracked and flushed as for a loaded object. Not through
+    the constructor, which would first record every column as a change."""
     user = _USER_MANAGER.new_instance()
     user.__dict__.update(zip(_USER_KEYS, values, strict=True))
     make_transient_to_detached(user)

@@ -191,14 +191,8 @@ def test_dropped_database_connections_are_replaced_without_a_500(
         for t in threads:
             t.join(timeout=60)
         assert len(started) == 8 and all("企业名称" in r.content for r in started)
-        dbname = database_url.rsplit("/", 1)[1]
-        with clean_db.connect() as conn:
-            killed = conn.execute(text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = :db AND pid <> pg_backend_pid()"
-            ), {"db": dbname}).scalar_one()
-            conn.commit()
-        assert killed >= 1  # the workers' pooled connections (and any of the test's) are gone
+        # The workers' pooled connections (and any of the test's) are gone.
+        assert _terminate_backends(clean_db, database_url) >= 1
         # /readyz has no retry of its own: a dead pooled connection handed out would be a 503.
         for _ in range(6):
             ready = requests.get(f"{base}/readyz", timeout=10, headers={"Connection": "close"})
@@ -217,14 +211,7 @@ def test_a_message_meeting_a_dead_pooled_connection_is_answered_on_a_fresh_one(
     """/wechat checks its connection out without the pool's ping (``bot.db.unpinged_checkouts``):
     the dead one fails the first statement, and ``process_message`` answers on a fresh one."""
     assert "企业名称" in peer.send_text("o_dead_conn", "举报").content  # the pool now holds one
-    dbname = database_url.rsplit("/", 1)[1]
-    with clean_db.connect() as conn:
-        killed = conn.execute(text(
-            "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
-            "WHERE datname = :db AND pid <> pg_backend_pid()"
-        ), {"db": dbname}).scalar_one()
-        conn.commit()
-    assert killed >= 1
+    assert _terminate_backends(clean_db, database_url) >= 1
     time.sleep(0.2)  # the backends have said FATAL 57P01 and closed their sockets
     caplog.set_level("INFO", logger="bot.chat.channel")
     reply = peer.send_text("o_dead_conn", "晋钢")
@@ -235,6 +222,17 @@ def test_a_message_meeting_a_dead_pooled_connection_is_answered_on_a_fresh_one(
         logged = conn.execute(text(
             "SELECT count(*) FROM inbound_messages WHERE openid = 'o_dead_conn'")).scalar_one()
     assert logged == 2
+
+
+def _terminate_backends(admin: Engine, database_url: str) -> int:
+    """End every session of the test database but the asking one, as a failover does; how many."""
+    with admin.connect() as conn:
+        killed = conn.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = :db AND pid <> pg_backend_pid()"
+        ), {"db": database_url.rsplit("/", 1)[1]}).scalar_one()
+        conn.commit()
+    return int(killed)
 
 
 def _can_restart_postgresql() -> bool:
