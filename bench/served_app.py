@@ -9,9 +9,9 @@ The floor app answers ``/floor/`` with the least any chat step must do on our st
 nothing else: the delivery's signatures checked and its body decrypted and parsed (wechatpy,
 as ``/wechat`` does), one transaction through the app's own session factory and pool (the
 sender's row read ``FOR UPDATE`` and written back, then COMMIT; the connection checked out
-without the ping, as ``/wechat`` does), and an encrypted reply. No
-hooks, no dialogue, no inbound log. Its CPU per message over the bare endpoint's says how much
-of the target ratio the stack itself takes before our code does anything. ``/floor/driver``
+without the ping, as ``/wechat`` does), and an encrypted reply. No hooks, no dialogue, no
+inbound log. Its CPU per message over the bare endpoint's says how much of the target ratio
+the stack itself takes before our code does anything. ``/floor/driver``
 does the same with the pool's driver connection (psycopg, SQL written out) in place of the
 session and SQLAlchemy's execution: what that layer costs on the floor.
 """
@@ -58,7 +58,7 @@ def _transaction_orm(openid: str) -> None:
 
 
 def _transaction_driver(openid: str) -> None:
-    conn = hazardbot.extensions["engine"].raw_connection()  # pooled, pinged on checkout
+    conn = hazardbot.extensions["engine"].raw_connection()  # pooled (unpinged: see _one_step)
     try:
         cursor = conn.cursor()
         cursor.execute("SELECT id FROM users WHERE openid = %s FOR UPDATE", (openid,))

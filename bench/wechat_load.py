@@ -506,8 +506,9 @@ def main() -> None:
                 print(f"ratios of this run:    /wechat msg/s = {rate:.0%} of bare; "
                       f"server CPU per message = {_cpu_ratio(wechat, bare):.1f}× bare")
                 each = _round_ratios(wechat, bare)
-                print(f"  CPU ratio of each round: {', '.join(f'{r:.1f}' for r in each)} "
-                      f"(median {statistics.median(each):.1f}×)")
+                if each:
+                    print(f"  CPU ratio of each round: {', '.join(f'{r:.1f}' for r in each)} "
+                          f"(median {statistics.median(each):.1f}×)")
             if floor.latencies and floor.server_cpu and bare.server_cpu:
                 print(f"the stack's floor:     server CPU per message = {_cpu_ratio(floor, bare):.1f}× bare; "
                       f"/wechat = {_cpu_ratio(wechat, floor):.1f}× the floor")
