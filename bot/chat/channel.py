@@ -19,6 +19,7 @@ from bot.chat.inspections import InspectionChat
 from bot.chat.reporter import ReporterChat
 from bot.chat.reports import ReportChat
 from bot.chat.workflow import WorkflowChat
+from bot.db import unpinged_checkouts
 from bot.handlers import dialogue as dialogues
 from bot.handlers import texts
 from bot.handlers.core import Choice, Dialogue, Nearby, ScanOutcome
@@ -173,14 +174,15 @@ def process_message(
     flush or commit fails on a unique key, and it starts over, finding the winner's rows. A
     pooled connection the server has closed fails the first statement the same way (an
     ``OperationalError``, nothing done yet), and the next try runs on a fresh connection: so
-    the caller may skip the pool's ping on checkout (``bot.db.unpinged_checkouts``).
+    the pool's ping on checkout, a round trip per message, is skipped here
+    (``bot.db.unpinged_checkouts``).
     """
     key = inbound_log.dedupe_key(
         msg_id=msg.msg_id, openid=msg.openid, create_time=msg.create_time,
         event=msg.event, event_key=msg.event_key,
     )
     for attempt in range(3):
-        with session_factory() as session:
+        with unpinged_checkouts(), session_factory() as session:
             try:
                 sender = conversations.load_sender(session, msg.openid, key=key, now=now)
                 if isinstance(sender, conversations.Answered):

@@ -9,7 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.chat.channel import ChatSettings, process_message
 from bot.chat.inbound_log import dedupe_key
-from bot.db import session_factory, unpinged_checkouts
+from bot.db import session_factory
 from bot.handlers import texts
 from bot.services.platform.clock import utcnow
 from bot.wechat.protocol import (
@@ -56,8 +56,7 @@ def receive() -> Response:
                             nonce=args.get("nonce", ""))
         return Response(body, mimetype="application/xml")
     try:
-        with unpinged_checkouts():  # process_message retries on a dead connection itself
-            reply = process_message(session_factory(), msg, now=utcnow(), settings=_chat_settings())
+        reply = process_message(session_factory(), msg, now=utcnow(), settings=_chat_settings())
     except Exception:  # noqa: BLE001 - the person gets an apology, never a silent failure
         # Nothing was recorded, so WeChat's retry (or the person's resend) will try again.
         log.exception("could not process message from %s", msg.openid)

@@ -7,7 +7,8 @@
   concurrent dialogues and restarted; every message is delivered again until answered (as
   WeChat retries): all 100 dialogues complete, each with exactly one hazard, no 500.
 - PostgreSQL drops the app's connections (``pg_terminate_backend``, as in a failover or a
-  restart): the next requests succeed, no 500 (the ping on checkout in ``bot/db.py``).
+  restart): the next requests succeed, no 500 (the ping on checkout in ``bot/db.py``; for
+  ``/wechat``, which checks out unpinged, ``process_message``'s retry on a fresh connection).
 - PostgreSQL itself is restarted (``pg_ctlcluster … restart``) under load: no 500 while it is
   down, and every worker serves again once it is back.
 """

@@ -212,6 +212,19 @@ def test_a_retry_within_the_window_gets_the_first_reply_and_acts_once(factory, w
     assert _count(factory, InboundMessage, InboundMessage.openid == chat.openid) == 0
 
 
+def test_every_message_of_a_known_sender_moves_his_customer_service_window(factory, world) -> None:  # type: ignore[no-untyped-def]
+    """Officers' notices may reach a person for 48 h after his last message: a later message
+    moves that time on (the sender is read with his dialogue row and attached, not loaded by
+    the ORM; his change must still be written)."""
+    chat = Chat(factory, "o_window_0001")
+    assert chat.send("帮助")[0]
+    chat.now += 30 * H
+    assert chat.send("帮助")[0]
+    with factory() as session:
+        user = session.scalars(select(User).where(User.openid == chat.openid)).one()
+        assert user.last_inbound_at == chat.now
+
+
 # --- no double reminder ------------------------------------------------------------------------
 
 
